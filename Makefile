@@ -1,0 +1,65 @@
+# Stratus build. `make` builds build/stratus; `make SAN=1` builds an
+# AddressSanitizer + UndefinedBehaviorSanitizer variant in build-san/.
+#
+# Layers are static libraries, linked bottom up; see ARCHITECTURE in README.
+
+CC      ?= cc
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
+OPT     ?= -O2 -g
+INCS    := -Iinclude -Isrc
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+CC      := clang
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
+LDLIBS  += -lm -lpthread
+
+LAYERS  := wasm
+LIBS    := $(foreach l,$(LAYERS),$(BUILD)/libstratus_$(l).a)
+
+all: $(BUILD)/stratus
+
+# One static library per layer under src/<layer>/.
+define layer_rules
+$(1)_SRCS := $$(wildcard src/$(1)/*.c)
+$(1)_OBJS := $$(patsubst src/%.c,$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$(BUILD)/libstratus_$(1).a: $$($(1)_OBJS)
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
+
+CLI_SRCS := $(wildcard src/cli/*.c)
+CLI_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+
+# Higher layers first on the link line so references resolve downward.
+$(BUILD)/stratus: $(CLI_OBJS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(call reverse,$(LIBS)) $(LDLIBS)
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Unit tests: tests/unit/*.c, each a program linked against the layers.
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call reverse,$(LIBS)) $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all unit clean
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every Stratus test. Prints a closing line
+# "N passed, N failed" and exits non-zero if anything failed.
+#
+#   scripts/test.sh          everything (CI runs exactly this)
+#   QUICK=1 scripts/test.sh  skip the sanitizer build
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+shared="$root/../shared"
+
+scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0; failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+step() { # step NAME COMMAND...: a whole step is one test
+  local name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# Runs the unit test programs and the spec suites against one build.
+suite() {
+  local build=$1
+  for t in "$build"/tests/*; do
+    [ -x "$t" ] || continue
+    step "$build unit $(basename "$t")" "$t"
+  done
+  step "$build spec core" tests/spec/run_spec.sh "$build/stratus" \
+    "$shared/wasm-testsuite/core" tests/spec/core.expected --label "core ($build)"
+  step "$build spec wasm-3.0" tests/spec/run_spec.sh "$build/stratus" \
+    "$shared/wasm-testsuite/wasm-3.0" tests/spec/wasm-3.0.expected --label "wasm-3.0 ($build)"
+}
+
+step "build" make -j2 all unit
+[ -x build/stratus ] && suite build
+
+if [ "${QUICK:-0}" != 1 ]; then
+  step "build (ASan+UBSan)" make -j2 SAN=1 all unit
+  [ -x build-san/stratus ] && ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 suite build-san
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

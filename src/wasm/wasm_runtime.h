@@ -1,0 +1,103 @@
+/*
+ * wasm_runtime.h: runtime objects shared by the runtime (wasm_runtime.c,
+ * wasm_instance.c) and the executor (wasm_exec.c).
+ */
+#ifndef WASM_RUNTIME_H
+#define WASM_RUNTIME_H
+
+#include "wasm_module.h"
+
+#define WASM_DEFAULT_CALL_DEPTH 10000u
+#define WASM_DEFAULT_STACK_BYTES (16u << 20) /* value stack per store */
+
+struct wasm_engine {
+  wasm_config config; /* defaults filled in */
+};
+
+/* A linear memory. The whole addressable range (up to the maximum, at most
+ * 4 GiB) plus a guard region is reserved once with mmap, so `data` never
+ * moves when the memory grows; only [0, size) is readable and writable. */
+struct wasm_memory {
+  uint8_t *data;
+  uint64_t size;      /* bytes currently accessible = pages * 64 KiB */
+  wasm_limits limits; /* in pages; limits.min follows the current size */
+  uint64_t max_pages; /* effective maximum: type maximum, store limit, 4 GiB */
+  size_t reserved;    /* bytes reserved by mmap */
+};
+
+struct wasm_table {
+  void **elems;       /* funcref: wasm_func*, externref: host pointer */
+  uint64_t size;
+  uint8_t elem_kind;
+  wasm_limits limits;
+  uint64_t max_size;  /* effective maximum */
+};
+
+struct wasm_global {
+  uint8_t kind;
+  bool mutable_;
+  wasm_val value; /* value.kind == kind */
+};
+
+struct wasm_func {
+  const wasm_functype *type;
+  /* A wasm function: its instance and definition. */
+  wasm_instance *instance;
+  const wasm_funcdef *def;
+  uint32_t index; /* function index in the module's index space */
+  /* A host function. */
+  wasm_host_fn host;
+  void *env;
+  wasm_functype *owned_type; /* a copy owned by this func, for host funcs */
+};
+
+struct wasm_instance {
+  const wasm_module *module;
+  wasm_store *store;
+  wasm_func **funcs;       /* whole index space, imports first */
+  wasm_table **tables;
+  wasm_memory **memories;
+  wasm_global **globals;
+  uint8_t *elem_dropped;   /* one flag per element segment */
+  uint8_t *data_dropped;   /* one flag per data segment */
+};
+
+/* Every object a store creates is freed with it. */
+typedef enum wasm_object_kind {
+  WASM_OBJ_FUNC, WASM_OBJ_TABLE, WASM_OBJ_MEMORY, WASM_OBJ_GLOBAL,
+  WASM_OBJ_INSTANCE,
+} wasm_object_kind;
+
+struct wasm_store {
+  wasm_engine *engine;
+  wasm_store_limits limits;
+  /* Objects, freed in reverse order by wasm_store_delete. */
+  struct { wasm_object_kind kind; void *ptr; } *objects;
+  size_t nobjects, cap_objects;
+  /* Executor state: value stack (allocated on first call) and depth. */
+  uint64_t *stack;      /* 8-byte slots; a v128 takes two */
+  size_t stack_slots;
+  size_t stack_top;     /* first free slot for a nested call */
+  uint32_t call_depth;
+};
+
+/* Registers p with the store so wasm_store_delete frees it. */
+wasm_status wasm_store_track(wasm_store *s, wasm_object_kind kind, void *p);
+
+/* The executor's entry point (wasm_exec.c): calls f with args (already
+ * checked against its type) and writes its results. Re-entrant: a host
+ * function may call back into wasm through wasm_func_call. */
+wasm_status wasm_exec_call(wasm_store *s, wasm_func *f, const wasm_val *args,
+                           wasm_val *results, wasm_error *err);
+
+/* Evaluates a constant expression against an instance being built; it may
+ * read the globals initialised so far. */
+wasm_status wasm_eval_const(const wasm_instance *inst, wasm_constexpr e,
+                            uint8_t kind, wasm_val *out, wasm_error *err);
+
+/* Memory and table growth used by both the API and the executor; return the
+ * old size, or -1 when the growth is refused. */
+int64_t wasm_memory_grow(wasm_memory *m, uint64_t delta_pages);
+int64_t wasm_table_grow(wasm_table *t, uint64_t delta, void *init);
+
+#endif

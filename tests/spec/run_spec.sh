@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every .wast script of a suite with `stratus wast` and compares the
+# failing assertions with an expectations file, so that a regression and an
+# unexpected pass both fail the run (the expectations list only shrinks).
+#
+#   tests/spec/run_spec.sh STRATUS SUITE_DIR EXPECTED [--record] [--label L]
+#
+# EXPECTED lists one known failure per line: "file.wast:LINE" for a failing
+# assertion, "file.wast:TIMEOUT", "file.wast:CRASH" or "file.wast:EXIT<n>"
+# for a script that did not run to its end. '#' starts a comment.
+# With --record, EXPECTED is rewritten from this run instead of compared.
+# Prints "spec <label>: P passed, F failed" (one test per script) and exits
+# non-zero when any script differs from its expectations.
+set -u
+
+bin=$(realpath "$1"); suite=$(realpath "$2"); expected=$3; shift 3
+record=0; label=$(basename "$suite")
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --record) record=1 ;;
+    --label) label=$2; shift ;;
+  esac
+  shift
+done
+timeout_s=${SPEC_TIMEOUT:-120}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Run the scripts two at a time; each writes its failure keys to a file.
+run_one() {
+  local bin=$1 work=$2 t=$3 f=$4
+  local out="$work/$f.out" keys="$work/$f.keys"
+  timeout "$t" "$bin" wast "$f" >"$out" 2>&1
+  local rc=$?
+  sed -n 's/^FAIL \([^:]*\):\([0-9]*\):.*/\1:\2/p' "$out" | sort -u >"$keys"
+  case $rc in
+    0|1) ;;
+    124) echo "$f:TIMEOUT" >>"$keys" ;;
+    13[0-9]|14[0-9]) echo "$f:CRASH" >>"$keys" ;;
+    *) echo "$f:EXIT$rc" >>"$keys" ;;
+  esac
+}
+export -f run_one
+cd "$suite"
+ls *.wast | xargs -P 2 -I{} bash -c 'run_one "$@"' _ "$bin" "$work" "$timeout_s" {}
+
+if [ $record -eq 1 ]; then
+  { echo "# Known failures of $label, recorded by tests/spec/run_spec.sh --record."
+    echo "# This list may only shrink."
+    cat "$work"/*.keys | sort -t: -k1,1 -k2,2n; } >"$expected"
+  echo "spec $label: recorded $(grep -vc '^#' "$expected") known failures in $expected"
+  exit 0
+fi
+
+passed=0; failed=0
+for f in *.wast; do
+  grep -v '^#' "$expected" 2>/dev/null | grep -F "$f:" | awk -F: -v f="$f" '$1==f' | sort -u >"$work/$f.exp"
+  if cmp -s "$work/$f.exp" "$work/$f.keys"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    comm -13 "$work/$f.exp" "$work/$f.keys" | sed 's/^/  new failure:     /'
+    comm -23 "$work/$f.exp" "$work/$f.keys" | sed 's/^/  unexpected pass: /'
+    grep '^FAIL' "$work/$f.out" | head -5 | sed 's/^/    /'
+    echo "spec $label: $f differs from its expectations"
+  fi
+done
+totals=$(cat "$work"/*.out | sed -n 's|^.*: \([0-9]*\)/\([0-9]*\) assertions passed$|\1 \2|p' |
+  awk '{p+=$1; t+=$2} END {printf "%d/%d", p, t}')
+echo "spec $label: assertions $totals passed"
+echo "spec $label: $passed passed, $failed failed"
+[ $failed -eq 0 ]
