@@ -21,7 +21,7 @@ endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
 LDLIBS  += -lm -lpthread
 
-LAYERS  := wasm
+LAYERS  := wasm wasi
 LIBS    := $(foreach l,$(LAYERS),$(BUILD)/libstratus_$(l).a)
 
 all: $(BUILD)/stratus

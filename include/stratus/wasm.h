@@ -207,6 +207,9 @@ typedef struct wasm_instance wasm_instance;
 /* Looks up an export by name; false if there is none. */
 bool wasm_instance_export(const wasm_instance *inst, const char *name,
                           wasm_extern *out);
+/* The same with an explicit length, for names that hold NUL bytes. */
+bool wasm_instance_export_n(const wasm_instance *inst, const char *name,
+                            size_t len, wasm_extern *out);
 
 typedef struct wasm_linker wasm_linker;
 

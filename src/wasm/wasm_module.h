@@ -156,6 +156,10 @@ struct wasm_module {
   /* Functions referenced outside function bodies (exports, element
    * segments, global initialisers): the only ones ref.func may name. */
   uint8_t *func_declared; /* one flag per function index */
+
+  /* import_pos[k][i]: position in imports[] of the i-th import of extern
+   * kind k (wasm_externkind), so the type helpers are O(1). */
+  uint32_t *import_pos[4];
 };
 
 /* Type helpers over the index spaces (imports first). */

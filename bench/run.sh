@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# bench/run.sh: builds the benchmark programs natively and to wasm32-wasi,
+# checks that every runner prints what the native build prints, and reports
+# each runner's wall-clock time as a ratio to native (best of N), per
+# program and as a geometric mean. Then runs the instantiation benchmark.
+# Not part of the test suite. See bench/README.md.
+#
+#   bench/run.sh [-n N] [-r RUNNERS] [--no-instantiate] [PROGRAM...]
+#
+#   -n N        best of N runs (default 3); a run slower than ONCE_ABOVE
+#               seconds (default 2) is not repeated, to keep the harness short
+#   -r RUNNERS  comma-separated subset of: stratus,node,wasm-interp
+#               (default: all three)
+#   PROGRAM     names from bench/programs/ (default: all)
+#
+# Environment: STRATUS (default build/stratus), TIMEOUT per run in seconds
+# (default 300), BENCH_OUT build directory (default build/bench).
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+repeat=3
+runners="stratus,node,wasm-interp"
+instantiate=1
+programs=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -n) repeat=$2; shift 2 ;;
+    -r) runners=$2; shift 2 ;;
+    --no-instantiate) instantiate=0; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+    *) programs+=("$1"); shift ;;
+  esac
+done
+if [ ${#programs[@]} -eq 0 ]; then
+  for f in bench/programs/*.c; do programs+=("$(basename "$f" .c)"); done
+fi
+IFS=, read -r -a runner_list <<<"$runners"
+
+stratus=${STRATUS:-build/stratus}
+timeout_s=${TIMEOUT:-300}
+once_above=${ONCE_ABOVE:-2}
+out=${BENCH_OUT:-build/bench}
+mkdir -p "$out"
+
+CFLAGS_COMMON="-std=c11 -O2 -Wall -Wextra -Werror"
+WASI_CC=(clang-14 --target=wasm32-wasi --sysroot=/usr)
+BARE_CC=(clang-14 --target=wasm32 -nostdlib -DBENCH_BARE -Wl,--no-entry -Wl,--export=bench_run)
+
+have() { command -v "$1" >/dev/null 2>&1; }
+for tool in gcc clang-14 wasm-ld-14; do
+  have "$tool" || { echo "bench/run.sh: $tool missing; run bench/setup.sh" >&2; exit 2; }
+done
+
+# The engine: build it if it is not there yet (a failure leaves it n/a).
+if [[ ,$runners, == *,stratus,* ]] && [ "$stratus" = build/stratus ]; then
+  make -j2 build/stratus >"$out/make.log" 2>&1 ||
+    echo "bench/run.sh: building build/stratus failed (see $out/make.log); stratus is n/a" >&2
+fi
+
+# ---- building ----
+
+build() { # build NAME: native, wasm32-wasi and bare wasm32 binaries
+  local n=$1 src=bench/programs/$1.c rt=bench/bench_rt.c
+  gcc $CFLAGS_COMMON -o "$out/$n.native" "$src" "$rt" -lm &&
+    "${WASI_CC[@]}" $CFLAGS_COMMON -o "$out/$n.wasm" "$src" "$rt" &&
+    "${BARE_CC[@]}" $CFLAGS_COMMON -o "$out/$n.bare.wasm" "$src" "$rt"
+}
+
+# ---- running ----
+
+# run_cmd RUNNER NAME: prints the command line for a runner.
+run_cmd() {
+  case $1 in
+    native) echo "$out/$2.native" ;;
+    stratus) echo "$stratus run $out/$2.wasm" ;;
+    # Dynamic tiering: node 20's V8 intermittently segfaults while tiering
+    # up json.wasm in the background; eager TurboFan for all functions
+    # does not, and is the fastest steady state anyway.
+    node) echo "node --no-warnings --no-wasm-dynamic-tiering bench/node_wasi.mjs $out/$2.wasm" ;;
+    # Debian's wabt has no WASI: run the import-free build's bench_run and
+    # print its checksum the way the hosted builds do.
+    wasm-interp) echo "wasm-interp $out/$2.bare.wasm --run-all-exports" ;;
+  esac
+}
+
+runner_available() {
+  case $1 in
+    native) return 0 ;;
+    stratus) [ -x "$stratus" ] ;;
+    node) have node ;;
+    wasm-interp) have wasm-interp ;;
+    *) return 1 ;;
+  esac
+}
+
+# Normalises a runner's output to what the native build prints.
+normalise() { # normalise RUNNER NAME < output
+  if [ "$1" = wasm-interp ]; then
+    # "bench_run() => i64:DECIMAL" becomes "NAME HEX16".
+    local line
+    while IFS= read -r line; do
+      case $line in
+        "bench_run() => i64:"*) printf '%s %016x\n' "$2" "${line#*i64:}" ;;
+      esac
+    done
+  else
+    cat
+  fi
+}
+
+# time_one RUNNER NAME: runs once; prints "SECONDS" or a failure word
+# (err, timeout, wrong) and leaves the output in $out/NAME.RUNNER.out.
+time_one() {
+  local r=$1 n=$2 cmd start end rc
+  cmd=$(run_cmd "$r" "$n")
+  start=$EPOCHREALTIME
+  timeout "$timeout_s" $cmd >"$out/$n.$r.raw" 2>"$out/$n.$r.err"
+  rc=$?
+  end=$EPOCHREALTIME
+  if [ $rc -eq 124 ]; then echo timeout; return; fi
+  if [ $rc -ne 0 ]; then echo err; return; fi
+  normalise "$r" "$n" <"$out/$n.$r.raw" >"$out/$n.$r.out"
+  if [ "$r" != native ] && ! cmp -s "$out/$n.$r.out" "$out/$n.native.out"; then
+    echo wrong; return
+  fi
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f\n", b - a }'
+}
+
+# best_of RUNNER NAME: best time of up to $repeat runs, or a failure word.
+best_of() {
+  local r=$1 n=$2 best t i
+  best=$(time_one "$r" "$n")
+  case $best in err|timeout|wrong) echo "$best"; return ;; esac
+  for ((i = 1; i < repeat; i++)); do
+    awk -v t="$best" -v lim="$once_above" 'BEGIN { exit !(t > lim) }' && break
+    t=$(time_one "$r" "$n")
+    case $t in err|timeout|wrong) echo "$t"; return ;; esac
+    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+  done
+  echo "$best"
+}
+
+# ---- the table ----
+
+results=$out/results.txt
+: >"$results"
+printf '%-12s %10s' program "native s" 
+for r in "${runner_list[@]}"; do printf ' %12s' "$r"; done
+printf '\n'
+
+for n in "${programs[@]}"; do
+  if [ ! -f "bench/programs/$n.c" ]; then
+    echo "bench/run.sh: no program $n" >&2
+    continue
+  fi
+  if ! build "$n" 2>"$out/$n.build.log"; then
+    printf '%-12s %10s  (build failed, see %s)\n' "$n" - "$out/$n.build.log"
+    continue
+  fi
+  # The expected output is what the native build prints.
+  if ! "$out/$n.native" >"$out/$n.native.out"; then
+    printf '%-12s %10s  (native run failed)\n' "$n" -
+    continue
+  fi
+  native=$(best_of native "$n")
+  printf '%-12s %10.3f' "$n" "$native"
+  for r in "${runner_list[@]}"; do
+    if ! runner_available "$r"; then
+      cell=n/a
+    else
+      t=$(best_of "$r" "$n")
+      case $t in
+        err|timeout|wrong) cell=$t ;;
+        *)
+          ratio=$(awk -v t="$t" -v b="$native" 'BEGIN { printf "%.2f", t / b }')
+          cell="${ratio}x"
+          echo "$n $r $ratio $t" >>"$results"
+          ;;
+      esac
+    fi
+    printf ' %12s' "$cell"
+  done
+  printf '\n'
+done
+
+# Geometric mean of the ratios each runner completed (count in brackets
+# when some programs failed for it).
+printf '%-12s %10s' geomean ""
+for r in "${runner_list[@]}"; do
+  cell=$(awk -v r="$r" -v total=${#programs[@]} '$2 == r { s += log($3); k++ }
+    END { if (!k) print "n/a"; else if (k < total) printf "%.2fx(%d)", exp(s / k), k;
+          else printf "%.2fx", exp(s / k) }' "$results")
+  printf ' %12s' "$cell"
+done
+printf '\n'
+echo "(ratio = runner wall-clock / native gcc -O2 wall-clock, best of $repeat; lower is better)"
+
+# ---- instantiation ----
+
+if [ $instantiate = 1 ]; then
+  echo
+  if [ -f build/libstratus_wasm.a ] &&
+     gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude \
+       -o "$out/instantiate" bench/instantiate.c build/libstratus_wasm.a -lm -lpthread \
+       2>"$out/instantiate.build.log"; then
+    "$out/instantiate" || echo "instantiate: failed"
+  else
+    echo "instantiate: n/a (build/libstratus_wasm.a missing or link failed; see $out/instantiate.build.log)"
+  fi
+fi

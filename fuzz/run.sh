@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# fuzz/run.sh: runs each libFuzzer target for SECONDS (default 60) and saves
+# every crashing input under fuzz/regressions/<target>/. Not part of the
+# test suite (fuzz/regress.sh is). See fuzz/README.md.
+#
+#   fuzz/run.sh [SECONDS]
+#
+# Environment:
+#   TARGETS    which targets (default "decode text exec")
+#   SPEC       spec scripts to seed from (default ../shared/wasm-testsuite/core)
+#   TIMEOUT    seconds per input before libFuzzer calls it a timeout (default 5)
+#   RSS_MB     memory limit per process (default 2048)
+#
+# Seeds are built at run time into a temporary directory (wast2json of the
+# spec scripts for the binary targets, their top-level forms for the text
+# target); nothing from the spec suite is copied into the repository. The
+# corpus each run grows is kept in build/fuzz/corpus/<target>/.
+#
+# Timeouts are not findings: the engine has no fuel yet, so an infinite
+# loop in a fuzzed module is expected. Crashes, sanitizer reports, leaks and
+# out-of-memory are findings.
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+seconds=${1:-60}
+targets=${TARGETS:-decode text exec}
+spec=${SPEC:-$root/../shared/wasm-testsuite/core}
+timeout_s=${TIMEOUT:-5}
+rss_mb=${RSS_MB:-2048}
+
+fuzz/build.sh >/dev/null || { echo "fuzz/run.sh: build failed (run fuzz/build.sh)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/stratus-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# ---- seeds ----
+
+mkdir -p "$work/seed-bin" "$work/seed-text" "$work/json"
+if [ -d "$spec" ] && command -v wast2json >/dev/null; then
+  for f in "$spec"/*.wast; do
+    b=$(basename "$f" .wast)
+    # Some scripts use syntax wabt does not know; skip those quietly.
+    wast2json --enable-all "$f" -o "$work/json/$b.json" >/dev/null 2>&1 || true
+    awk -v OUT="$work/seed-text" -v PREFIX="$b" -f fuzz/wast_forms.awk "$f"
+  done
+  find "$work/json" -name '*.wasm' -size -256k -exec mv -t "$work/seed-bin" {} + 2>/dev/null
+  # Text modules wabt wrote for assert_malformed/invalid (module quote).
+  find "$work/json" -name '*.wat' -size -64k -exec mv -t "$work/seed-text" {} + 2>/dev/null
+else
+  echo "fuzz/run.sh: no spec scripts at $spec (or no wast2json); starting from empty corpora" >&2
+fi
+rm -rf "$work/json"
+echo "seeds: $(ls "$work/seed-bin" | wc -l) binary, $(ls "$work/seed-text" | wc -l) text"
+
+# ---- fuzzing ----
+
+findings=0
+for t in $targets; do
+  bin=build/fuzz/fuzz_$t
+  [ -x "$bin" ] || { echo "fuzz/run.sh: no target $bin" >&2; continue; }
+  case $t in text) seeds=$work/seed-text ;; *) seeds=$work/seed-bin ;; esac
+  corpus=build/fuzz/corpus/$t
+  artifacts=$work/artifacts-$t
+  mkdir -p "$corpus" "$artifacts" "fuzz/regressions/$t"
+  echo "== fuzz_$t for ${seconds}s"
+  # Fork mode keeps going after a crash, OOM or timeout; the child writes
+  # each artifact under artifact_prefix.
+  "$bin" "$corpus" "$seeds" \
+    -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+    -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" \
+    -artifact_prefix="$artifacts/" -print_final_stats=1 \
+    >"$work/log-$t" 2>&1
+  grep -E '^#[0-9]+.*(DONE|INITED)|stat::number_of_executed_units|cov:' "$work/log-$t" | tail -2
+  for a in "$artifacts"/*; do
+    [ -f "$a" ] || continue
+    case $(basename "$a") in
+      timeout-*|slow-unit-*) continue ;;
+    esac
+    dest=fuzz/regressions/$t/$(basename "$a")
+    if [ ! -f "$dest" ]; then
+      cp "$a" "$dest"
+      findings=$((findings + 1))
+      echo "finding: $dest"
+    fi
+  done
+  # Keep the log of the last run per target for the stack traces.
+  cp "$work/log-$t" "build/fuzz/last-$t.log"
+done
+echo "fuzz/run.sh: $findings new finding(s); logs in build/fuzz/last-<target>.log"
+[ $findings -eq 0 ]

@@ -1,0 +1,117 @@
+/*
+ * wasm_code.h: the internal code that wasm_compile.c produces and
+ * wasm_exec.c runs.
+ *
+ * A function's code is an array of 8-byte cells. An instruction is one cell
+ * holding its handler's address (a computed-goto label inside the
+ * interpreter) followed by its operand cells. Operands are decoded
+ * immediates or slot numbers: a frame is a window of the store's value stack
+ * (8-byte slots, a v128 takes two), laid out as params, locals, then the
+ * operand stack. Because the operand stack height is known statically at
+ * every instruction, each instruction names its inputs and output as slot
+ * numbers relative to the frame pointer, e.g. `i32.add dst a b`.
+ *
+ * Encodings (operands after the handler cell, in order):
+ *   numeric op (IMM NONE, fixed sig)   dst, in1 [, in2 [, in3]]
+ *   lane op                            dst, in1 [, in2], lane
+ *   i8x16.shuffle                      dst, a, b, lanes[0..7], lanes[8..15]
+ *   load / SIMD load                   dst, addr, offset
+ *   store                              addr, value, offset
+ *   lane load                          dst, addr, vec, offset, lane
+ *   lane store                         addr, vec, offset, lane
+ *   COPY1 / COPY2                      dst, src            (1 or 2 slots)
+ *   COPYN                              dst, src, nslots
+ *   CONST                              dst, value
+ *   CONST2                             dst, lo, hi         (v128)
+ *   BR                                 target
+ *   BR_IF / BR_UNLESS                  cond, target
+ *   BR_TABLE                           index, n, target[0..n] (last: default)
+ *   RETURN                             -                   (results at slot 0)
+ *   CALL                               func index, argbase
+ *   CALL_INDIRECT                      type index, table, argbase, index slot
+ *   SELECT / SELECT2                   dst, a, b, cond
+ *   GLOBAL_GET(2)                      dst, global index
+ *   GLOBAL_SET(2)                      global index, src
+ *   memory / table / ref ops           see the handlers in wasm_exec.c
+ * Branch targets are absolute cell addresses. A call's arguments are the
+ * caller's slots from argbase up: they become the callee's params without a
+ * copy, and the results land at argbase.
+ *
+ * Opcode numbers: below WASM_OP_COUNT an internal opcode is the handler of
+ * that wasm instruction (the generated numeric handlers, loads, stores,
+ * lane ops, bulk ops...); the XOP_* values above it are internal-only
+ * instructions, then come the generated variants (XOPV below).
+ * Superinstructions get new XOP_* values or variants.
+ */
+#ifndef WASM_CODE_H
+#define WASM_CODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasm_opcodes.h"
+
+typedef union wasm_cell {
+  const void *h;               /* handler address */
+  uint64_t u;                  /* operand: slot, index, immediate */
+  int64_t i;
+  const union wasm_cell *target; /* branch target */
+} wasm_cell;
+
+enum wasm_xop {
+  XOP_FIRST = WASM_OP_COUNT - 1,
+  XOP_UNREACHABLE,
+  XOP_COPY1,
+  XOP_COPY2,
+  XOP_COPYN,
+  XOP_CONST,
+  XOP_CONST2,
+  XOP_BR,
+  XOP_BR_IF,
+  XOP_BR_UNLESS,
+  XOP_BR_TABLE,
+  XOP_RETURN,
+  XOP_CALL,
+  XOP_CALL_INDIRECT,
+  XOP_SELECT,
+  XOP_SELECT2,
+  XOP_GLOBAL_GET,
+  XOP_GLOBAL_GET2,
+  XOP_GLOBAL_SET,
+  XOP_GLOBAL_SET2,
+  XOP_REF_IS_NULL,
+  XOP_REF_FUNC,
+  XOP_COUNT
+};
+
+/* Generated variants of every numeric instruction (IMM NONE, fixed sig):
+ *   XV_K            [h, dst, in1, imm]        second operand an immediate
+ *   XV_BRNZ/XV_BRZ  [h, in1 (, in2), target]  fused with a following br_if
+ *                                             (or if): jump when the i32
+ *                                             result is nonzero / zero
+ *   XV_BRNZ_K/XV_BRZ_K [h, in1, imm, target]  both
+ * Their opcode is XOPV(variant, wasm op); the handler table holds NULL
+ * where a variant does not apply to the instruction's type. */
+enum wasm_xvariant { XV_K = 1, XV_BRNZ, XV_BRZ, XV_BRNZ_K, XV_BRZ_K, XV_COUNT };
+#define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
+#define XOP_TABLE_SIZE XOPV(XV_COUNT, 0)
+
+/* A compiled function. */
+typedef struct wasm_code {
+  wasm_cell *cells;
+  size_t ncells;
+  uint32_t nparam_slots;  /* params, at slot 0 */
+  uint32_t nlocal_slots;  /* declared locals after them, zeroed on entry */
+  uint32_t nresult_slots; /* results, at slot 0 on return */
+  uint32_t max_slots;     /* frame size: params + locals + max stack */
+} wasm_code;
+
+/* The interpreter's handler table, indexed by opcode (wasm_op or
+ * wasm_xop); entries are NULL for opcodes that are never emitted. */
+const void *const *wasm_exec_handlers(void);
+
+static inline uint32_t wasm_kind_slots(uint8_t kind) {
+  return kind == 0x7B /* WASM_V128 */ ? 2 : 1;
+}
+
+#endif

@@ -1,0 +1,955 @@
+/*
+ * wasm_compile.c: translates each validated function body into the
+ * internal slot code described in wasm_code.h.
+ *
+ * One pass over the body with wasm_read_instr. The compiler mirrors the
+ * validator's operand stack, but each entry records the frame slot it lives
+ * in (its "home", fixed by its stack position) and the slot its value is
+ * currently read from (`src`). local.get does not copy: it pushes an entry
+ * whose src is the local's slot, and consumers read the local directly.
+ * Such aliases are materialised (copied home) before anything that needs
+ * values at their home slots (branches, calls, block boundaries) or before
+ * the aliased local is written.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm_code.h"
+#include "wasm_module.h"
+
+/* Limits that keep hostile (but valid) bodies from exhausting memory. */
+#define COMPILE_MAX_CELLS (64u << 20)
+
+typedef struct cval {
+  uint8_t kind;
+  uint32_t slot; /* home slot, fixed by stack position */
+  uint32_t src;  /* where the value is now (== slot unless aliasing) */
+} cval;
+
+enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
+
+typedef struct ctl {
+  uint8_t kind;
+  bool unreachable;
+  bool has_else;
+  uint32_t height;       /* operand entries below the params */
+  uint32_t base;         /* slot of the first param / result */
+  const uint8_t *params, *results;
+  uint32_t nparams, nresults;
+  uint32_t param_slots, result_slots;
+  size_t loop_pc;        /* loop: branch target */
+  size_t patches;        /* chain of forward branches to the end (idx+1) */
+  size_t else_patch;     /* if: BR_UNLESS target cell index + 1, or 0 */
+} ctl;
+
+typedef struct comp {
+  const wasm_module *m;
+  const void *const *h;
+  wasm_error *err;
+  wasm_status st;
+  wasm_cell *code;
+  size_t n, cap;
+  size_t *relocs; /* cells holding a target as a cell index */
+  size_t nrelocs, cap_relocs;
+  cval *stk;
+  uint32_t sp, cap_stk;
+  uint32_t slots, max_slots;
+  ctl *ctls;
+  uint32_t nctl, cap_ctl;
+  uint32_t nlocals;
+  uint8_t *local_kind;
+  uint32_t *local_slot;
+  /* Peephole: the last instruction's dst operand cell, when it may be
+   * retargeted (it wrote a fresh stack slot and nothing jumps between). */
+  size_t last_dst, last_end, barrier;
+} comp;
+
+/* Stable storage for one-byte "result type lists" of simple blocktypes. */
+static const uint8_t valtype_bytes[256] = {
+#define B4(x) x, x + 1, x + 2, x + 3
+#define B16(x) B4(x), B4(x + 4), B4(x + 8), B4(x + 12)
+#define B64(x) B16(x), B16(x + 16), B16(x + 32), B16(x + 48)
+    B64(0), B64(64), B64(128), B64(192)
+#undef B64
+#undef B16
+#undef B4
+};
+
+static bool fail(comp *c, wasm_status st, const char *msg) {
+  if (c->st == WASM_OK) {
+    c->st = st;
+    wasm_fail(c->err, st, "compile: %s", msg);
+  }
+  return false;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return true;
+  size_t nc = *cap ? *cap * 2 : 64;
+  while (nc < need) nc *= 2;
+  void *q = realloc(*p, nc * elem);
+  if (!q) return false;
+  *p = q;
+  *cap = nc;
+  return true;
+}
+
+/* ---- emitting ---- */
+
+static size_t emit_u(comp *c, uint64_t v) {
+  if (c->st) return 0;
+  if (c->n >= COMPILE_MAX_CELLS) return fail(c, WASM_NOMEM, "function too large"), 0;
+  if (!grow((void **)&c->code, &c->cap, c->n + 1, sizeof(wasm_cell)))
+    return fail(c, WASM_NOMEM, "out of memory"), 0;
+  c->code[c->n].u = v;
+  return c->n++;
+}
+
+static void emit_op(comp *c, int op) {
+  const void *h = c->h[op];
+  if (!h) {
+    fail(c, WASM_INVALID, "instruction not supported by the interpreter");
+    return;
+  }
+  if (c->st) return;
+  size_t i = emit_u(c, 0);
+  if (!c->st) c->code[i].h = h;
+}
+
+/* A branch target cell holding a cell index, fixed up at the end. */
+static size_t emit_target(comp *c, size_t idx) {
+  size_t at = emit_u(c, idx);
+  if (c->st) return 0;
+  size_t ncap = c->cap_relocs;
+  if (!grow((void **)&c->relocs, &ncap, c->nrelocs + 1, sizeof(size_t)))
+    return fail(c, WASM_NOMEM, "out of memory"), 0;
+  c->cap_relocs = ncap;
+  c->relocs[c->nrelocs++] = at;
+  return at;
+}
+
+/* Forward branches to a block's end are chained through their target
+ * cells (each holds the previous link + 1) until the end is known. */
+static void emit_forward(comp *c, size_t *chain) {
+  size_t at = emit_target(c, *chain);
+  if (!c->st) *chain = at + 1;
+}
+
+static void resolve_chain(comp *c, size_t chain, size_t pc) {
+  while (chain && !c->st) {
+    size_t at = chain - 1;
+    chain = (size_t)c->code[at].u;
+    c->code[at].u = pc;
+  }
+  c->barrier = pc; /* a jump lands here: no peephole across it */
+}
+
+static void set_dst_candidate(comp *c, size_t cell) {
+  c->last_dst = cell;
+  c->last_end = c->n;
+}
+
+static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
+  if (dst == src || nslots == 0) return;
+  if (nslots == 1) {
+    emit_op(c, XOP_COPY1);
+  } else if (nslots == 2) {
+    emit_op(c, XOP_COPY2);
+  } else {
+    emit_op(c, XOP_COPYN);
+  }
+  emit_u(c, dst);
+  emit_u(c, src);
+  if (nslots > 2) emit_u(c, nslots);
+}
+
+/* ---- operand stack ---- */
+
+static void push(comp *c, uint8_t kind) {
+  if (c->st) return;
+  size_t cap = c->cap_stk;
+  if (!grow((void **)&c->stk, &cap, (size_t)c->sp + 1, sizeof(cval))) {
+    fail(c, WASM_NOMEM, "out of memory");
+    return;
+  }
+  c->cap_stk = (uint32_t)cap;
+  c->stk[c->sp++] = (cval){kind, c->slots, c->slots};
+  c->slots += wasm_kind_slots(kind);
+  if (c->slots > c->max_slots) c->max_slots = c->slots;
+}
+
+static cval pop(comp *c) {
+  uint32_t floor = c->nctl ? c->ctls[c->nctl - 1].height : 0;
+  if (c->sp <= floor) {
+    fail(c, WASM_INVALID, "operand stack underflow");
+    return (cval){WASM_I32, 0, 0};
+  }
+  cval v = c->stk[--c->sp];
+  c->slots = v.slot;
+  return v;
+}
+
+static void materialize_from(comp *c, uint32_t from) {
+  for (uint32_t i = from; i < c->sp; i++) {
+    cval *v = &c->stk[i];
+    if (v->src != v->slot) {
+      emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
+      v->src = v->slot;
+    }
+  }
+}
+
+static void materialize_all(comp *c) { materialize_from(c, 0); }
+
+/* Before writing a local: copy home every stack entry still reading it. */
+static bool materialize_local(comp *c, uint32_t lslot) {
+  bool any = false;
+  for (uint32_t i = 0; i < c->sp; i++) {
+    cval *v = &c->stk[i];
+    if (v->src != v->slot && v->src == lslot) {
+      emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
+      v->src = v->slot;
+      any = true;
+    }
+  }
+  return any;
+}
+
+static uint32_t kinds_slots(const uint8_t *k, uint32_t n) {
+  uint32_t s = 0;
+  for (uint32_t i = 0; i < n; i++) s += wasm_kind_slots(k[i]);
+  return s;
+}
+
+static uint8_t sig_kind(char ch) {
+  switch (ch) {
+  case 'i': return WASM_I32;
+  case 'I': return WASM_I64;
+  case 'f': return WASM_F32;
+  case 'F': return WASM_F64;
+  default: return WASM_V128;
+  }
+}
+
+/* ---- control ---- */
+
+static ctl *push_ctl(comp *c, uint8_t kind, const uint8_t *p, uint32_t np,
+                     const uint8_t *r, uint32_t nr) {
+  if (c->st) return NULL;
+  size_t cap = c->cap_ctl;
+  if (!grow((void **)&c->ctls, &cap, (size_t)c->nctl + 1, sizeof(ctl))) {
+    fail(c, WASM_NOMEM, "out of memory");
+    return NULL;
+  }
+  c->cap_ctl = (uint32_t)cap;
+  uint32_t floor = c->nctl ? c->ctls[c->nctl - 1].height : 0;
+  if (c->sp < np || c->sp - np < floor) {
+    fail(c, WASM_INVALID, "operand stack underflow");
+    return NULL;
+  }
+  ctl *t = &c->ctls[c->nctl++];
+  memset(t, 0, sizeof *t);
+  t->kind = kind;
+  t->params = p;
+  t->nparams = np;
+  t->results = r;
+  t->nresults = nr;
+  t->param_slots = kinds_slots(p, np);
+  t->result_slots = kinds_slots(r, nr);
+  t->height = c->sp - np;
+  t->base = np ? c->stk[t->height].slot : c->slots;
+  return t;
+}
+
+static bool blocktype(comp *c, int64_t bt, const uint8_t **p, uint32_t *np,
+                      const uint8_t **r, uint32_t *nr) {
+  *p = *r = NULL;
+  *np = *nr = 0;
+  if (bt < 0) {
+    uint8_t b = (uint8_t)(bt & 0x7f);
+    if (b != 0x40) {
+      *r = &valtype_bytes[b];
+      *nr = 1;
+    }
+    return true;
+  }
+  if ((uint64_t)bt >= c->m->ntypes) return fail(c, WASM_INVALID, "bad block type");
+  const wasm_functype *t = &c->m->types[bt];
+  *p = t->types;
+  *np = t->nparams;
+  *r = t->types + t->nparams;
+  *nr = t->nresults;
+  return true;
+}
+
+/* Emits the copy of a branch's values into the label's slots and the jump
+ * itself (a RETURN for the function's own label). */
+static void emit_branch(comp *c, ctl *t) {
+  bool loop = t->kind == CTL_LOOP;
+  uint32_t n = loop ? t->nparams : t->nresults;
+  uint32_t nslots = loop ? t->param_slots : t->result_slots;
+  uint32_t dst = t->kind == CTL_FUNC ? 0 : t->base;
+  if (n > c->sp) {
+    fail(c, WASM_INVALID, "operand stack underflow");
+    return;
+  }
+  materialize_from(c, c->sp - n);
+  emit_copy(c, dst, c->slots - nslots, nslots);
+  if (t->kind == CTL_FUNC) {
+    emit_op(c, XOP_RETURN);
+  } else {
+    emit_op(c, XOP_BR);
+    if (loop) emit_target(c, t->loop_pc);
+    else emit_forward(c, &t->patches);
+  }
+}
+
+/* Whether a branch to t needs no copy (values already at the label). */
+static bool branch_in_place(comp *c, ctl *t) {
+  if (t->kind == CTL_FUNC) return false;
+  bool loop = t->kind == CTL_LOOP;
+  uint32_t n = loop ? t->nparams : t->nresults;
+  uint32_t nslots = loop ? t->param_slots : t->result_slots;
+  if (n > c->sp) return false;
+  for (uint32_t i = c->sp - n; i < c->sp; i++)
+    if (c->stk[i].src != c->stk[i].slot) return false;
+  return nslots == 0 || c->slots - nslots == t->base;
+}
+
+static void emit_target_of(comp *c, ctl *t) {
+  if (t->kind == CTL_LOOP) emit_target(c, t->loop_pc);
+  else emit_forward(c, &t->patches);
+}
+
+static ctl *label(comp *c, uint32_t depth) {
+  if (depth >= c->nctl) {
+    fail(c, WASM_INVALID, "unknown label");
+    return NULL;
+  }
+  return &c->ctls[c->nctl - 1 - depth];
+}
+
+static void set_unreachable(comp *c) {
+  ctl *t = &c->ctls[c->nctl - 1];
+  t->unreachable = true;
+  c->sp = t->height;
+  c->slots = t->base;
+}
+
+/* Resets the operand stack to a frame's entry height and pushes kinds. */
+static void reset_stack(comp *c, ctl *t, const uint8_t *kinds, uint32_t n) {
+  c->sp = t->height;
+  c->slots = t->base;
+  for (uint32_t i = 0; i < n; i++) push(c, kinds[i]);
+}
+
+/* ---- instructions ---- */
+
+static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
+  const char *sig = oi->sig;
+  const char *colon = strchr(sig, ':');
+  uint32_t np = (uint32_t)(colon - sig);
+  cval in[3];
+  if (np > 3) {
+    fail(c, WASM_INVALID, "bad signature");
+    return;
+  }
+  for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
+  uint32_t dst = c->slots;
+  emit_op(c, op);
+  size_t dcell = emit_u(c, dst);
+  for (uint32_t i = 0; i < np; i++) emit_u(c, in[i].src);
+  for (const char *p = colon + 1; *p; p++) push(c, sig_kind(*p));
+  if (colon[1]) set_dst_candidate(c, dcell);
+}
+
+static void compile_lane(comp *c, const wasm_opinfo *oi, int op, uint8_t lane) {
+  const char *sig = oi->sig;
+  const char *colon = strchr(sig, ':');
+  uint32_t np = (uint32_t)(colon - sig);
+  cval in[2] = {{0, 0, 0}, {0, 0, 0}};
+  if (np > 2) {
+    fail(c, WASM_INVALID, "bad signature");
+    return;
+  }
+  for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
+  uint32_t dst = c->slots;
+  emit_op(c, op);
+  size_t dcell = emit_u(c, dst);
+  for (uint32_t i = 0; i < np; i++) emit_u(c, in[i].src);
+  emit_u(c, lane);
+  push(c, sig_kind(colon[1]));
+  set_dst_candidate(c, dcell);
+}
+
+/* Loads, stores, SIMD loads and lane loads/stores: typed by the sig. */
+static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in) {
+  const char *colon = strchr(oi->sig, ':');
+  bool lane = oi->imm == WASM_IMM_MEMARG_LANE;
+  if (colon[1]) { /* a load: "i:x" or lane load "iv:v" */
+    cval vec = {0, 0, 0};
+    if (lane) vec = pop(c);
+    cval addr = pop(c);
+    uint32_t dst = c->slots;
+    emit_op(c, op);
+    size_t dcell = emit_u(c, dst);
+    emit_u(c, addr.src);
+    if (lane) emit_u(c, vec.src);
+    emit_u(c, in->imm.mem.offset);
+    if (lane) emit_u(c, in->imm.mem.lane);
+    push(c, sig_kind(colon[1]));
+    set_dst_candidate(c, dcell);
+  } else {
+    cval val = pop(c);
+    cval addr = pop(c);
+    emit_op(c, op);
+    emit_u(c, addr.src);
+    emit_u(c, val.src);
+    emit_u(c, in->imm.mem.offset);
+    if (lane) emit_u(c, in->imm.mem.lane);
+  }
+}
+
+/* Pops n operands and emits their slots in push order. */
+static void emit_popped(comp *c, uint32_t n) {
+  cval v[3];
+  for (uint32_t i = n; i-- > 0;) v[i] = pop(c);
+  for (uint32_t i = 0; i < n; i++) emit_u(c, v[i].src);
+}
+
+static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
+                         uint64_t b) {
+  cval idx = {0, 0, 0};
+  if (op == XOP_CALL_INDIRECT) idx = pop(c);
+  if (ft->nparams > c->sp) {
+    fail(c, WASM_INVALID, "operand stack underflow");
+    return;
+  }
+  materialize_from(c, c->sp - ft->nparams);
+  for (uint32_t i = 0; i < ft->nparams; i++) pop(c);
+  uint32_t argbase = c->slots;
+  emit_op(c, op);
+  emit_u(c, a);
+  if (op == XOP_CALL_INDIRECT) emit_u(c, b);
+  emit_u(c, argbase);
+  if (op == XOP_CALL_INDIRECT) emit_u(c, idx.src);
+  for (uint32_t i = 0; i < ft->nresults; i++) push(c, ft->types[ft->nparams + i]);
+  /* Host calls marshal results at argbase; room for the larger side. */
+  uint32_t top = argbase + kinds_slots(ft->types, ft->nparams);
+  if (top > c->max_slots) c->max_slots = top;
+}
+
+static void compile_local_set(comp *c, uint32_t x, bool tee) {
+  if (x >= c->nlocals) {
+    fail(c, WASM_INVALID, "unknown local");
+    return;
+  }
+  uint32_t ls = c->local_slot[x];
+  uint32_t ns = wasm_kind_slots(c->local_kind[x]);
+  cval v = pop(c);
+  bool aliased = materialize_local(c, ls);
+  bool fresh = v.src == v.slot;
+  if (fresh && !aliased && c->last_dst != SIZE_MAX && c->last_end == c->n &&
+      c->barrier != c->n && c->code[c->last_dst].u == v.slot) {
+    /* The previous instruction computed this value: write the local directly. */
+    c->code[c->last_dst].u = ls;
+  } else {
+    emit_copy(c, ls, v.src, ns);
+  }
+  c->last_dst = SIZE_MAX;
+  if (tee) {
+    push(c, v.kind);
+    c->stk[c->sp - 1].src = ls;
+  }
+}
+
+static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
+  int op = in->op;
+  const wasm_opinfo *oi = &wasm_opinfo_table[op];
+  const wasm_module *m = c->m;
+  ctl *t;
+  const uint8_t *p, *r;
+  uint32_t np, nr;
+
+  switch (op) {
+  case WASM_OP_UNREACHABLE:
+    emit_op(c, XOP_UNREACHABLE);
+    set_unreachable(c);
+    break;
+  case WASM_OP_NOP:
+    break;
+  case WASM_OP_BLOCK:
+  case WASM_OP_LOOP:
+    if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
+    materialize_all(c);
+    t = push_ctl(c, op == WASM_OP_LOOP ? CTL_LOOP : CTL_BLOCK, p, np, r, nr);
+    if (t && op == WASM_OP_LOOP) {
+      t->loop_pc = c->n;
+      c->barrier = c->n;
+    }
+    break;
+  case WASM_OP_IF: {
+    if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
+    cval cond = pop(c);
+    materialize_all(c);
+    emit_op(c, XOP_BR_UNLESS);
+    emit_u(c, cond.src);
+    size_t at = emit_target(c, 0);
+    t = push_ctl(c, CTL_IF, p, np, r, nr);
+    if (t) t->else_patch = at + 1;
+    break;
+  }
+  case WASM_OP_ELSE:
+    t = &c->ctls[c->nctl - 1];
+    if (t->kind != CTL_IF) {
+      fail(c, WASM_INVALID, "else without if");
+      return;
+    }
+    if (!t->unreachable) {
+      materialize_all(c);
+      emit_op(c, XOP_BR);
+      emit_forward(c, &t->patches);
+    }
+    if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
+    t->else_patch = 0;
+    c->barrier = c->n;
+    t->has_else = true;
+    t->unreachable = false;
+    reset_stack(c, t, t->params, t->nparams);
+    break;
+  case WASM_OP_END:
+    t = &c->ctls[c->nctl - 1];
+    if (!t->unreachable) materialize_all(c);
+    if (t->kind == CTL_FUNC) {
+      if (!t->unreachable) {
+        emit_copy(c, 0, t->base, t->result_slots);
+        emit_op(c, XOP_RETURN);
+      }
+      *done = true;
+      return;
+    }
+    if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
+    resolve_chain(c, t->patches, c->n);
+    c->barrier = c->n;
+    {
+      ctl saved = *t;
+      c->nctl--;
+      reset_stack(c, &saved, saved.results, saved.nresults);
+    }
+    break;
+  case WASM_OP_BR:
+    t = label(c, in->imm.index);
+    if (!t) return;
+    emit_branch(c, t);
+    set_unreachable(c);
+    break;
+  case WASM_OP_BR_IF: {
+    t = label(c, in->imm.index);
+    if (!t) return;
+    cval cond = pop(c);
+    if (branch_in_place(c, t)) {
+      emit_op(c, XOP_BR_IF);
+      emit_u(c, cond.src);
+      emit_target_of(c, t);
+    } else {
+      emit_op(c, XOP_BR_UNLESS);
+      emit_u(c, cond.src);
+      size_t skip = emit_target(c, 0);
+      /* Copies go to the label only: the fallthrough keeps the aliases. */
+      cval *save = NULL;
+      uint32_t n = t->kind == CTL_LOOP ? t->nparams : t->nresults;
+      if (n > c->sp) n = c->sp;
+      if (n) {
+        save = malloc(n * sizeof *save);
+        if (!save) {
+          fail(c, WASM_NOMEM, "out of memory");
+          return;
+        }
+        memcpy(save, c->stk + c->sp - n, n * sizeof *save);
+      }
+      emit_branch(c, t);
+      if (n) {
+        memcpy(c->stk + c->sp - n, save, n * sizeof *save);
+        free(save);
+      }
+      if (!c->st) c->code[skip].u = c->n;
+      c->barrier = c->n;
+    }
+    break;
+  }
+  case WASM_OP_BR_TABLE: {
+    cval idx = pop(c);
+    wasm_reader lr = {m->bytes, in->imm.br_table.labels, m->bytes + m->len};
+    uint32_t count = in->imm.br_table.count;
+    if (count > m->len) {
+      fail(c, WASM_INVALID, "bad br_table");
+      return;
+    }
+    materialize_all(c);
+    emit_op(c, XOP_BR_TABLE);
+    emit_u(c, idx.src);
+    emit_u(c, count);
+    size_t first = c->n;
+    uint32_t *depths = malloc(((size_t)count + 1) * sizeof *depths);
+    if (!depths) {
+      fail(c, WASM_NOMEM, "out of memory");
+      return;
+    }
+    for (uint32_t i = 0; i <= count; i++) {
+      if (!wasm_read_u32(&lr, &depths[i])) {
+        free(depths);
+        fail(c, WASM_INVALID, "bad br_table");
+        return;
+      }
+      t = label(c, depths[i]);
+      if (!t) break;
+      if (branch_in_place(c, t)) emit_target_of(c, t);
+      else emit_target(c, 0); /* to a stub, filled below */
+    }
+    /* Stubs: copy the values to the label's slots, then jump. */
+    for (uint32_t i = 0; i <= count && !c->st; i++) {
+      t = label(c, depths[i]);
+      if (!t || branch_in_place(c, t)) continue;
+      c->code[first + i].u = c->n;
+      emit_branch(c, t);
+    }
+    free(depths);
+    set_unreachable(c);
+    break;
+  }
+  case WASM_OP_RETURN:
+    emit_branch(c, &c->ctls[0]);
+    set_unreachable(c);
+    break;
+  case WASM_OP_CALL: {
+    if (in->imm.index >= wasm_module_total_funcs(m)) {
+      fail(c, WASM_INVALID, "unknown function");
+      return;
+    }
+    const wasm_functype *ft = wasm_module_func_type(m, in->imm.index);
+    if (!ft) {
+      fail(c, WASM_INVALID, "unknown function");
+      return;
+    }
+    compile_call(c, ft, XOP_CALL, in->imm.index, 0);
+    break;
+  }
+  case WASM_OP_CALL_INDIRECT:
+    if (in->imm.call_indirect.type >= m->ntypes) {
+      fail(c, WASM_INVALID, "unknown type");
+      return;
+    }
+    compile_call(c, &m->types[in->imm.call_indirect.type], XOP_CALL_INDIRECT,
+                 in->imm.call_indirect.type, in->imm.call_indirect.table);
+    break;
+  case WASM_OP_DROP:
+    pop(c);
+    break;
+  case WASM_OP_SELECT:
+  case WASM_OP_SELECT_T: {
+    cval cond = pop(c), b = pop(c), a = pop(c);
+    emit_op(c, wasm_kind_slots(a.kind) == 2 ? XOP_SELECT2 : XOP_SELECT);
+    size_t dcell = emit_u(c, a.slot);
+    emit_u(c, a.src);
+    emit_u(c, b.src);
+    emit_u(c, cond.src);
+    push(c, a.kind);
+    set_dst_candidate(c, dcell);
+    break;
+  }
+  case WASM_OP_LOCAL_GET: {
+    uint32_t x = in->imm.index;
+    if (x >= c->nlocals) {
+      fail(c, WASM_INVALID, "unknown local");
+      return;
+    }
+    push(c, c->local_kind[x]);
+    if (!c->st) c->stk[c->sp - 1].src = c->local_slot[x];
+    break;
+  }
+  case WASM_OP_LOCAL_SET:
+  case WASM_OP_LOCAL_TEE:
+    compile_local_set(c, in->imm.index, op == WASM_OP_LOCAL_TEE);
+    return; /* keeps last_dst bookkeeping itself */
+  case WASM_OP_GLOBAL_GET: {
+    if (in->imm.index >= wasm_module_total_globals(m)) {
+      fail(c, WASM_INVALID, "unknown global");
+      return;
+    }
+    wasm_globaltype gt = wasm_module_global_type(m, in->imm.index);
+    emit_op(c, wasm_kind_slots(gt.kind) == 2 ? XOP_GLOBAL_GET2 : XOP_GLOBAL_GET);
+    size_t dcell = emit_u(c, c->slots);
+    emit_u(c, in->imm.index);
+    push(c, gt.kind);
+    set_dst_candidate(c, dcell);
+    break;
+  }
+  case WASM_OP_GLOBAL_SET: {
+    cval v = pop(c);
+    emit_op(c, wasm_kind_slots(v.kind) == 2 ? XOP_GLOBAL_SET2 : XOP_GLOBAL_SET);
+    emit_u(c, in->imm.index);
+    emit_u(c, v.src);
+    break;
+  }
+  case WASM_OP_TABLE_GET: {
+    cval i = pop(c);
+    emit_op(c, op);
+    emit_u(c, c->slots);
+    emit_u(c, i.src);
+    emit_u(c, in->imm.index);
+    push(c, wasm_module_table_type(m, in->imm.index).elem);
+    break;
+  }
+  case WASM_OP_TABLE_SET:
+    emit_op(c, op);
+    emit_u(c, in->imm.index);
+    emit_popped(c, 2);
+    break;
+  case WASM_OP_TABLE_SIZE:
+    emit_op(c, op);
+    emit_u(c, c->slots);
+    emit_u(c, in->imm.index);
+    push(c, WASM_I32);
+    break;
+  case WASM_OP_TABLE_GROW: {
+    cval n = pop(c), init = pop(c);
+    emit_op(c, op);
+    emit_u(c, init.slot);
+    emit_u(c, init.src);
+    emit_u(c, n.src);
+    emit_u(c, in->imm.index);
+    push(c, WASM_I32);
+    break;
+  }
+  case WASM_OP_TABLE_FILL:
+    emit_op(c, op);
+    emit_u(c, in->imm.index);
+    emit_popped(c, 3);
+    break;
+  case WASM_OP_TABLE_COPY:
+  case WASM_OP_TABLE_INIT:
+  case WASM_OP_MEMORY_INIT:
+    emit_op(c, op);
+    emit_u(c, in->imm.pair.a);
+    emit_u(c, in->imm.pair.b);
+    emit_popped(c, 3);
+    break;
+  case WASM_OP_MEMORY_COPY:
+  case WASM_OP_MEMORY_FILL:
+    emit_op(c, op);
+    emit_popped(c, 3);
+    break;
+  case WASM_OP_ELEM_DROP:
+  case WASM_OP_DATA_DROP:
+    emit_op(c, op);
+    emit_u(c, in->imm.index);
+    break;
+  case WASM_OP_MEMORY_SIZE:
+    emit_op(c, op);
+    emit_u(c, c->slots);
+    push(c, WASM_I32);
+    break;
+  case WASM_OP_MEMORY_GROW: {
+    cval d = pop(c);
+    emit_op(c, op);
+    emit_u(c, d.slot);
+    emit_u(c, d.src);
+    push(c, WASM_I32);
+    break;
+  }
+  case WASM_OP_I32_CONST:
+  case WASM_OP_I64_CONST:
+  case WASM_OP_F32_CONST:
+  case WASM_OP_F64_CONST:
+  case WASM_OP_REF_NULL: {
+    uint64_t v = 0;
+    uint8_t kind = WASM_I32;
+    switch (op) {
+    case WASM_OP_I32_CONST: v = (uint32_t)in->imm.i32; kind = WASM_I32; break;
+    case WASM_OP_I64_CONST: v = (uint64_t)in->imm.i64; kind = WASM_I64; break;
+    case WASM_OP_F32_CONST: v = in->imm.f32; kind = WASM_F32; break;
+    case WASM_OP_F64_CONST: v = in->imm.f64; kind = WASM_F64; break;
+    default: v = 0; kind = in->imm.reftype; break;
+    }
+    emit_op(c, XOP_CONST);
+    size_t dcell = emit_u(c, c->slots);
+    emit_u(c, v);
+    push(c, kind);
+    set_dst_candidate(c, dcell);
+    break;
+  }
+  case WASM_OP_V128_CONST: {
+    uint64_t lo, hi;
+    memcpy(&lo, in->imm.v128, 8);
+    memcpy(&hi, in->imm.v128 + 8, 8);
+    emit_op(c, XOP_CONST2);
+    size_t dcell = emit_u(c, c->slots);
+    emit_u(c, lo);
+    emit_u(c, hi);
+    push(c, WASM_V128);
+    set_dst_candidate(c, dcell);
+    break;
+  }
+  case WASM_OP_I8X16_SHUFFLE: {
+    cval b = pop(c), a = pop(c);
+    uint64_t lo, hi;
+    memcpy(&lo, in->imm.v128, 8);
+    memcpy(&hi, in->imm.v128 + 8, 8);
+    emit_op(c, op);
+    size_t dcell = emit_u(c, a.slot);
+    emit_u(c, a.src);
+    emit_u(c, b.src);
+    emit_u(c, lo);
+    emit_u(c, hi);
+    push(c, WASM_V128);
+    set_dst_candidate(c, dcell);
+    break;
+  }
+  case WASM_OP_REF_IS_NULL: {
+    cval v = pop(c);
+    emit_op(c, XOP_REF_IS_NULL);
+    size_t dcell = emit_u(c, v.slot);
+    emit_u(c, v.src);
+    push(c, WASM_I32);
+    set_dst_candidate(c, dcell);
+    break;
+  }
+  case WASM_OP_REF_FUNC:
+    emit_op(c, XOP_REF_FUNC);
+    emit_u(c, c->slots);
+    emit_u(c, in->imm.index);
+    push(c, WASM_FUNCREF);
+    break;
+  default:
+    if (oi->imm == WASM_IMM_MEMARG || oi->imm == WASM_IMM_MEMARG_LANE) {
+      compile_mem(c, oi, op, in);
+    } else if (oi->imm == WASM_IMM_LANE) {
+      compile_lane(c, oi, op, in->imm.lane);
+    } else if (oi->imm == WASM_IMM_NONE && oi->sig) {
+      compile_numeric(c, oi, op);
+      return; /* set_dst_candidate already done */
+    } else {
+      fail(c, WASM_INVALID, "unsupported instruction");
+    }
+    break;
+  }
+}
+
+static wasm_status compile_func(comp *c, wasm_funcdef *def) {
+  const wasm_module *m = c->m;
+  if (def->type >= m->ntypes)
+    return fail(c, WASM_INVALID, "bad function type"), c->st;
+  const wasm_functype *ft = &m->types[def->type];
+  uint64_t nl = (uint64_t)ft->nparams + def->nlocals;
+  if (nl > 2u * WASM_MAX_LOCALS + WASM_MAX_PARAMS)
+    return fail(c, WASM_INVALID, "too many locals"), c->st;
+  c->nlocals = (uint32_t)nl;
+  c->local_kind = malloc(nl ? nl : 1);
+  c->local_slot = malloc((nl ? nl : 1) * sizeof(uint32_t));
+  if (!c->local_kind || !c->local_slot) return fail(c, WASM_NOMEM, "out of memory"), c->st;
+  uint32_t s = 0;
+  for (uint32_t i = 0; i < nl; i++) {
+    uint8_t k = i < ft->nparams ? ft->types[i] : def->local_types[i - ft->nparams];
+    c->local_kind[i] = k;
+    c->local_slot[i] = s;
+    s += wasm_kind_slots(k);
+  }
+  uint32_t param_slots = kinds_slots(ft->types, ft->nparams);
+  c->slots = c->max_slots = s;
+  c->sp = 0;
+  c->nctl = 0;
+  c->n = 0;
+  c->nrelocs = 0;
+  c->last_dst = SIZE_MAX;
+  c->barrier = SIZE_MAX;
+  ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
+  if (!t) return c->st;
+
+  wasm_reader r = {m->bytes, def->body, def->body + def->body_len};
+  bool done = false;
+  uint32_t skip = 0; /* nesting depth inside unreachable code */
+  while (!done && c->st == WASM_OK) {
+    if (r.p >= r.end) return fail(c, WASM_INVALID, "missing end"), c->st;
+    wasm_instr in;
+    wasm_status st = wasm_read_instr(&r, &in, c->err);
+    if (st != WASM_OK) {
+      c->st = st;
+      return st;
+    }
+    if (c->nctl == 0) return fail(c, WASM_INVALID, "code after end"), c->st;
+    if (c->ctls[c->nctl - 1].unreachable) {
+      /* Dead code: track nesting only, until this frame's else/end. */
+      if (in.op == WASM_OP_BLOCK || in.op == WASM_OP_LOOP || in.op == WASM_OP_IF) {
+        skip++;
+        continue;
+      }
+      if (skip) {
+        if (in.op == WASM_OP_END) skip--;
+        continue;
+      }
+      if (in.op != WASM_OP_END && in.op != WASM_OP_ELSE) continue;
+    }
+    compile_instr(c, &in, &done);
+  }
+  if (c->st) return c->st;
+
+  wasm_code *code = calloc(1, sizeof *code);
+  if (!code) return fail(c, WASM_NOMEM, "out of memory"), c->st;
+  code->cells = malloc((c->n ? c->n : 1) * sizeof(wasm_cell));
+  if (!code->cells) {
+    free(code);
+    return fail(c, WASM_NOMEM, "out of memory"), c->st;
+  }
+  memcpy(code->cells, c->code, c->n * sizeof(wasm_cell));
+  code->ncells = c->n;
+  for (size_t i = 0; i < c->nrelocs; i++) {
+    size_t at = c->relocs[i];
+    size_t idx = (size_t)code->cells[at].u;
+    if (idx > c->n) {
+      free(code->cells);
+      free(code);
+      return fail(c, WASM_INVALID, "bad branch target"), c->st;
+    }
+    code->cells[at].target = code->cells + idx;
+  }
+  code->nparam_slots = param_slots;
+  code->nlocal_slots = s - param_slots;
+  code->nresult_slots = kinds_slots(ft->types + ft->nparams, ft->nresults);
+  code->max_slots = c->max_slots > code->nresult_slots ? c->max_slots : code->nresult_slots;
+  def->code = code;
+  return WASM_OK;
+}
+
+wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
+  comp c;
+  memset(&c, 0, sizeof c);
+  c.m = m;
+  c.err = err;
+  c.h = wasm_exec_handlers();
+  for (uint32_t i = 0; i < m->nfuncs && c.st == WASM_OK; i++) {
+    compile_func(&c, &m->funcs[i]);
+    free(c.local_kind);
+    free(c.local_slot);
+    c.local_kind = NULL;
+    c.local_slot = NULL;
+  }
+  free(c.code);
+  free(c.relocs);
+  free(c.stk);
+  free(c.ctls);
+  if (c.st != WASM_OK) {
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+      wasm_compile_free(m->funcs[i].code);
+      m->funcs[i].code = NULL;
+    }
+  }
+  return c.st;
+}
+
+void wasm_compile_free(void *p) {
+  wasm_code *code = p;
+  if (!code) return;
+  free(code->cells);
+  free(code);
+}

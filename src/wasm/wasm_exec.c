@@ -1,0 +1,973 @@
+/*
+ * wasm_exec.c: the interpreter for the slot code of wasm_code.h.
+ *
+ * One function, `interp`, with threaded dispatch: every handler ends with
+ * `goto *ip->h`, the handler address the compiler stored in the code (it
+ * gets the label table by calling interp in its init mode). Wasm-to-wasm
+ * calls push a frame record on a separate call stack and stay in the same
+ * loop; only host functions are called through C.
+ *
+ * The handlers of the pure numeric instructions, the lane ops and the memory
+ * accesses are generated from wasm_opcodes.def: each calls NUM_<ID> from
+ * wasm_numeric.h through a small typed helper, chosen with _Generic from
+ * NUM_<ID>'s C type (so the signature is written once, in that header).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm_code.h"
+#include "wasm_numeric.h"
+#include "wasm_runtime.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Nested entries (host -> wasm -> host -> ...) each use C stack; cap them
+ * well below what an 8 MiB stack holds. */
+#define EXEC_MAX_NESTING 500
+
+static _Thread_local unsigned exec_nesting;
+
+/* ---- typed slot access ---- */
+
+typedef uint32_t xu32;
+typedef uint64_t xu64;
+typedef float xf32;
+typedef double xf64;
+typedef wasm_v128 xv128;
+
+static inline xu32 rd_u32(const uint64_t *s) { return (xu32)*s; }
+static inline xu64 rd_u64(const uint64_t *s) { return *s; }
+static inline xf32 rd_f32(const uint64_t *s) { xf32 v; memcpy(&v, s, 4); return v; }
+static inline xf64 rd_f64(const uint64_t *s) { xf64 v; memcpy(&v, s, 8); return v; }
+static inline xv128 rd_v128(const uint64_t *s) { xv128 v; memcpy(&v, s, 16); return v; }
+static inline void wr_u32(uint64_t *s, xu32 v) { *s = v; }
+static inline void wr_u64(uint64_t *s, xu64 v) { *s = v; }
+static inline void wr_f32(uint64_t *s, xf32 v) { uint32_t b; memcpy(&b, &v, 4); *s = b; }
+static inline void wr_f64(uint64_t *s, xf64 v) { memcpy(s, &v, 8); }
+static inline void wr_v128(uint64_t *s, xv128 v) { memcpy(s, &v, 16); }
+
+/* Cross products over the five slot types, for the helper families. */
+#define FOR_T(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64) X(A, v128)
+#define FOR_T2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64) FOR_T(X, v128)
+/* The scalar types only (immediate operands are never v128). */
+#define FOR_S(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64)
+#define FOR_S2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64)
+
+/* A helper's outcome: the next instruction, or a trap code (WASM_NUMTRAP_*
+ * or EXEC_INTERNAL_ERROR). Returned by value so ip stays in a register. */
+typedef struct xres {
+  const wasm_cell *ip;
+  int trap;
+} xres;
+#define EXEC_INTERNAL_ERROR (-1)
+#define XINLINE static inline __attribute__((always_inline))
+
+/* Reached only from handlers the table leaves out (a variant that does not
+ * apply to the instruction's type). */
+static xres ex_bad(uint64_t *fp, const wasm_cell *ip, ...) {
+  return (xres){ip, EXEC_INTERNAL_ERROR};
+}
+
+/* ---- numeric helpers ----
+ * plain [h, dst, in1 (, in2 (, in3))]; K variant [h, dst, in1, imm]:
+ * the second operand is an immediate, read from the code cell as if it
+ * were a slot. */
+#define DEF_UN(P, R)                                                         \
+  XINLINE xres ex_un_##P##_##R(uint64_t *fp, const wasm_cell *ip,            \
+                               x##R (*f)(x##P)) {                            \
+    wr_##R(fp + ip[1].u, f(rd_##P(fp + ip[2].u)));                           \
+    return (xres){ip + 3, 0};                                                \
+  }
+#define DEF_BIN(P, R)                                                        \
+  XINLINE xres ex_bin_##P##_##R(uint64_t *fp, const wasm_cell *ip,           \
+                                x##R (*f)(x##P, x##P)) {                     \
+    wr_##R(fp + ip[1].u, f(rd_##P(fp + ip[2].u), rd_##P(fp + ip[3].u)));     \
+    return (xres){ip + 4, 0};                                                \
+  }                                                                          \
+  XINLINE xres ex_bink_##P##_##R(uint64_t *fp, const wasm_cell *ip,          \
+                                 x##R (*f)(x##P, x##P)) {                    \
+    wr_##R(fp + ip[1].u, f(rd_##P(fp + ip[2].u), rd_##P(&ip[3].u)));         \
+    return (xres){ip + 4, 0};                                                \
+  }
+/* Trapping ops return a WASM_NUMTRAP_* code and write through a pointer. */
+#define DEF_TUN(P, R)                                                        \
+  XINLINE xres ex_tun_##P##_##R(uint64_t *fp, const wasm_cell *ip,           \
+                                int (*f)(x##P, x##R *)) {                    \
+    x##R r;                                                                  \
+    int t = f(rd_##P(fp + ip[2].u), &r);                                     \
+    if (UNLIKELY(t)) return (xres){ip, t};                                   \
+    wr_##R(fp + ip[1].u, r);                                                 \
+    return (xres){ip + 3, 0};                                                \
+  }
+#define DEF_TBIN(P, R)                                                       \
+  XINLINE xres ex_tbin_##P##_##R(uint64_t *fp, const wasm_cell *ip,          \
+                                 int (*f)(x##P, x##P, x##R *)) {             \
+    x##R r;                                                                  \
+    int t = f(rd_##P(fp + ip[2].u), rd_##P(fp + ip[3].u), &r);               \
+    if (UNLIKELY(t)) return (xres){ip, t};                                   \
+    wr_##R(fp + ip[1].u, r);                                                 \
+    return (xres){ip + 4, 0};                                                \
+  }                                                                          \
+  XINLINE xres ex_tbink_##P##_##R(uint64_t *fp, const wasm_cell *ip,         \
+                                  int (*f)(x##P, x##P, x##R *)) {            \
+    x##R r;                                                                  \
+    int t = f(rd_##P(fp + ip[2].u), rd_##P(&ip[3].u), &r);                   \
+    if (UNLIKELY(t)) return (xres){ip, t};                                   \
+    wr_##R(fp + ip[1].u, r);                                                 \
+    return (xres){ip + 4, 0};                                                \
+  }
+FOR_T2(DEF_UN)
+FOR_T2(DEF_BIN)
+FOR_T2(DEF_TUN)
+FOR_T2(DEF_TBIN)
+
+/* SIMD shifts "vi:v" (count in a slot or immediate), v128.bitselect. */
+XINLINE xres ex_shift(uint64_t *fp, const wasm_cell *ip, xv128 (*f)(xv128, xu32)) {
+  wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_u32(fp + ip[3].u)));
+  return (xres){ip + 4, 0};
+}
+XINLINE xres ex_shiftk(uint64_t *fp, const wasm_cell *ip, xv128 (*f)(xv128, xu32)) {
+  wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_u32(&ip[3].u)));
+  return (xres){ip + 4, 0};
+}
+XINLINE xres ex_tern(uint64_t *fp, const wasm_cell *ip,
+                     xv128 (*f)(xv128, xv128, xv128)) {
+  wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_v128(fp + ip[3].u),
+                          rd_v128(fp + ip[4].u)));
+  return (xres){ip + 5, 0};
+}
+
+/* Fused "op; br_if" (and "op; if"): an op with an i32 result that only
+ * feeds a branch jumps on it directly, when nonzero (nz) or zero (!nz).
+ * [h, in1, target], [h, in1, in2, target], K: [h, in1, imm, target]. */
+#define DEF_BR(A, P)                                                         \
+  XINLINE xres ex_brun_##P(uint64_t *fp, const wasm_cell *ip,                \
+                           xu32 (*f)(x##P), int nz) {                        \
+    int c = f(rd_##P(fp + ip[1].u)) != 0;                                    \
+    return (xres){c == nz ? ip[2].target : ip + 3, 0};                       \
+  }                                                                          \
+  XINLINE xres ex_brbin_##P(uint64_t *fp, const wasm_cell *ip,               \
+                            xu32 (*f)(x##P, x##P), int nz) {                 \
+    int c = f(rd_##P(fp + ip[1].u), rd_##P(fp + ip[2].u)) != 0;              \
+    return (xres){c == nz ? ip[3].target : ip + 4, 0};                       \
+  }                                                                          \
+  XINLINE xres ex_brbink_##P(uint64_t *fp, const wasm_cell *ip,              \
+                             xu32 (*f)(x##P, x##P), int nz) {                \
+    int c = f(rd_##P(fp + ip[1].u), rd_##P(&ip[2].u)) != 0;                  \
+    return (xres){c == nz ? ip[3].target : ip + 4, 0};                       \
+  }
+FOR_T(DEF_BR, _)
+
+/* Instructions with no immediate that are not numeric get a stand-in so
+ * the generated handlers expand; the table leaves them out. */
+static inline void num_standin(void) {}
+#define NUM_UNREACHABLE num_standin
+#define NUM_NOP num_standin
+#define NUM_ELSE num_standin
+#define NUM_END num_standin
+#define NUM_RETURN num_standin
+#define NUM_DROP num_standin
+#define NUM_SELECT num_standin
+#define NUM_REF_IS_NULL num_standin
+
+#define ASSOC_UN(P, R) x##R (*)(x##P): ex_un_##P##_##R,
+#define ASSOC_BIN(P, R) x##R (*)(x##P, x##P): ex_bin_##P##_##R,
+#define ASSOC_BINK(P, R) x##R (*)(x##P, x##P): ex_bink_##P##_##R,
+#define ASSOC_TUN(P, R) int (*)(x##P, x##R *): ex_tun_##P##_##R,
+#define ASSOC_TBIN(P, R) int (*)(x##P, x##P, x##R *): ex_tbin_##P##_##R,
+#define ASSOC_TBINK(P, R) int (*)(x##P, x##P, x##R *): ex_tbink_##P##_##R,
+#define ASSOC_BRUN(A, P) xu32 (*)(x##P): ex_brun_##P,
+#define ASSOC_BRBIN(A, P) xu32 (*)(x##P, x##P): ex_brbin_##P,
+#define ASSOC_BRBINK(A, P) xu32 (*)(x##P, x##P): ex_brbink_##P,
+#define EXEC_NUM(fn)                                                         \
+  _Generic(&(fn), FOR_T2(ASSOC_UN) FOR_T2(ASSOC_BIN) FOR_T2(ASSOC_TUN)       \
+           FOR_T2(ASSOC_TBIN)                                                \
+           xv128 (*)(xv128, xu32): ex_shift,                                 \
+           xv128 (*)(xv128, xv128, xv128): ex_tern,                          \
+           default: ex_bad)(fp, ip, fn)
+#define EXEC_NUMK(fn)                                                        \
+  _Generic(&(fn), FOR_S2(ASSOC_BINK) FOR_S2(ASSOC_TBINK)                     \
+           xv128 (*)(xv128, xu32): ex_shiftk,                                \
+           default: ex_bad)(fp, ip, fn)
+#define EXEC_BR(fn, nz)                                                      \
+  _Generic(&(fn), FOR_T(ASSOC_BRUN, _) FOR_T(ASSOC_BRBIN, _)                 \
+           default: ex_bad)(fp, ip, fn, nz)
+#define EXEC_BRK(fn, nz)                                                     \
+  _Generic(&(fn), FOR_S(ASSOC_BRBINK, _) default: ex_bad)(fp, ip, fn, nz)
+
+/* Which variants exist (1) for an instruction, from NUM_<ID>'s type. */
+#define AVAIL_BIN(P, R) x##R (*)(x##P, x##P): 1,
+#define AVAIL_TBIN(P, R) int (*)(x##P, x##P, x##R *): 1,
+#define AVAIL_BRUN(A, P) xu32 (*)(x##P): 1,
+#define AVAIL_BRBIN(A, P) xu32 (*)(x##P, x##P): 1,
+#define HAS_NUMK(fn)                                                         \
+  _Generic(&(fn), FOR_S2(AVAIL_BIN) FOR_S2(AVAIL_TBIN)                       \
+           xv128 (*)(xv128, xu32): 1, default: 0)
+#define HAS_BR(fn)                                                           \
+  _Generic(&(fn), FOR_T(AVAIL_BRUN, _) FOR_T(AVAIL_BRBIN, _) default: 0)
+#define HAS_BRK(fn) _Generic(&(fn), FOR_S(AVAIL_BRBIN, _) default: 0)
+
+/* ---- lane helpers: extract [h, dst, v, lane], replace [h, dst, v, x, lane] ---- */
+
+#define DEF_EXTRACT(A, R)                                                    \
+  XINLINE xres ex_extract_##R(uint64_t *fp, const wasm_cell *ip,             \
+                              x##R (*f)(xv128, xu32)) {                      \
+    wr_##R(fp + ip[1].u, f(rd_v128(fp + ip[2].u), (xu32)ip[3].u));           \
+    return (xres){ip + 4, 0};                                                \
+  }
+#define DEF_REPLACE(A, R)                                                    \
+  XINLINE xres ex_replace_##R(uint64_t *fp, const wasm_cell *ip,             \
+                              xv128 (*f)(xv128, xu32, x##R)) {               \
+    wr_v128(fp + ip[1].u,                                                    \
+            f(rd_v128(fp + ip[2].u), (xu32)ip[4].u, rd_##R(fp + ip[3].u)));  \
+    return (xres){ip + 5, 0};                                                \
+  }
+FOR_T(DEF_EXTRACT, _)
+FOR_T(DEF_REPLACE, _)
+#define ASSOC_EXTRACT(A, R) x##R (*)(xv128, xu32): ex_extract_##R,
+#define ASSOC_REPLACE(A, R) xv128 (*)(xv128, xu32, x##R): ex_replace_##R,
+#define EXEC_LANE(fn)                                                        \
+  _Generic(&(fn), FOR_T(ASSOC_EXTRACT, _) FOR_T(ASSOC_REPLACE, _)            \
+           default: ex_bad)(fp, ip, fn)
+
+/* ---- memory helpers: bounds-checked against memory 0 ---- */
+
+/* Scalar loads/stores and v128.load/store, which wasm_numeric.h leaves to
+ * the executor, in the NUM_<ID> form the generated handlers expect. */
+#define LOAD_FN(ID, RT, MT)                                                  \
+  static inline RT NUM_##ID(const uint8_t *p) {                              \
+    MT x;                                                                    \
+    memcpy(&x, p, sizeof x);                                                 \
+    return (RT)x;                                                            \
+  }
+#define STORE_FN(ID, VT, MT)                                                 \
+  static inline void NUM_##ID(uint8_t *p, VT v) {                            \
+    MT x = (MT)v;                                                            \
+    memcpy(p, &x, sizeof x);                                                 \
+  }
+LOAD_FN(I32_LOAD, xu32, uint32_t)
+LOAD_FN(I64_LOAD, xu64, uint64_t)
+LOAD_FN(F32_LOAD, xf32, float)
+LOAD_FN(F64_LOAD, xf64, double)
+LOAD_FN(I32_LOAD8_S, xu32, int8_t)
+LOAD_FN(I32_LOAD8_U, xu32, uint8_t)
+LOAD_FN(I32_LOAD16_S, xu32, int16_t)
+LOAD_FN(I32_LOAD16_U, xu32, uint16_t)
+LOAD_FN(I64_LOAD8_S, xu64, int8_t)
+LOAD_FN(I64_LOAD8_U, xu64, uint8_t)
+LOAD_FN(I64_LOAD16_S, xu64, int16_t)
+LOAD_FN(I64_LOAD16_U, xu64, uint16_t)
+LOAD_FN(I64_LOAD32_S, xu64, int32_t)
+LOAD_FN(I64_LOAD32_U, xu64, uint32_t)
+STORE_FN(I32_STORE, xu32, uint32_t)
+STORE_FN(I64_STORE, xu64, uint64_t)
+STORE_FN(F32_STORE, xf32, float)
+STORE_FN(F64_STORE, xf64, double)
+STORE_FN(I32_STORE8, xu32, uint8_t)
+STORE_FN(I32_STORE16, xu32, uint16_t)
+STORE_FN(I64_STORE8, xu64, uint8_t)
+STORE_FN(I64_STORE16, xu64, uint16_t)
+STORE_FN(I64_STORE32, xu64, uint32_t)
+static inline xv128 NUM_V128_LOAD(const uint8_t *p) { xv128 v; memcpy(&v, p, 16); return v; }
+static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
+
+/* The effective address of [addr slot] + offset, or NULL when the access
+ * of `size` bytes does not fit in memory. */
+XINLINE uint8_t *ea(uint64_t *fp, uint64_t addr_slot, uint64_t off,
+                    uint8_t *mbase, uint64_t msize, uint64_t size) {
+  uint64_t a = (uint64_t)rd_u32(fp + addr_slot) + off;
+  if (UNLIKELY(a + size > msize)) return NULL;
+  return mbase + a;
+}
+
+/* load [h, dst, addr, off]; store [h, addr, val, off];
+ * lane load [h, dst, addr, vec, off, lane]; lane store [h, addr, vec, off, lane].
+ * An out-of-bounds access returns trap 1. */
+#define DEF_LOAD(A, R)                                                       \
+  XINLINE xres ex_load_##R(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,   \
+                           uint64_t ms, uint64_t size,                       \
+                           x##R (*f)(const uint8_t *)) {                     \
+    uint8_t *p = ea(fp, ip[2].u, ip[3].u, mb, ms, size);                     \
+    if (UNLIKELY(!p)) return (xres){ip, 1};                                  \
+    wr_##R(fp + ip[1].u, f(p));                                              \
+    return (xres){ip + 4, 0};                                                \
+  }
+#define DEF_STORE(A, T)                                                      \
+  XINLINE xres ex_store_##T(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,  \
+                            uint64_t ms, uint64_t size,                      \
+                            void (*f)(uint8_t *, x##T)) {                    \
+    uint8_t *p = ea(fp, ip[1].u, ip[3].u, mb, ms, size);                     \
+    if (UNLIKELY(!p)) return (xres){ip, 1};                                  \
+    f(p, rd_##T(fp + ip[2].u));                                              \
+    return (xres){ip + 4, 0};                                                \
+  }
+FOR_T(DEF_LOAD, _)
+FOR_T(DEF_STORE, _)
+XINLINE xres ex_load_lane(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,
+                          uint64_t ms, uint64_t size,
+                          xv128 (*f)(const uint8_t *, xv128, xu32)) {
+  uint8_t *p = ea(fp, ip[2].u, ip[4].u, mb, ms, size);
+  if (UNLIKELY(!p)) return (xres){ip, 1};
+  wr_v128(fp + ip[1].u, f(p, rd_v128(fp + ip[3].u), (xu32)ip[5].u));
+  return (xres){ip + 6, 0};
+}
+XINLINE xres ex_store_lane(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,
+                           uint64_t ms, uint64_t size,
+                           void (*f)(uint8_t *, xv128, xu32)) {
+  uint8_t *p = ea(fp, ip[1].u, ip[3].u, mb, ms, size);
+  if (UNLIKELY(!p)) return (xres){ip, 1};
+  f(p, rd_v128(fp + ip[2].u), (xu32)ip[4].u);
+  return (xres){ip + 5, 0};
+}
+#define ASSOC_LOAD(A, R) x##R (*)(const uint8_t *): ex_load_##R,
+#define ASSOC_STORE(A, T) void (*)(uint8_t *, x##T): ex_store_##T,
+#define EXEC_MEM(fn, size)                                                   \
+  _Generic(&(fn), FOR_T(ASSOC_LOAD, _) FOR_T(ASSOC_STORE, _)                 \
+           xv128 (*)(const uint8_t *, xv128, xu32): ex_load_lane,            \
+           void (*)(uint8_t *, xv128, xu32): ex_store_lane)(                 \
+      fp, ip, mbase, msize, size, fn)
+
+/* ---- calls ---- */
+
+typedef struct frame {
+  const wasm_cell *ip; /* where the caller resumes */
+  uint64_t *fp;        /* the caller's frame */
+  wasm_func *func;     /* the caller */
+} frame;
+
+static void vals_from_slots(const uint64_t *s, const uint8_t *kinds, uint32_t n,
+                            wasm_val *out) {
+  for (uint32_t i = 0; i < n; i++) {
+    memset(&out[i], 0, sizeof out[i]);
+    out[i].kind = kinds[i];
+    if (kinds[i] == WASM_V128) {
+      memcpy(out[i].of.v128, s, 16);
+      s += 2;
+    } else {
+      memcpy(&out[i].of, s, 8);
+      if (kinds[i] == WASM_I32 || kinds[i] == WASM_F32) out[i].of.i64 &= 0xffffffffu;
+      s += 1;
+    }
+  }
+}
+
+static void vals_to_slots(uint64_t *s, const uint8_t *kinds, uint32_t n,
+                          const wasm_val *in) {
+  for (uint32_t i = 0; i < n; i++) {
+    if (kinds[i] == WASM_V128) {
+      memcpy(s, in[i].of.v128, 16);
+      s += 2;
+    } else if (kinds[i] == WASM_I32 || kinds[i] == WASM_F32) {
+      *s++ = (uint32_t)in[i].of.i32;
+    } else {
+      memcpy(s, &in[i].of, 8);
+      s += 1;
+    }
+  }
+}
+
+static uint32_t slots_of(const uint8_t *kinds, uint32_t n) {
+  uint32_t s = 0;
+  for (uint32_t i = 0; i < n; i++) s += wasm_kind_slots(kinds[i]);
+  return s;
+}
+
+/* Calls a host function with the arguments at `at`; results land there. */
+static wasm_status call_host(wasm_store *s, wasm_func *f, uint64_t *at,
+                             wasm_error *err) {
+  const wasm_functype *t = f->type;
+  wasm_val abuf[8], rbuf[8];
+  wasm_val *args = abuf, *res = rbuf;
+  if (t->nparams > 8) args = malloc(t->nparams * sizeof *args);
+  if (t->nresults > 8) res = malloc(t->nresults * sizeof *res);
+  if (!args || !res) {
+    if (args != abuf) free(args);
+    if (res != rbuf) free(res);
+    return wasm_fail(err, WASM_NOMEM, "out of memory");
+  }
+  vals_from_slots(at, t->types, t->nparams, args);
+  memset(res, 0, t->nresults * sizeof *res);
+  for (uint32_t i = 0; i < t->nresults; i++) res[i].kind = t->types[t->nparams + i];
+  /* Nested wasm calls made by the host use the stack above these slots. */
+  size_t saved_top = s->stack_top;
+  uint32_t ps = slots_of(t->types, t->nparams);
+  uint32_t rs = slots_of(t->types + t->nparams, t->nresults);
+  s->stack_top = (size_t)(at - s->stack) + (ps > rs ? ps : rs);
+  wasm_status st = f->host(f->env, args, res, err);
+  s->stack_top = saved_top;
+  if (st == WASM_OK) vals_to_slots(at, t->types + t->nparams, t->nresults, res);
+  else if (err && err->status != st) err->status = st;
+  if (args != abuf) free(args);
+  if (res != rbuf) free(res);
+  return st;
+}
+
+static void func_name(const wasm_func *f, char *buf, size_t n) {
+  if (f && f->def && f->def->name) snprintf(buf, n, "%s", f->def->name);
+  else if (f) snprintf(buf, n, "func[%u]", f->index);
+  else snprintf(buf, n, "?");
+}
+
+static const char *numtrap_msg(int t) {
+  switch (t) {
+  case WASM_NUMTRAP_DIV_ZERO: return "integer divide by zero";
+  case WASM_NUMTRAP_INT_OVERFLOW: return "integer overflow";
+  case WASM_NUMTRAP_INVALID_CONV: return "invalid conversion to integer";
+  default: return "internal error: bad instruction";
+  }
+}
+
+/* Per-instance context the handlers use, reloaded on instance switches. */
+#define LOAD_INSTANCE()                                                      \
+  do {                                                                       \
+    globals = inst->globals;                                                 \
+    mem0 = wasm_module_total_memories(inst->module) ? inst->memories[0] : NULL; \
+    LOAD_MEM();                                                              \
+  } while (0)
+#define LOAD_MEM()                                                           \
+  do {                                                                       \
+    if (mem0) {                                                              \
+      mbase = mem0->data;                                                    \
+      msize = mem0->size;                                                    \
+    } else {                                                                 \
+      mbase = NULL;                                                          \
+      msize = 0;                                                             \
+    }                                                                        \
+  } while (0)
+
+#define NEXT() goto *ip->h
+#define U(k) (ip[k].u)
+#define SLOT(k) (fp + ip[k].u)
+#define TRAP(msg)                                                            \
+  do {                                                                       \
+    trap_msg = (msg);                                                        \
+    goto trap;                                                               \
+  } while (0)
+/* A trap that names the offending table index, as the reference does. */
+#define TRAP_INDEX(msg, i)                                                   \
+  do {                                                                       \
+    trap_index = (int64_t)(i);                                               \
+    TRAP(msg);                                                               \
+  } while (0)
+
+/* Runs `entry` (a wasm function) with its params already at fp0. With
+ * table_out set, only returns the handler table. */
+static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
+                          wasm_error *err, const void *const **table_out) {
+  static const void *const table[XOP_TABLE_SIZE] = {
+#define GT_NONE(ID, MS)                                                      \
+  [WASM_OP_##ID] = &&G_##ID,                                                 \
+  [XOPV(XV_K, WASM_OP_##ID)] = HAS_NUMK(NUM_##ID) ? &&GK_##ID : NULL,        \
+  [XOPV(XV_BRNZ, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GBNZ_##ID : NULL,     \
+  [XOPV(XV_BRZ, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GBZ_##ID : NULL,       \
+  [XOPV(XV_BRNZ_K, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBNZK_##ID : NULL, \
+  [XOPV(XV_BRZ_K, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBZK_##ID : NULL,
+#define GT_LANE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
+#define GT_MEMARG(ID, MS) [WASM_OP_##ID] = &&G_##ID,
+#define GT_MEMARG_LANE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
+#define GT_(ID, MS)
+#define GT_BLOCK GT_
+#define GT_LABEL GT_
+#define GT_BR_TABLE GT_
+#define GT_FUNC GT_
+#define GT_CALL_INDIRECT GT_
+#define GT_LOCAL GT_
+#define GT_GLOBAL GT_
+#define GT_TABLE GT_
+#define GT_I32 GT_
+#define GT_I64 GT_
+#define GT_F32 GT_
+#define GT_F64 GT_
+#define GT_V128 GT_
+#define GT_SHUFFLE GT_
+#define GT_SELECT_T GT_
+#define GT_HEAPTYPE GT_
+#define GT_ELEM GT_
+#define GT_DATA GT_
+#define GT_TABLE_TABLE GT_
+#define GT_ELEM_TABLE GT_
+#define GT_DATA_MEM GT_
+#define GT_MEM GT_
+#define GT_MEM_MEM GT_
+#define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GT_##IMM(ID, MSIZE)
+#include "wasm_opcodes.def"
+#undef OP
+      [WASM_OP_I8X16_SHUFFLE] = &&H_I8X16_SHUFFLE,
+      [WASM_OP_MEMORY_SIZE] = &&H_MEMORY_SIZE,
+      [WASM_OP_MEMORY_GROW] = &&H_MEMORY_GROW,
+      [WASM_OP_MEMORY_INIT] = &&H_MEMORY_INIT,
+      [WASM_OP_DATA_DROP] = &&H_DATA_DROP,
+      [WASM_OP_MEMORY_COPY] = &&H_MEMORY_COPY,
+      [WASM_OP_MEMORY_FILL] = &&H_MEMORY_FILL,
+      [WASM_OP_TABLE_GET] = &&H_TABLE_GET,
+      [WASM_OP_TABLE_SET] = &&H_TABLE_SET,
+      [WASM_OP_TABLE_SIZE] = &&H_TABLE_SIZE,
+      [WASM_OP_TABLE_GROW] = &&H_TABLE_GROW,
+      [WASM_OP_TABLE_FILL] = &&H_TABLE_FILL,
+      [WASM_OP_TABLE_COPY] = &&H_TABLE_COPY,
+      [WASM_OP_TABLE_INIT] = &&H_TABLE_INIT,
+      [WASM_OP_ELEM_DROP] = &&H_ELEM_DROP,
+      [XOP_UNREACHABLE] = &&H_UNREACHABLE,
+      [XOP_COPY1] = &&H_COPY1,
+      [XOP_COPY2] = &&H_COPY2,
+      [XOP_COPYN] = &&H_COPYN,
+      [XOP_CONST] = &&H_CONST,
+      [XOP_CONST2] = &&H_CONST2,
+      [XOP_BR] = &&H_BR,
+      [XOP_BR_IF] = &&H_BR_IF,
+      [XOP_BR_UNLESS] = &&H_BR_UNLESS,
+      [XOP_BR_TABLE] = &&H_BR_TABLE,
+      [XOP_RETURN] = &&H_RETURN,
+      [XOP_CALL] = &&H_CALL,
+      [XOP_CALL_INDIRECT] = &&H_CALL_INDIRECT,
+      [XOP_SELECT] = &&H_SELECT,
+      [XOP_SELECT2] = &&H_SELECT2,
+      [XOP_GLOBAL_GET] = &&H_GLOBAL_GET,
+      [XOP_GLOBAL_GET2] = &&H_GLOBAL_GET2,
+      [XOP_GLOBAL_SET] = &&H_GLOBAL_SET,
+      [XOP_GLOBAL_SET2] = &&H_GLOBAL_SET2,
+      [XOP_REF_IS_NULL] = &&H_REF_IS_NULL,
+      [XOP_REF_FUNC] = &&H_REF_FUNC,
+  };
+  if (table_out) {
+    *table_out = table;
+    return WASM_OK;
+  }
+
+  const wasm_cell *ip = NULL;
+  uint64_t *fp = NULL;
+  wasm_func *func = NULL;
+  wasm_instance *inst = entry->instance;
+  wasm_global **globals = NULL;
+  wasm_memory *mem0 = NULL;
+  uint8_t *mbase = NULL;
+  uint64_t msize = 0;
+  LOAD_INSTANCE();
+
+  frame local_frames[16];
+  frame *frames = local_frames;
+  size_t nframes = 0, cap_frames = 16;
+  uint64_t *stack_end = s->stack + s->stack_slots;
+  uint32_t max_depth = s->engine->config.max_call_depth;
+  if (!max_depth) max_depth = WASM_DEFAULT_CALL_DEPTH;
+  uint32_t depth0 = s->call_depth;
+  const char *trap_msg = NULL;
+  int64_t trap_index = -1;
+  wasm_status status = WASM_OK;
+
+  wasm_func *callee = entry;
+  uint64_t *nfp = fp0;
+  goto do_call;
+
+  /* ---- generated numeric, lane and memory handlers ---- */
+#define GH_NONE(ID, MS)                                                      \
+  G_##ID : {                                                                 \
+    xres r_ = EXEC_NUM(NUM_##ID);                                            \
+    if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
+    ip = r_.ip;                                                              \
+    NEXT();                                                                  \
+  }                                                                          \
+  GK_##ID : {                                                                \
+    xres r_ = EXEC_NUMK(NUM_##ID);                                           \
+    if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
+    ip = r_.ip;                                                              \
+    NEXT();                                                                  \
+  }                                                                          \
+  GH_BRANCH(GBNZ_##ID, EXEC_BR(NUM_##ID, 1))                                 \
+  GH_BRANCH(GBZ_##ID, EXEC_BR(NUM_##ID, 0))                                  \
+  GH_BRANCH(GBNZK_##ID, EXEC_BRK(NUM_##ID, 1))                               \
+  GH_BRANCH(GBZK_##ID, EXEC_BRK(NUM_##ID, 0))
+#define GH_BRANCH(LABEL, CALL)                                               \
+  LABEL : {                                                                  \
+    xres r_ = CALL;                                                          \
+    if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
+    ip = r_.ip;                                                              \
+    NEXT();                                                                  \
+  }
+#define GH_LANE(ID, MS)                                                      \
+  G_##ID : {                                                                 \
+    xres r_ = EXEC_LANE(NUM_##ID);                                           \
+    if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
+    ip = r_.ip;                                                              \
+    NEXT();                                                                  \
+  }
+#define GH_MEMARG(ID, MS)                                                    \
+  G_##ID : {                                                                 \
+    xres r_ = EXEC_MEM(NUM_##ID, MS);                                        \
+    if (UNLIKELY(r_.trap)) TRAP("out of bounds memory access");              \
+    ip = r_.ip;                                                              \
+    NEXT();                                                                  \
+  }
+#define GH_MEMARG_LANE GH_MEMARG
+#define GH_(ID, MS)
+#define GH_BLOCK GH_
+#define GH_LABEL GH_
+#define GH_BR_TABLE GH_
+#define GH_FUNC GH_
+#define GH_CALL_INDIRECT GH_
+#define GH_LOCAL GH_
+#define GH_GLOBAL GH_
+#define GH_TABLE GH_
+#define GH_I32 GH_
+#define GH_I64 GH_
+#define GH_F32 GH_
+#define GH_F64 GH_
+#define GH_V128 GH_
+#define GH_SHUFFLE GH_
+#define GH_SELECT_T GH_
+#define GH_HEAPTYPE GH_
+#define GH_ELEM GH_
+#define GH_DATA GH_
+#define GH_TABLE_TABLE GH_
+#define GH_ELEM_TABLE GH_
+#define GH_DATA_MEM GH_
+#define GH_MEM GH_
+#define GH_MEM_MEM GH_
+#define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GH_##IMM(ID, MSIZE)
+#include "wasm_opcodes.def"
+#undef OP
+
+  /* ---- data movement ---- */
+H_COPY1:
+  *SLOT(1) = *SLOT(2);
+  ip += 3;
+  NEXT();
+H_COPY2: {
+  uint64_t *d = SLOT(1), *a = SLOT(2);
+  uint64_t lo = a[0], hi = a[1];
+  d[0] = lo;
+  d[1] = hi;
+  ip += 3;
+  NEXT();
+}
+H_COPYN: {
+  uint64_t *d = SLOT(1), *a = SLOT(2);
+  for (uint64_t i = 0, n = U(3); i < n; i++) d[i] = a[i]; /* d < a: forward */
+  ip += 4;
+  NEXT();
+}
+H_CONST:
+  *SLOT(1) = U(2);
+  ip += 3;
+  NEXT();
+H_CONST2: {
+  uint64_t *d = SLOT(1);
+  d[0] = U(2);
+  d[1] = U(3);
+  ip += 4;
+  NEXT();
+}
+H_SELECT:
+  *SLOT(1) = rd_u32(SLOT(4)) ? *SLOT(2) : *SLOT(3);
+  ip += 5;
+  NEXT();
+H_SELECT2: {
+  uint64_t *src = rd_u32(SLOT(4)) ? SLOT(2) : SLOT(3);
+  uint64_t *d = SLOT(1);
+  uint64_t lo = src[0], hi = src[1];
+  d[0] = lo;
+  d[1] = hi;
+  ip += 5;
+  NEXT();
+}
+H_GLOBAL_GET:
+  memcpy(SLOT(1), &globals[U(2)]->value.of, 8);
+  ip += 3;
+  NEXT();
+H_GLOBAL_GET2:
+  memcpy(SLOT(1), &globals[U(2)]->value.of, 16);
+  ip += 3;
+  NEXT();
+H_GLOBAL_SET:
+  memcpy(&globals[U(1)]->value.of, SLOT(2), 8);
+  ip += 3;
+  NEXT();
+H_GLOBAL_SET2:
+  memcpy(&globals[U(1)]->value.of, SLOT(2), 16);
+  ip += 3;
+  NEXT();
+H_REF_IS_NULL:
+  *SLOT(1) = *SLOT(2) == 0;
+  ip += 3;
+  NEXT();
+H_REF_FUNC:
+  *SLOT(1) = (uint64_t)(uintptr_t)inst->funcs[U(2)];
+  ip += 3;
+  NEXT();
+H_I8X16_SHUFFLE: {
+  uint8_t lanes[16];
+  memcpy(lanes, &ip[4].u, 8);
+  memcpy(lanes + 8, &ip[5].u, 8);
+  wr_v128(SLOT(1), NUM_I8X16_SHUFFLE(rd_v128(SLOT(2)), rd_v128(SLOT(3)), lanes));
+  ip += 6;
+  NEXT();
+}
+
+  /* ---- control ---- */
+H_UNREACHABLE:
+  TRAP("unreachable");
+H_BR:
+  ip = ip[1].target;
+  NEXT();
+H_BR_IF:
+  if (rd_u32(SLOT(1))) ip = ip[2].target;
+  else ip += 3;
+  NEXT();
+H_BR_UNLESS:
+  if (!rd_u32(SLOT(1))) ip = ip[2].target;
+  else ip += 3;
+  NEXT();
+H_BR_TABLE: {
+  uint64_t i = rd_u32(SLOT(1)), n = U(2);
+  ip = ip[3 + (i < n ? i : n)].target;
+  NEXT();
+}
+H_CALL:
+  callee = inst->funcs[U(1)];
+  nfp = fp + U(2);
+  ip += 3;
+  goto do_call;
+H_CALL_INDIRECT: {
+  wasm_table *tab = inst->tables[U(2)];
+  uint64_t i = rd_u32(SLOT(4));
+  if (UNLIKELY(i >= tab->size)) TRAP_INDEX("undefined element", i);
+  callee = tab->elems[i];
+  if (UNLIKELY(!callee)) TRAP_INDEX("uninitialized element", i);
+  const wasm_functype *want = &inst->module->types[U(1)];
+  if (UNLIKELY(callee->type != want && !wasm_functype_equal(callee->type, want)))
+    TRAP("indirect call type mismatch");
+  nfp = fp + U(3);
+  ip += 5;
+  goto do_call;
+}
+do_call: {
+  /* callee, nfp (its params) and ip (the caller's resume point) are set. */
+  if (callee->host) {
+    status = call_host(s, callee, nfp, err);
+    if (status != WASM_OK) goto out;
+    if (nframes == 0) goto out; /* not reached: the entry is a wasm func */
+    LOAD_MEM();
+    NEXT();
+  }
+  const wasm_code *code = callee->def ? callee->def->code : NULL;
+  if (UNLIKELY(!code)) TRAP("internal error: function not compiled");
+  if (UNLIKELY(s->call_depth >= max_depth ||
+               (size_t)(stack_end - nfp) < code->max_slots)) {
+    status = WASM_EXHAUSTED;
+    TRAP("call stack exhausted");
+  }
+  if (UNLIKELY(nframes == cap_frames)) {
+    size_t nc = cap_frames * 2;
+    frame *nf = frames == local_frames ? malloc(nc * sizeof *nf)
+                                       : realloc(frames, nc * sizeof *nf);
+    if (!nf) {
+      status = WASM_NOMEM;
+      TRAP("out of memory");
+    }
+    if (frames == local_frames) memcpy(nf, local_frames, sizeof local_frames);
+    frames = nf;
+    cap_frames = nc;
+  }
+  frames[nframes++] = (frame){ip, fp, func};
+  s->call_depth++;
+  memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
+  fp = nfp;
+  func = callee;
+  if (callee->instance != inst) {
+    inst = callee->instance;
+    LOAD_INSTANCE();
+  }
+  /* Hook for a future fuel/deadline check at function entry. */
+  ip = code->cells;
+  NEXT();
+}
+H_RETURN: {
+  frame *f = &frames[--nframes];
+  s->call_depth--;
+  if (nframes == 0) goto out;
+  ip = f->ip;
+  fp = f->fp;
+  func = f->func;
+  if (func->instance != inst) {
+    inst = func->instance;
+    LOAD_INSTANCE();
+  } else {
+    LOAD_MEM(); /* the callee may have grown memory */
+  }
+  NEXT();
+}
+
+  /* ---- memory ---- */
+H_MEMORY_SIZE:
+  wr_u32(SLOT(1), (uint32_t)(msize / WASM_PAGE_SIZE));
+  ip += 2;
+  NEXT();
+H_MEMORY_GROW: {
+  int64_t r = wasm_memory_grow(mem0, rd_u32(SLOT(2)));
+  wr_u32(SLOT(1), (uint32_t)(int32_t)r);
+  LOAD_MEM();
+  ip += 3;
+  NEXT();
+}
+H_MEMORY_INIT: { /* [h, seg, mem, d, s, n] */
+  uint64_t seg = U(1);
+  uint64_t d = rd_u32(SLOT(3)), src = rd_u32(SLOT(4)), n = rd_u32(SLOT(5));
+  const wasm_data *ds = &inst->module->datas[seg];
+  uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+  if (src + n > len || d + n > msize) TRAP("out of bounds memory access");
+  if (n) memcpy(mbase + d, ds->bytes + src, n);
+  ip += 6;
+  NEXT();
+}
+H_DATA_DROP:
+  inst->data_dropped[U(1)] = 1;
+  ip += 2;
+  NEXT();
+H_MEMORY_COPY: { /* [h, d, s, n] */
+  uint64_t d = rd_u32(SLOT(1)), src = rd_u32(SLOT(2)), n = rd_u32(SLOT(3));
+  if (src + n > msize || d + n > msize) TRAP("out of bounds memory access");
+  if (n) memmove(mbase + d, mbase + src, n);
+  ip += 4;
+  NEXT();
+}
+H_MEMORY_FILL: { /* [h, d, val, n] */
+  uint64_t d = rd_u32(SLOT(1)), n = rd_u32(SLOT(3));
+  if (d + n > msize) TRAP("out of bounds memory access");
+  if (n) memset(mbase + d, (int)(uint8_t)rd_u32(SLOT(2)), n);
+  ip += 4;
+  NEXT();
+}
+
+  /* ---- tables ---- */
+H_TABLE_GET: { /* [h, dst, idx, table] */
+  wasm_table *t = inst->tables[U(3)];
+  uint64_t i = rd_u32(SLOT(2));
+  if (i >= t->size) TRAP("out of bounds table access");
+  *SLOT(1) = (uint64_t)(uintptr_t)t->elems[i];
+  ip += 4;
+  NEXT();
+}
+H_TABLE_SET: { /* [h, table, idx, val] */
+  wasm_table *t = inst->tables[U(1)];
+  uint64_t i = rd_u32(SLOT(2));
+  if (i >= t->size) TRAP("out of bounds table access");
+  t->elems[i] = (void *)(uintptr_t)*SLOT(3);
+  ip += 4;
+  NEXT();
+}
+H_TABLE_SIZE:
+  wr_u32(SLOT(1), (uint32_t)inst->tables[U(2)]->size);
+  ip += 3;
+  NEXT();
+H_TABLE_GROW: { /* [h, dst, init, n, table] */
+  int64_t r = wasm_table_grow(inst->tables[U(4)], rd_u32(SLOT(3)),
+                              (void *)(uintptr_t)*SLOT(2));
+  wr_u32(SLOT(1), (uint32_t)(int32_t)r);
+  ip += 5;
+  NEXT();
+}
+H_TABLE_FILL: { /* [h, table, i, val, n] */
+  wasm_table *t = inst->tables[U(1)];
+  uint64_t i = rd_u32(SLOT(2)), n = rd_u32(SLOT(4));
+  void *v = (void *)(uintptr_t)*SLOT(3);
+  if (i + n > t->size) TRAP("out of bounds table access");
+  for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+  ip += 5;
+  NEXT();
+}
+H_TABLE_COPY: { /* [h, dst table, src table, d, s, n] */
+  wasm_table *td = inst->tables[U(1)], *ts = inst->tables[U(2)];
+  uint64_t d = rd_u32(SLOT(3)), src = rd_u32(SLOT(4)), n = rd_u32(SLOT(5));
+  if (src + n > ts->size || d + n > td->size) TRAP("out of bounds table access");
+  if (n) memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
+  ip += 6;
+  NEXT();
+}
+H_TABLE_INIT: { /* [h, elem, table, d, s, n] */
+  uint64_t seg = U(1);
+  wasm_table *t = inst->tables[U(2)];
+  uint64_t d = rd_u32(SLOT(3)), src = rd_u32(SLOT(4)), n = rd_u32(SLOT(5));
+  const wasm_elem *es = &inst->module->elems[seg];
+  uint64_t len = inst->elem_dropped[seg] ? 0 : es->count;
+  if (src + n > len || d + n > t->size) TRAP("out of bounds table access");
+  for (uint64_t k = 0; k < n; k++) {
+    void *ref = NULL;
+    if (es->func_indices) {
+      ref = inst->funcs[es->func_indices[src + k]];
+    } else {
+      wasm_val v;
+      status = wasm_eval_const(inst, es->exprs[src + k], es->elem_kind, &v, err);
+      if (status != WASM_OK) goto out;
+      ref = v.of.ref;
+    }
+    t->elems[d + k] = ref;
+  }
+  ip += 6;
+  NEXT();
+}
+H_ELEM_DROP:
+  inst->elem_dropped[U(1)] = 1;
+  ip += 2;
+  NEXT();
+
+trap: {
+  char name[96];
+  func_name(func ? func : callee, name, sizeof name);
+  if (status == WASM_OK) status = WASM_TRAP;
+  if (trap_index >= 0)
+    wasm_fail(err, status, "%s %lld (in function %s)", trap_msg,
+              (long long)trap_index, name);
+  else
+    wasm_fail(err, status, "%s (in function %s)", trap_msg, name);
+}
+out:
+  s->call_depth = depth0;
+  if (frames != local_frames) free(frames);
+  return status;
+}
+
+const void *const *wasm_exec_handlers(void) {
+  const void *const *t = NULL;
+  interp(NULL, NULL, NULL, NULL, &t);
+  return t;
+}
+
+wasm_status wasm_exec_call(wasm_store *s, wasm_func *f, const wasm_val *args,
+                           wasm_val *results, wasm_error *err) {
+  const wasm_functype *t = f->type;
+  if (f->host) {
+    if (exec_nesting >= EXEC_MAX_NESTING)
+      return wasm_fail(err, WASM_EXHAUSTED, "call stack exhausted");
+    exec_nesting++;
+    wasm_status st = f->host(f->env, args, results, err);
+    exec_nesting--;
+    return st;
+  }
+  if (!s->stack) {
+    size_t bytes = s->engine->config.max_stack_bytes;
+    if (!bytes) bytes = WASM_DEFAULT_STACK_BYTES;
+    s->stack_slots = bytes / sizeof(uint64_t);
+    s->stack = malloc(s->stack_slots * sizeof(uint64_t));
+    if (!s->stack) {
+      s->stack_slots = 0;
+      return wasm_fail(err, WASM_NOMEM, "out of memory for the value stack");
+    }
+    s->stack_top = 0;
+  }
+  uint32_t ps = slots_of(t->types, t->nparams);
+  uint32_t rs = slots_of(t->types + t->nparams, t->nresults);
+  if (exec_nesting >= EXEC_MAX_NESTING || s->stack_top > s->stack_slots ||
+      s->stack_slots - s->stack_top < (ps > rs ? ps : rs))
+    return wasm_fail(err, WASM_EXHAUSTED, "call stack exhausted");
+  uint64_t *base = s->stack + s->stack_top;
+  vals_to_slots(base, t->types, t->nparams, args);
+  size_t saved_top = s->stack_top;
+  exec_nesting++;
+  wasm_status st = interp(s, f, base, err, NULL);
+  exec_nesting--;
+  s->stack_top = saved_top;
+  if (st == WASM_OK) vals_from_slots(base, t->types + t->nparams, t->nresults, results);
+  return st;
+}

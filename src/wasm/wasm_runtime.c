@@ -1,0 +1,422 @@
+/*
+ * wasm_runtime.c: engine, modules, function types, stores and the runtime
+ * objects they own (host functions, memories, tables, globals), and
+ * wasm_func_call. Instantiation and linking live in wasm_instance.c.
+ */
+#include "wasm_runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm_opcodes.h"
+
+/* Bytes reserved past the largest accessible size of a memory, so a stray
+ * access just past the end faults instead of touching another mapping. */
+#define WASM_MEMORY_GUARD ((size_t)1 << 16)
+
+/* ---- engine ---- */
+
+wasm_engine *wasm_engine_new(const wasm_config *config) {
+  wasm_opcodes_init();
+  wasm_engine *e = calloc(1, sizeof *e);
+  if (!e) return NULL;
+  if (config) e->config = *config;
+  if (!e->config.max_call_depth) e->config.max_call_depth = WASM_DEFAULT_CALL_DEPTH;
+  if (!e->config.max_stack_bytes) e->config.max_stack_bytes = WASM_DEFAULT_STACK_BYTES;
+  return e;
+}
+
+void wasm_engine_delete(wasm_engine *e) { free(e); }
+
+/* ---- modules ---- */
+
+static void module_destroy(wasm_module *m) {
+  wasm_module_free_contents(m);
+  free(m->bytes);
+  free(m);
+}
+
+wasm_status wasm_module_new(wasm_engine *e, const uint8_t *bytes, size_t len,
+                            wasm_module **out, wasm_error *err) {
+  if (!out) return wasm_fail(err, WASM_BAD_ARG, "no output module");
+  *out = NULL;
+  if (!e || (!bytes && len)) return wasm_fail(err, WASM_BAD_ARG, "no engine or bytes");
+  if (len > UINT32_MAX) return wasm_fail(err, WASM_MALFORMED, "module too large");
+  wasm_module *m = calloc(1, sizeof *m);
+  if (!m) return wasm_fail(err, WASM_NOMEM, "out of memory");
+  m->engine = e;
+  /* One spare byte so an empty module still has a non-NULL buffer. */
+  m->bytes = malloc(len + 1);
+  if (!m->bytes) {
+    free(m);
+    return wasm_fail(err, WASM_NOMEM, "out of memory");
+  }
+  if (len) memcpy(m->bytes, bytes, len);
+  m->len = len;
+  wasm_status st = wasm_decode(m, err);
+  if (st == WASM_OK) st = wasm_validate(m, err);
+  if (st == WASM_OK) st = wasm_compile(m, err);
+  if (st != WASM_OK) {
+    module_destroy(m);
+    return st;
+  }
+  *out = m;
+  return WASM_OK;
+}
+
+void wasm_module_delete(wasm_module *m) {
+  if (m) module_destroy(m);
+}
+
+uint32_t wasm_module_import_count(const wasm_module *m) { return m ? m->nimports : 0; }
+
+void wasm_module_import(const wasm_module *m, uint32_t i, const char **module,
+                        const char **name, wasm_externkind *kind) {
+  if (!m || i >= m->nimports) return;
+  const wasm_import *imp = &m->imports[i];
+  if (module) *module = imp->module;
+  if (name) *name = imp->name;
+  if (kind) *kind = imp->kind;
+}
+
+uint32_t wasm_module_export_count(const wasm_module *m) { return m ? m->nexports : 0; }
+
+void wasm_module_export(const wasm_module *m, uint32_t i, const char **name,
+                        wasm_externkind *kind) {
+  if (!m || i >= m->nexports) return;
+  if (name) *name = m->exports[i].name;
+  if (kind) *kind = m->exports[i].kind;
+}
+
+/* ---- function types ---- */
+
+wasm_functype *wasm_functype_new(const uint8_t *params, uint32_t nparams,
+                                 const uint8_t *results, uint32_t nresults) {
+  if (nparams > WASM_MAX_PARAMS || nresults > WASM_MAX_RESULTS) return NULL;
+  if ((nparams && !params) || (nresults && !results)) return NULL;
+  wasm_functype *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->types = malloc((size_t)nparams + nresults + 1);
+  if (!t->types) {
+    free(t);
+    return NULL;
+  }
+  if (nparams) memcpy(t->types, params, nparams);
+  if (nresults) memcpy(t->types + nparams, results, nresults);
+  t->nparams = nparams;
+  t->nresults = nresults;
+  return t;
+}
+
+void wasm_functype_delete(wasm_functype *t) {
+  if (!t) return;
+  free(t->types);
+  free(t);
+}
+
+uint32_t wasm_functype_nparams(const wasm_functype *t) { return t ? t->nparams : 0; }
+uint32_t wasm_functype_nresults(const wasm_functype *t) { return t ? t->nresults : 0; }
+
+uint8_t wasm_functype_param(const wasm_functype *t, uint32_t i) {
+  return t && i < t->nparams ? t->types[i] : 0;
+}
+
+uint8_t wasm_functype_result(const wasm_functype *t, uint32_t i) {
+  return t && i < t->nresults ? t->types[t->nparams + i] : 0;
+}
+
+bool wasm_functype_equal(const wasm_functype *a, const wasm_functype *b) {
+  if (a == b) return true;
+  if (!a || !b) return false;
+  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+  size_t n = (size_t)a->nparams + a->nresults;
+  return n == 0 || memcmp(a->types, b->types, n) == 0;
+}
+
+/* ---- stores ---- */
+
+wasm_store *wasm_store_new(wasm_engine *e) {
+  if (!e) return NULL;
+  wasm_store *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->engine = e;
+  return s;
+}
+
+void wasm_store_set_limits(wasm_store *s, const wasm_store_limits *limits) {
+  if (!s) return;
+  if (limits) s->limits = *limits;
+  else memset(&s->limits, 0, sizeof s->limits);
+}
+
+wasm_status wasm_store_track(wasm_store *s, wasm_object_kind kind, void *p) {
+  if (s->nobjects == s->cap_objects) {
+    size_t cap = s->cap_objects ? s->cap_objects * 2 : 32;
+    void *grown = realloc(s->objects, cap * sizeof *s->objects);
+    if (!grown) return WASM_NOMEM;
+    s->objects = grown;
+    s->cap_objects = cap;
+  }
+  s->objects[s->nobjects].kind = kind;
+  s->objects[s->nobjects].ptr = p;
+  s->nobjects++;
+  return WASM_OK;
+}
+
+static void func_free(wasm_func *f) {
+  wasm_functype_delete(f->owned_type);
+  free(f);
+}
+
+static void table_free(wasm_table *t) {
+  free(t->elems);
+  free(t);
+}
+
+static void memory_free(wasm_memory *m) {
+  if (m->data) munmap(m->data, m->reserved);
+  free(m);
+}
+
+static void instance_free(wasm_instance *inst) {
+  free(inst->funcs);
+  free(inst->tables);
+  free(inst->memories);
+  free(inst->globals);
+  free(inst->elem_dropped);
+  free(inst->data_dropped);
+  free(inst);
+}
+
+static void object_free(wasm_object_kind kind, void *p) {
+  switch (kind) {
+  case WASM_OBJ_FUNC: func_free(p); break;
+  case WASM_OBJ_TABLE: table_free(p); break;
+  case WASM_OBJ_MEMORY: memory_free(p); break;
+  case WASM_OBJ_GLOBAL: free(p); break;
+  case WASM_OBJ_INSTANCE: instance_free(p); break;
+  }
+}
+
+/* Tracks p or, if the store cannot grow its list, frees it: either way the
+ * caller no longer owns p. Returns p, or NULL on failure. */
+static void *track_or_free(wasm_store *s, wasm_object_kind kind, void *p) {
+  if (wasm_store_track(s, kind, p) != WASM_OK) {
+    object_free(kind, p);
+    return NULL;
+  }
+  return p;
+}
+
+void wasm_store_delete(wasm_store *s) {
+  if (!s) return;
+  for (size_t i = s->nobjects; i-- > 0;) object_free(s->objects[i].kind, s->objects[i].ptr);
+  free(s->objects);
+  free(s->stack);
+  free(s);
+}
+
+/* ---- functions ---- */
+
+wasm_func *wasm_func_new_host(wasm_store *s, const wasm_functype *type,
+                              wasm_host_fn fn, void *env) {
+  if (!s || !type || !fn) return NULL;
+  wasm_func *f = calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->owned_type = wasm_functype_new(type->types, type->nparams,
+                                    type->types + type->nparams, type->nresults);
+  if (!f->owned_type) {
+    free(f);
+    return NULL;
+  }
+  f->type = f->owned_type;
+  f->host = fn;
+  f->env = env;
+  return track_or_free(s, WASM_OBJ_FUNC, f);
+}
+
+const wasm_functype *wasm_func_type(const wasm_func *f) { return f ? f->type : NULL; }
+
+static const char *kind_name(uint8_t k) {
+  switch (k) {
+  case WASM_I32: return "i32";
+  case WASM_I64: return "i64";
+  case WASM_F32: return "f32";
+  case WASM_F64: return "f64";
+  case WASM_V128: return "v128";
+  case WASM_FUNCREF: return "funcref";
+  case WASM_EXTERNREF: return "externref";
+  default: return "?";
+  }
+}
+
+wasm_status wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args,
+                           size_t nargs, wasm_val *results, size_t nresults,
+                           wasm_error *err) {
+  if (!s || !f || !f->type) return wasm_fail(err, WASM_BAD_ARG, "no store or function");
+  const wasm_functype *t = f->type;
+  if (nargs != t->nparams)
+    return wasm_fail(err, WASM_BAD_ARG, "expected %u arguments, got %zu", t->nparams, nargs);
+  if (nresults != t->nresults)
+    return wasm_fail(err, WASM_BAD_ARG, "expected %u results, got %zu", t->nresults, nresults);
+  if ((nargs && !args) || (nresults && !results))
+    return wasm_fail(err, WASM_BAD_ARG, "missing argument or result array");
+  for (size_t i = 0; i < nargs; i++) {
+    if (args[i].kind != t->types[i])
+      return wasm_fail(err, WASM_BAD_ARG, "argument %zu: expected %s, got %s", i,
+                       kind_name(t->types[i]), kind_name(args[i].kind));
+  }
+  /* A funcref argument from another store would break isolation; we cannot
+   * check every pointer cheaply, so trust the embedder there. */
+  wasm_status st = wasm_exec_call(s, f, args, results, err);
+  if (st == WASM_OK) {
+    for (size_t i = 0; i < nresults; i++) results[i].kind = t->types[t->nparams + i];
+  }
+  return st;
+}
+
+/* ---- memories ---- */
+
+wasm_memory *wasm_memory_new(wasm_store *s, wasm_limits limits) {
+  if (!s) return NULL;
+  uint64_t max_pages = WASM_MAX_PAGES;
+  if (limits.has_max && limits.max < max_pages) max_pages = limits.max;
+  if (s->limits.max_memory_bytes) {
+    uint64_t cap = s->limits.max_memory_bytes / WASM_PAGE_SIZE;
+    if (cap < max_pages) max_pages = cap;
+  }
+  if (limits.min > max_pages) return NULL;
+  wasm_memory *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  size_t reserved = (size_t)max_pages * WASM_PAGE_SIZE + WASM_MEMORY_GUARD;
+  void *p = mmap(NULL, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    free(m);
+    return NULL;
+  }
+  size_t size = (size_t)limits.min * WASM_PAGE_SIZE;
+  if (size && mprotect(p, size, PROT_READ | PROT_WRITE) != 0) {
+    munmap(p, reserved);
+    free(m);
+    return NULL;
+  }
+  m->data = p;
+  m->size = size;
+  m->limits = limits;
+  m->max_pages = max_pages;
+  m->reserved = reserved;
+  return track_or_free(s, WASM_OBJ_MEMORY, m);
+}
+
+uint8_t *wasm_memory_data(wasm_memory *m) { return m ? m->data : NULL; }
+uint64_t wasm_memory_size(const wasm_memory *m) { return m ? m->size : 0; }
+
+wasm_limits wasm_memory_limits(const wasm_memory *m) {
+  wasm_limits l = {0, 0, false};
+  return m ? m->limits : l;
+}
+
+int64_t wasm_memory_grow(wasm_memory *m, uint64_t delta_pages) {
+  if (!m) return -1;
+  uint64_t old = m->size / WASM_PAGE_SIZE;
+  if (delta_pages > m->max_pages - old) return -1;
+  if (delta_pages) {
+    size_t bytes = (size_t)delta_pages * WASM_PAGE_SIZE;
+    if (mprotect(m->data + m->size, bytes, PROT_READ | PROT_WRITE) != 0) return -1;
+    m->size += bytes;
+    m->limits.min = old + delta_pages;
+  }
+  return (int64_t)old;
+}
+
+/* ---- tables ---- */
+
+wasm_table *wasm_table_new(wasm_store *s, uint8_t elem_kind, wasm_limits limits,
+                           void *init) {
+  if (!s || (elem_kind != WASM_FUNCREF && elem_kind != WASM_EXTERNREF)) return NULL;
+  uint64_t max_size = WASM_MAX_TABLE;
+  if (limits.has_max && limits.max < max_size) max_size = limits.max;
+  if (s->limits.max_table_elems && s->limits.max_table_elems < max_size)
+    max_size = s->limits.max_table_elems;
+  if (limits.min > max_size) return NULL;
+  wasm_table *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  /* At least one element so elems is never NULL. */
+  t->elems = calloc(limits.min ? limits.min : 1, sizeof *t->elems);
+  if (!t->elems) {
+    free(t);
+    return NULL;
+  }
+  for (uint64_t i = 0; i < limits.min; i++) t->elems[i] = init;
+  t->size = limits.min;
+  t->elem_kind = elem_kind;
+  t->limits = limits;
+  t->max_size = max_size;
+  return track_or_free(s, WASM_OBJ_TABLE, t);
+}
+
+uint64_t wasm_table_size(const wasm_table *t) { return t ? t->size : 0; }
+
+wasm_limits wasm_table_limits(const wasm_table *t) {
+  wasm_limits l = {0, 0, false};
+  return t ? t->limits : l;
+}
+
+uint8_t wasm_table_elem_kind(const wasm_table *t) { return t ? t->elem_kind : 0; }
+
+bool wasm_table_get(const wasm_table *t, uint64_t i, void **out) {
+  if (!t || i >= t->size) return false;
+  if (out) *out = t->elems[i];
+  return true;
+}
+
+bool wasm_table_set(wasm_table *t, uint64_t i, void *ref) {
+  if (!t || i >= t->size) return false;
+  t->elems[i] = ref;
+  return true;
+}
+
+int64_t wasm_table_grow(wasm_table *t, uint64_t delta, void *init) {
+  if (!t) return -1;
+  uint64_t old = t->size;
+  if (delta > t->max_size - old) return -1;
+  if (delta) {
+    void **grown = realloc(t->elems, (size_t)(old + delta) * sizeof *grown);
+    if (!grown) return -1;
+    for (uint64_t i = old; i < old + delta; i++) grown[i] = init;
+    t->elems = grown;
+    t->size = old + delta;
+    t->limits.min = t->size;
+  }
+  return (int64_t)old;
+}
+
+/* ---- globals ---- */
+
+wasm_global *wasm_global_new(wasm_store *s, uint8_t kind, bool mutable_,
+                             wasm_val init) {
+  if (!s) return NULL;
+  wasm_global *g = calloc(1, sizeof *g);
+  if (!g) return NULL;
+  g->kind = kind;
+  g->mutable_ = mutable_;
+  g->value = init;
+  g->value.kind = kind;
+  return track_or_free(s, WASM_OBJ_GLOBAL, g);
+}
+
+wasm_val wasm_global_get(const wasm_global *g) {
+  wasm_val v;
+  memset(&v, 0, sizeof v);
+  return g ? g->value : v;
+}
+
+void wasm_global_set(wasm_global *g, wasm_val v) {
+  if (!g) return;
+  g->value = v;
+  g->value.kind = g->kind;
+}
+
+uint8_t wasm_global_kind(const wasm_global *g) { return g ? g->kind : 0; }
+bool wasm_global_mutable(const wasm_global *g) { return g && g->mutable_; }
