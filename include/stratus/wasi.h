@@ -56,7 +56,7 @@ wasm_status wasi_ctx_new(const wasi_config *cfg, wasi_ctx **out,
 void wasi_ctx_delete(wasi_ctx *ctx);
 
 /* Defines every wasi_snapshot_preview1 function on the linker, as host
- * functions created in store. */
+ * functions created in store. A context is linked once, into one store. */
 wasm_status wasi_ctx_link(wasi_ctx *ctx, wasm_linker *linker, wasm_store *store,
                           wasm_error *err);
 

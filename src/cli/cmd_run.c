@@ -300,7 +300,10 @@ int cmd_run(int argc, char **argv) {
         st = WASM_BAD_ARG;
       }
     }
-    if (usage_err) goto done;
+    if (usage_err) {
+      rc = 2;
+      goto done;
+    }
   }
   fflush(stdout);
   int code;

@@ -367,7 +367,8 @@ static wasm_status trampoline(void *env, const wasm_val *args,
 
 wasm_status wasi_ctx_link(wasi_ctx *c, wasm_linker *linker, wasm_store *store,
                           wasm_error *err) {
-  free(c->bindings);
+  /* The host functions keep pointers into bindings: link only once. */
+  if (c->bindings) return fail(err, WASM_BAD_ARG, "wasi: context already linked", NULL);
   c->bindings = calloc(WASI_NIMPORTS, sizeof *c->bindings);
   if (!c->bindings) return fail(err, WASM_NOMEM, "wasi: out of memory", NULL);
   for (size_t i = 0; i < WASI_NIMPORTS; i++) {

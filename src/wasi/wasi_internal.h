@@ -227,8 +227,8 @@ int wasi_errno_from_host(int e);
 /* The entry of guest fd, or NULL (and *errno_out = EBADF / ENOTCAPABLE)
  * when it does not exist or lacks any of the rights in need. */
 wasi_fd *wasi_fd_get(wasi_ctx *c, uint32_t fd, uint64_t need, int *errno_out);
-/* Installs a host descriptor at the lowest free guest fd (>= 3 unless the
- * table is empty); returns the guest fd, or -1 when the table is full. */
+/* Installs a host descriptor at the lowest free guest fd, as POSIX does;
+ * returns the guest fd, or -1 when the table is full. */
 int64_t wasi_fd_insert(wasi_ctx *c, int host, uint8_t filetype,
                        uint64_t base, uint64_t inheriting, uint16_t fdflags);
 /* Closes and frees the slot. */

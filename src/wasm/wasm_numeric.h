@@ -176,7 +176,9 @@ static inline double wasm_f64_max(double a, double b) {
  * same-size unsigned type, S the libm suffix ("f" or nothing), SIGN the
  * sign bit, BITS/UNBITS the bit casts. nearest uses nearbyint, which
  * rounds half to even in the default rounding mode without raising
- * inexact. */
+ * inexact. The rounding ops quiet NaNs themselves (a + a): gcc may inline
+ * floor/ceil/trunc as an SSE2 sequence that passes a signalling NaN
+ * through unchanged, which is not an arithmetic NaN. */
 #define WASM_NUM_FARITH(W, FT, UT, SIGN, BITS, UNBITS, CEIL, FLOOR, TRUNC,   \
                         NEAREST, SQRT, MIN, MAX)                             \
   static inline uint32_t NUM_F##W##_EQ(FT a, FT b) { return a == b; }        \
@@ -190,10 +192,18 @@ static inline double wasm_f64_max(double a, double b) {
   static inline FT NUM_F##W##_COPYSIGN(FT a, FT b) {                         \
     return UNBITS((BITS(a) & ~SIGN) | (BITS(b) & SIGN));                     \
   }                                                                          \
-  static inline FT NUM_F##W##_CEIL(FT a) { return CEIL(a); }                 \
-  static inline FT NUM_F##W##_FLOOR(FT a) { return FLOOR(a); }               \
-  static inline FT NUM_F##W##_TRUNC(FT a) { return TRUNC(a); }               \
-  static inline FT NUM_F##W##_NEAREST(FT a) { return NEAREST(a); }           \
+  static inline FT NUM_F##W##_CEIL(FT a) {                                   \
+    return isnan(a) ? a + a : CEIL(a);                                       \
+  }                                                                          \
+  static inline FT NUM_F##W##_FLOOR(FT a) {                                  \
+    return isnan(a) ? a + a : FLOOR(a);                                      \
+  }                                                                          \
+  static inline FT NUM_F##W##_TRUNC(FT a) {                                  \
+    return isnan(a) ? a + a : TRUNC(a);                                      \
+  }                                                                          \
+  static inline FT NUM_F##W##_NEAREST(FT a) {                                \
+    return isnan(a) ? a + a : NEAREST(a);                                    \
+  }                                                                          \
   static inline FT NUM_F##W##_SQRT(FT a) { return SQRT(a); }                 \
   static inline FT NUM_F##W##_ADD(FT a, FT b) { return a + b; }              \
   static inline FT NUM_F##W##_SUB(FT a, FT b) { return a - b; }              \

@@ -173,7 +173,8 @@ wasm_status wat_lex(const char *text, size_t len, wat_token **out, size_t *ntok,
     if (c == ' ' || c == '\t' || c == '\r') { lx.p++; continue; }
     if (c == '\n') { lx.p++; lex_newline(&lx, lx.p); continue; }
     if (c == ';' && p + 1 < lx.end && p[1] == ';') {
-      while (lx.p < lx.end && *lx.p != '\n') lx.p++;
+      /* A line comment ends at LF or CR (spec: newline is either). */
+      while (lx.p < lx.end && *lx.p != '\n' && *lx.p != '\r') lx.p++;
       continue;
     }
     if (c == '(' && p + 1 < lx.end && p[1] == ';') {

@@ -106,6 +106,11 @@ static void test_float(void) {
   CHECK(NUM_F64_NEAREST(-1.5) == -2.0);
   CHECK(fb(NUM_F32_CEIL(-0.5f)) == 0x80000000u && NUM_F32_FLOOR(-0.5f) == -1.0f);
   CHECK(NUM_F64_TRUNC(-1.9) == -1.0 && NUM_F64_CEIL(1.1) == 2.0);
+  /* rounding a signalling NaN gives a quiet one (gcc may inline floor) */
+  CHECK(is_arith_nan32(NUM_F32_FLOOR(bf(0x7FA00000u))) && is_arith_nan32(NUM_F32_CEIL(bf(0xFFA00000u))));
+  CHECK(is_arith_nan32(NUM_F32_TRUNC(bf(0x7FA00000u))) && is_arith_nan32(NUM_F32_NEAREST(bf(0x7FA00000u))));
+  CHECK(is_arith_nan64(NUM_F64_FLOOR(bd(0x7FF4000000000000ull))) && is_arith_nan64(NUM_F64_TRUNC(bd(0xFFF4000000000000ull))));
+  CHECK(is_arith_nan64(NUM_F64_CEIL(bd(0x7FF4000000000000ull))) && is_arith_nan64(NUM_F64_NEAREST(bd(0x7FF4000000000000ull))));
   CHECK(NUM_F64_SQRT(4.0) == 2.0 && isnan(NUM_F32_SQRT(-1.0f)));
   CHECK(NUM_F32_EQ(bf(0x7FC00000u), bf(0x7FC00000u)) == 0);
   CHECK(NUM_F32_NE(bf(0x7FC00000u), 1.0f) == 1);

@@ -152,6 +152,30 @@ sandbox() {
 }
 for m in openat2 walk; do sandbox $m; echo "smoke/wasi_sandbox_$m" >>"$work/all"; done
 
+# `stratus run --invoke` and trap reporting (needs wat2wasm to build).
+cli() {
+  local s="$work/cli"
+  mkdir -p "$s"
+  command -v wat2wasm >/dev/null || return 0
+  cat >"$s/m.wat" <<'WAT'
+(module
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "mix") (param i64 f64) (result f64 i64) local.get 1 local.get 0)
+  (func (export "_start") unreachable))
+WAT
+  wat2wasm "$s/m.wat" -o "$s/m.wasm" || { echo "smoke/cli: wat2wasm failed" >>"$work/failures"; return; }
+  local out rc
+  out=$("$bin" run --invoke add "$s/m.wasm" 40 2); rc=$?
+  [ $rc -eq 0 ] && [ "$out" = 42 ] || { echo "smoke/cli: invoke add: exit $rc, output [$out]" >>"$work/failures"; return; }
+  out=$("$bin" run --invoke mix "$s/m.wasm" -3 0.5 | tr '\n' ' '); rc=$?
+  [ "$out" = "0.5 -3 " ] || { echo "smoke/cli: invoke mix: output [$out]" >>"$work/failures"; return; }
+  out=$("$bin" run "$s/m.wasm" 2>&1); rc=$?
+  [ $rc -eq 134 ] && [[ "$out" == "error: unreachable"* ]] ||
+    echo "smoke/cli: trap: exit $rc, output [$out]" >>"$work/failures"
+}
+cli
+echo "smoke/cli" >>"$work/all"
+
 sed 's/: .*//' "$work/failures" | sort -u >"$work/failed"
 if [ $record -eq 1 ]; then
   { echo "# Known failures of the WASI preview1 suite, recorded by tests/wasi/run_wasi.sh --record."
