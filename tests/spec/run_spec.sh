@@ -13,7 +13,7 @@
 # non-zero when any script differs from its expectations.
 set -u
 
-bin=$(realpath "$1"); suite=$(realpath "$2"); expected=$3; shift 3
+bin=$(realpath "$1"); suite=$(realpath "$2"); expected=$(realpath -m "$3"); shift 3
 record=0; label=$(basename "$suite")
 while [ $# -gt 0 ]; do
   case "$1" in
