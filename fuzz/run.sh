@@ -41,7 +41,7 @@ if [ -d "$spec" ] && command -v wast2json >/dev/null; then
   for f in "$spec"/*.wast; do
     b=$(basename "$f" .wast)
     # Some scripts use syntax wabt does not know; skip those quietly.
-    wast2json --enable-all "$f" -o "$work/json/$b.json" >/dev/null 2>&1 || true
+    (wast2json --enable-all "$f" -o "$work/json/$b.json" >/dev/null 2>&1) 2>/dev/null || true
     awk -v OUT="$work/seed-text" -v PREFIX="$b" -f fuzz/wast_forms.awk "$f"
   done
   find "$work/json" -name '*.wasm' -size -256k -exec mv -t "$work/seed-bin" {} + 2>/dev/null
@@ -52,6 +52,33 @@ else
 fi
 rm -rf "$work/json"
 echo "seeds: $(ls "$work/seed-bin" | wc -l) binary, $(ls "$work/seed-text" | wc -l) text"
+
+# ---- findings ----
+
+# signature BIN INPUT: replays INPUT and prints a one-line description of
+# the failure (the sanitizer's error kind and the top three frames of our
+# code, or the UBSan source location), so one bug found through many inputs
+# is saved once. Prints nothing if the input no longer fails.
+signature() {
+  "$1" -timeout=30 -rss_limit_mb="$rss_mb" "$2" 2>&1 | awk '
+    done { next }
+    /runtime error:/ {
+      line = $0; sub(/^.*\/src\//, "src/", line); sub(/: runtime error.*/, "", line)
+      print "ubsan " line; done = 1; next
+    }
+    /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)/ && kind == "" {
+      kind = $0; sub(/^.*ERROR: /, "", kind); sub(/ on (unknown )?address.*/, "", kind)
+      sub(/ \(.*$/, "", kind); sub(/: detected memory leaks/, " leak", kind)
+    }
+    kind != "" && /^ *#[0-9]+ 0x[0-9a-f]+ in / {
+      f = $4
+      if (f ~ /^(__interceptor_|__asan|__ubsan|__sanitizer|__lsan|malloc|calloc|realloc|free)/) next
+      if (f ~ /^(LLVMFuzzer|fuzzer::|main$)/) { if (k == 0) sig = " " f; print kind ":" sig; done = 1; next }
+      sig = sig " " f
+      if (++k == 3) { print kind ":" sig; done = 1 }
+    }
+    END { if (!done && kind != "") print kind ":" sig }'
+}
 
 # ---- fuzzing ----
 
@@ -72,20 +99,33 @@ for t in $targets; do
     -artifact_prefix="$artifacts/" -print_final_stats=1 \
     >"$work/log-$t" 2>&1
   grep -E '^#[0-9]+.*(DONE|INITED)|stat::number_of_executed_units|cov:' "$work/log-$t" | tail -2
+  known=$work/known-$t # signatures of saved inputs, computed on demand
   for a in "$artifacts"/*; do
     [ -f "$a" ] || continue
     case $(basename "$a") in
       timeout-*|slow-unit-*) continue ;;
     esac
     dest=fuzz/regressions/$t/$(basename "$a")
-    if [ ! -f "$dest" ]; then
-      cp "$a" "$dest"
-      findings=$((findings + 1))
-      echo "finding: $dest"
+    [ -f "$dest" ] && continue
+    if [ ! -f "$known" ]; then
+      : >"$known"
+      for old in fuzz/regressions/$t/*; do
+        [ -f "$old" ] && signature "$bin" "$old" >>"$known"
+      done
     fi
+    sig=$(signature "$bin" "$a")
+    [ -n "$sig" ] || sig="(does not reproduce alone) $(basename "$a")"
+    grep -qxF -- "$sig" "$known" && continue
+    echo "$sig" >>"$known"
+    cp "$a" "$dest"
+    findings=$((findings + 1))
+    echo "finding: $dest"
+    echo "  $sig"
+    echo "$dest: $sig" >>build/fuzz/findings.txt
   done
   # Keep the log of the last run per target for the stack traces.
   cp "$work/log-$t" "build/fuzz/last-$t.log"
 done
-echo "fuzz/run.sh: $findings new finding(s); logs in build/fuzz/last-<target>.log"
+echo "fuzz/run.sh: $findings new finding(s); stack traces in build/fuzz/last-<target>.log," \
+  "one line per finding in build/fuzz/findings.txt"
 [ $findings -eq 0 ]

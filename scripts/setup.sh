@@ -5,8 +5,10 @@ set -euo pipefail
 
 packages=(
   build-essential   # gcc, make
-  clang             # sanitizer builds and (later) libFuzzer
-  lld
+  clang             # sanitizer builds and libFuzzer
+  clang-14 lld-14   # C to wasm32-wasi for test programs and benchmarks
+  wasi-libc
+  libclang-rt-14-dev-wasm32
   wabt              # wat2wasm & co: oracles for tests, not runtime deps
 )
 

@@ -31,6 +31,7 @@ suite() {
     "$shared/wasm-testsuite/core" tests/spec/core.expected --label "core ($build)"
   step "$build spec wasm-3.0" tests/spec/run_spec.sh "$build/stratus" \
     "$shared/wasm-testsuite/wasm-3.0" tests/spec/wasm-3.0.expected --label "wasm-3.0 ($build)"
+  step "$build wasi preview1" tests/wasi/run_wasi.sh "$build/stratus"
 }
 
 step "build" make -j2 all unit

@@ -279,7 +279,7 @@ static wasm_status compile_module(wast_run *r, const wast_module_src *src, wasm_
     *out = NULL;
     return WASM_NOMEM;
   }
-  r->modules[r->nmodules].name = src->definition ? src->name : NULL;
+  r->modules[r->nmodules].name = src->name;
   r->modules[r->nmodules].mod = *out;
   r->nmodules++;
   return WASM_OK;

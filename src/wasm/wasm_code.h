@@ -84,15 +84,15 @@ enum wasm_xop {
   XOP_COUNT
 };
 
-/* Generated variants of every numeric instruction (IMM NONE, fixed sig):
- *   XV_K            [h, dst, in1, imm]        second operand an immediate
- *   XV_BRNZ/XV_BRZ  [h, in1 (, in2), target]  fused with a following br_if
- *                                             (or if): jump when the i32
- *                                             result is nonzero / zero
- *   XV_BRNZ_K/XV_BRZ_K [h, in1, imm, target]  both
+/* Generated variants of the scalar numeric instructions (XV_K: binary ops
+ * of any scalar type; XV_BR, XV_BRK: integer ops with an i32 result):
+ *   XV_K    [h, dst, in1, imm]            second operand an immediate
+ *   XV_BR   [h, in1 (, in2), nz, target]  fused with a following br_if (or
+ *                                         if): jump when (result != 0) == nz
+ *   XV_BRK  [h, in1, imm, nz, target]     both
  * Their opcode is XOPV(variant, wasm op); the handler table holds NULL
  * where a variant does not apply to the instruction's type. */
-enum wasm_xvariant { XV_K = 1, XV_BRNZ, XV_BRZ, XV_BRNZ_K, XV_BRZ_K, XV_COUNT };
+enum wasm_xvariant { XV_K = 1, XV_BR, XV_BRK, XV_COUNT };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
 #define XOP_TABLE_SIZE XOPV(XV_COUNT, 0)
 

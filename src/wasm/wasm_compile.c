@@ -9,9 +9,16 @@
  * whose src is the local's slot, and consumers read the local directly.
  * Such aliases are materialised (copied home) before anything that needs
  * values at their home slots (branches, calls, block boundaries) or before
- * the aliased local is written.
+ * the aliased local is written. Scalar constants are likewise kept on the
+ * compile-time stack and become immediates of the integer ops' K variants,
+ * or are written to their home slot when something needs them there.
+ *
+ * Peepholes: an op whose result goes straight into local.set/tee writes the
+ * local directly; an integer op whose i32 result only feeds br_if/if is
+ * fused with the branch (XV_BR variants).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +30,10 @@
 
 typedef struct cval {
   uint8_t kind;
+  bool konst;    /* a constant not yet written anywhere: value k */
   uint32_t slot; /* home slot, fixed by stack position */
   uint32_t src;  /* where the value is now (== slot unless aliasing) */
+  uint64_t k;
 } cval;
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
@@ -63,6 +72,18 @@ typedef struct comp {
   /* Peephole: the last instruction's dst operand cell, when it may be
    * retargeted (it wrote a fresh stack slot and nothing jumps between). */
   size_t last_dst, last_end, barrier;
+  /* Fusion: the last instruction, when it is an integer op with an i32
+   * result that a branch may absorb. */
+  size_t fuse_start, fuse_end;
+  int fuse_op;
+  bool fuse_k;
+  uint32_t fuse_np, fuse_dst;
+  uint64_t fuse_a, fuse_b;
+  /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
+  bool dump;
+  size_t *starts;
+  int *ops;
+  size_t nstarts, cap_starts;
 } comp;
 
 /* Stable storage for one-byte "result type lists" of simple blocktypes. */
@@ -107,14 +128,53 @@ static size_t emit_u(comp *c, uint64_t v) {
 }
 
 static void emit_op(comp *c, int op) {
+  c->last_dst = SIZE_MAX; /* peephole candidates are set after emitting */
+  c->fuse_start = SIZE_MAX;
   const void *h = c->h[op];
   if (!h) {
     fail(c, WASM_INVALID, "instruction not supported by the interpreter");
     return;
   }
   if (c->st) return;
+  if (c->dump) {
+    while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
+    size_t cap = c->cap_starts;
+    if (grow((void **)&c->starts, &cap, c->nstarts + 1, sizeof(size_t)) &&
+        grow((void **)&c->ops, &c->cap_starts, c->nstarts + 1, sizeof(int))) {
+      c->starts[c->nstarts] = c->n;
+      c->ops[c->nstarts++] = op;
+    }
+  }
   size_t i = emit_u(c, 0);
   if (!c->st) c->code[i].h = h;
+}
+
+static const char *op_name(int op, char *buf, size_t n) {
+  static const char *const xnames[] = {
+      "unreachable", "copy1", "copy2", "copyn", "const", "const2", "br",
+      "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
+      "select", "select2", "global.get", "global.get2", "global.set",
+      "global.set2", "ref.is_null", "ref.func"};
+  static const char *const vnames[] = {"", "k", "br", "brk"};
+  if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
+  if (op < XOP_COUNT) return xnames[op - XOP_FIRST - 1];
+  int v = (op - XOP_COUNT) / WASM_OP_COUNT + 1;
+  snprintf(buf, n, "%s.%s", wasm_opinfo_table[(op - XOP_COUNT) % WASM_OP_COUNT].name,
+           vnames[v]);
+  return buf;
+}
+
+/* Prints a function's code to stderr: one instruction a line, operands in
+ * cells (branch targets as cell indices). */
+static void dump_code(comp *c, uint32_t fidx) {
+  fprintf(stderr, "func %u: %zu cells, %u slots\n", fidx, c->n, c->max_slots);
+  for (size_t i = 0; i < c->nstarts; i++) {
+    size_t a = c->starts[i], b = i + 1 < c->nstarts ? c->starts[i + 1] : c->n;
+    char buf[64];
+    fprintf(stderr, "  %5zu %-24s", a, op_name(c->ops[i], buf, sizeof buf));
+    for (size_t k = a + 1; k < b; k++) fprintf(stderr, " %llu", (unsigned long long)c->code[k].u);
+    fprintf(stderr, "\n");
+  }
 }
 
 /* A branch target cell holding a cell index, fixed up at the end. */
@@ -150,6 +210,12 @@ static void set_dst_candidate(comp *c, size_t cell) {
   c->last_end = c->n;
 }
 
+static void emit_const(comp *c, uint32_t dst, uint64_t k) {
+  emit_op(c, XOP_CONST);
+  emit_u(c, dst);
+  emit_u(c, k);
+}
+
 static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
   if (dst == src || nslots == 0) return;
   if (nslots == 1) {
@@ -174,7 +240,7 @@ static void push(comp *c, uint8_t kind) {
     return;
   }
   c->cap_stk = (uint32_t)cap;
-  c->stk[c->sp++] = (cval){kind, c->slots, c->slots};
+  c->stk[c->sp++] = (cval){kind, false, c->slots, c->slots, 0};
   c->slots += wasm_kind_slots(kind);
   if (c->slots > c->max_slots) c->max_slots = c->slots;
 }
@@ -183,17 +249,28 @@ static cval pop(comp *c) {
   uint32_t floor = c->nctl ? c->ctls[c->nctl - 1].height : 0;
   if (c->sp <= floor) {
     fail(c, WASM_INVALID, "operand stack underflow");
-    return (cval){WASM_I32, 0, 0};
+    return (cval){WASM_I32, false, 0, 0, 0};
   }
   cval v = c->stk[--c->sp];
   c->slots = v.slot;
   return v;
 }
 
+/* Writes a pending constant to its home slot. */
+static void use(comp *c, cval *v) {
+  if (v->konst) {
+    emit_const(c, v->slot, v->k);
+    v->konst = false;
+    v->src = v->slot;
+  }
+}
+
 static void materialize_from(comp *c, uint32_t from) {
   for (uint32_t i = from; i < c->sp; i++) {
     cval *v = &c->stk[i];
-    if (v->src != v->slot) {
+    if (v->konst) {
+      use(c, v);
+    } else if (v->src != v->slot) {
       emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
       v->src = v->slot;
     }
@@ -283,6 +360,13 @@ static bool blocktype(comp *c, int64_t bt, const uint8_t **p, uint32_t *np,
   return true;
 }
 
+/* Whether the instruction just emitted wrote `slot` and may be made to
+ * write elsewhere instead (nothing jumps in between). */
+static bool can_retarget(comp *c, uint32_t slot) {
+  return c->last_dst != SIZE_MAX && c->last_end == c->n && c->barrier != c->n &&
+         c->code[c->last_dst].u == slot;
+}
+
 /* Emits the copy of a branch's values into the label's slots and the jump
  * itself (a RETURN for the function's own label). */
 static void emit_branch(comp *c, ctl *t) {
@@ -294,8 +378,22 @@ static void emit_branch(comp *c, ctl *t) {
     fail(c, WASM_INVALID, "operand stack underflow");
     return;
   }
-  materialize_from(c, c->sp - n);
-  emit_copy(c, dst, c->slots - nslots, nslots);
+  if (n == 1) {
+    /* One value goes straight from wherever it is to the label. */
+    cval *v = &c->stk[c->sp - 1];
+    if (v->konst) {
+      emit_const(c, dst, v->k);
+    } else if (v->src != v->slot) {
+      emit_copy(c, dst, v->src, nslots);
+    } else if (can_retarget(c, v->slot)) {
+      c->code[c->last_dst].u = dst;
+    } else {
+      emit_copy(c, dst, v->slot, nslots);
+    }
+  } else {
+    materialize_from(c, c->sp - n);
+    emit_copy(c, dst, c->slots - nslots, nslots);
+  }
   if (t->kind == CTL_FUNC) {
     emit_op(c, XOP_RETURN);
   } else {
@@ -313,7 +411,7 @@ static bool branch_in_place(comp *c, ctl *t) {
   uint32_t nslots = loop ? t->param_slots : t->result_slots;
   if (n > c->sp) return false;
   for (uint32_t i = c->sp - n; i < c->sp; i++)
-    if (c->stk[i].src != c->stk[i].slot) return false;
+    if (c->stk[i].konst || c->stk[i].src != c->stk[i].slot) return false;
   return nslots == 0 || c->slots - nslots == t->base;
 }
 
@@ -356,24 +454,65 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
     return;
   }
   for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
+  /* A constant second operand becomes an immediate when the op has one. */
+  bool k = np == 2 && in[1].konst && c->h[XOPV(XV_K, op)];
+  for (uint32_t i = 0; i < np; i++)
+    if (!(k && i == 1)) use(c, &in[i]);
   uint32_t dst = c->slots;
-  emit_op(c, op);
+  size_t start = c->n;
+  emit_op(c, k ? XOPV(XV_K, op) : op);
   size_t dcell = emit_u(c, dst);
-  for (uint32_t i = 0; i < np; i++) emit_u(c, in[i].src);
+  for (uint32_t i = 0; i < np; i++) emit_u(c, k && i == 1 ? in[i].k : in[i].src);
   for (const char *p = colon + 1; *p; p++) push(c, sig_kind(*p));
-  if (colon[1]) set_dst_candidate(c, dcell);
+  if (!colon[1]) return;
+  set_dst_candidate(c, dcell);
+  if (colon[1] == 'i' && !colon[2] && np >= 1 && np <= 2) {
+    c->fuse_start = start;
+    c->fuse_end = c->n;
+    c->fuse_op = op;
+    c->fuse_k = k;
+    c->fuse_np = np;
+    c->fuse_dst = dst;
+    c->fuse_a = in[0].src;
+    c->fuse_b = np == 2 ? (k ? in[1].k : in[1].src) : 0;
+  }
+}
+
+/* Emits a conditional jump on cond (taken when (cond != 0) == nz), fusing
+ * the op that computed cond when it was just emitted; the caller appends
+ * the target cell. */
+static void emit_cond_jump(comp *c, cval cond, bool nz) {
+  if (!cond.konst && cond.src == cond.slot && c->fuse_start != SIZE_MAX &&
+      c->fuse_end == c->n && c->barrier != c->n && c->fuse_dst == cond.slot) {
+    int xop = XOPV(c->fuse_k ? XV_BRK : XV_BR, c->fuse_op);
+    if (c->h[xop]) {
+      uint32_t np = c->fuse_np;
+      uint64_t a = c->fuse_a, b = c->fuse_b;
+      c->n = c->fuse_start; /* drop the op: its result only fed this jump */
+      emit_op(c, xop);
+      emit_u(c, a);
+      if (np == 2) emit_u(c, b);
+      emit_u(c, nz);
+      return;
+    }
+  }
+  use(c, &cond);
+  emit_op(c, nz ? XOP_BR_IF : XOP_BR_UNLESS);
+  emit_u(c, cond.src);
 }
 
 static void compile_lane(comp *c, const wasm_opinfo *oi, int op, uint8_t lane) {
   const char *sig = oi->sig;
   const char *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig);
-  cval in[2] = {{0, 0, 0}, {0, 0, 0}};
+  cval in[2];
+  memset(in, 0, sizeof in);
   if (np > 2) {
     fail(c, WASM_INVALID, "bad signature");
     return;
   }
   for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
+  for (uint32_t i = 0; i < np; i++) use(c, &in[i]);
   uint32_t dst = c->slots;
   emit_op(c, op);
   size_t dcell = emit_u(c, dst);
@@ -388,9 +527,12 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
   const char *colon = strchr(oi->sig, ':');
   bool lane = oi->imm == WASM_IMM_MEMARG_LANE;
   if (colon[1]) { /* a load: "i:x" or lane load "iv:v" */
-    cval vec = {0, 0, 0};
+    cval vec;
+    memset(&vec, 0, sizeof vec);
     if (lane) vec = pop(c);
     cval addr = pop(c);
+    use(c, &vec);
+    use(c, &addr);
     uint32_t dst = c->slots;
     emit_op(c, op);
     size_t dcell = emit_u(c, dst);
@@ -403,6 +545,8 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
   } else {
     cval val = pop(c);
     cval addr = pop(c);
+    use(c, &addr);
+    use(c, &val);
     emit_op(c, op);
     emit_u(c, addr.src);
     emit_u(c, val.src);
@@ -411,17 +555,22 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
   }
 }
 
-/* Pops n operands and emits their slots in push order. */
-static void emit_popped(comp *c, uint32_t n) {
-  cval v[3];
+/* Pops n (<= 3) operands into v, in push order, ready to be read. */
+static void pop_use(comp *c, cval *v, uint32_t n) {
   for (uint32_t i = n; i-- > 0;) v[i] = pop(c);
+  for (uint32_t i = 0; i < n; i++) use(c, &v[i]);
+}
+
+static void emit_srcs(comp *c, const cval *v, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) emit_u(c, v[i].src);
 }
 
 static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
                          uint64_t b) {
-  cval idx = {0, 0, 0};
+  cval idx;
+  memset(&idx, 0, sizeof idx);
   if (op == XOP_CALL_INDIRECT) idx = pop(c);
+  use(c, &idx);
   if (ft->nparams > c->sp) {
     fail(c, WASM_INVALID, "operand stack underflow");
     return;
@@ -447,20 +596,31 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
   }
   uint32_t ls = c->local_slot[x];
   uint32_t ns = wasm_kind_slots(c->local_kind[x]);
+  /* Checked before materialising, which emits and so ends the candidate. */
   cval v = pop(c);
+  bool retarget = can_retarget(c, v.slot);
   bool aliased = materialize_local(c, ls);
-  bool fresh = v.src == v.slot;
-  if (fresh && !aliased && c->last_dst != SIZE_MAX && c->last_end == c->n &&
-      c->barrier != c->n && c->code[c->last_dst].u == v.slot) {
+  if (v.konst) {
+    emit_const(c, ls, v.k);
+  } else if (retarget && !aliased && v.src == v.slot) {
     /* The previous instruction computed this value: write the local directly. */
     c->code[c->last_dst].u = ls;
+    c->last_dst = SIZE_MAX;
+    c->fuse_start = SIZE_MAX;
+    v.src = ls;
   } else {
     emit_copy(c, ls, v.src, ns);
   }
-  c->last_dst = SIZE_MAX;
   if (tee) {
     push(c, v.kind);
-    c->stk[c->sp - 1].src = ls;
+    if (c->st) return;
+    cval *t = &c->stk[c->sp - 1];
+    if (v.konst) {
+      t->konst = true;
+      t->k = v.k;
+    } else {
+      t->src = ls;
+    }
   }
 }
 
@@ -493,8 +653,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
     cval cond = pop(c);
     materialize_all(c);
-    emit_op(c, XOP_BR_UNLESS);
-    emit_u(c, cond.src);
+    emit_cond_jump(c, cond, false);
     size_t at = emit_target(c, 0);
     t = push_ctl(c, CTL_IF, p, np, r, nr);
     if (t) t->else_patch = at + 1;
@@ -520,15 +679,12 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     break;
   case WASM_OP_END:
     t = &c->ctls[c->nctl - 1];
-    if (!t->unreachable) materialize_all(c);
     if (t->kind == CTL_FUNC) {
-      if (!t->unreachable) {
-        emit_copy(c, 0, t->base, t->result_slots);
-        emit_op(c, XOP_RETURN);
-      }
+      if (!t->unreachable) emit_branch(c, t);
       *done = true;
       return;
     }
+    if (!t->unreachable) materialize_all(c);
     if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
     resolve_chain(c, t->patches, c->n);
     c->barrier = c->n;
@@ -549,12 +705,10 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     if (!t) return;
     cval cond = pop(c);
     if (branch_in_place(c, t)) {
-      emit_op(c, XOP_BR_IF);
-      emit_u(c, cond.src);
+      emit_cond_jump(c, cond, true);
       emit_target_of(c, t);
     } else {
-      emit_op(c, XOP_BR_UNLESS);
-      emit_u(c, cond.src);
+      emit_cond_jump(c, cond, false);
       size_t skip = emit_target(c, 0);
       /* Copies go to the label only: the fallthrough keeps the aliases. */
       cval *save = NULL;
@@ -580,6 +734,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   }
   case WASM_OP_BR_TABLE: {
     cval idx = pop(c);
+    use(c, &idx);
     wasm_reader lr = {m->bytes, in->imm.br_table.labels, m->bytes + m->len};
     uint32_t count = in->imm.br_table.count;
     if (count > m->len) {
@@ -648,7 +803,9 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     break;
   case WASM_OP_SELECT:
   case WASM_OP_SELECT_T: {
-    cval cond = pop(c), b = pop(c), a = pop(c);
+    cval v[3];
+    pop_use(c, v, 3);
+    cval a = v[0], b = v[1], cond = v[2];
     emit_op(c, wasm_kind_slots(a.kind) == 2 ? XOP_SELECT2 : XOP_SELECT);
     size_t dcell = emit_u(c, a.slot);
     emit_u(c, a.src);
@@ -687,6 +844,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   }
   case WASM_OP_GLOBAL_SET: {
     cval v = pop(c);
+    use(c, &v);
     emit_op(c, wasm_kind_slots(v.kind) == 2 ? XOP_GLOBAL_SET2 : XOP_GLOBAL_SET);
     emit_u(c, in->imm.index);
     emit_u(c, v.src);
@@ -694,6 +852,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   }
   case WASM_OP_TABLE_GET: {
     cval i = pop(c);
+    use(c, &i);
     emit_op(c, op);
     emit_u(c, c->slots);
     emit_u(c, i.src);
@@ -701,11 +860,14 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     push(c, wasm_module_table_type(m, in->imm.index).elem);
     break;
   }
-  case WASM_OP_TABLE_SET:
+  case WASM_OP_TABLE_SET: {
+    cval v[2];
+    pop_use(c, v, 2);
     emit_op(c, op);
     emit_u(c, in->imm.index);
-    emit_popped(c, 2);
+    emit_srcs(c, v, 2);
     break;
+  }
   case WASM_OP_TABLE_SIZE:
     emit_op(c, op);
     emit_u(c, c->slots);
@@ -713,7 +875,9 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     push(c, WASM_I32);
     break;
   case WASM_OP_TABLE_GROW: {
-    cval n = pop(c), init = pop(c);
+    cval v[2];
+    pop_use(c, v, 2);
+    cval init = v[0], n = v[1];
     emit_op(c, op);
     emit_u(c, init.slot);
     emit_u(c, init.src);
@@ -722,24 +886,33 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     push(c, WASM_I32);
     break;
   }
-  case WASM_OP_TABLE_FILL:
+  case WASM_OP_TABLE_FILL: {
+    cval v[3];
+    pop_use(c, v, 3);
     emit_op(c, op);
     emit_u(c, in->imm.index);
-    emit_popped(c, 3);
+    emit_srcs(c, v, 3);
     break;
+  }
   case WASM_OP_TABLE_COPY:
   case WASM_OP_TABLE_INIT:
-  case WASM_OP_MEMORY_INIT:
+  case WASM_OP_MEMORY_INIT: {
+    cval v[3];
+    pop_use(c, v, 3);
     emit_op(c, op);
     emit_u(c, in->imm.pair.a);
     emit_u(c, in->imm.pair.b);
-    emit_popped(c, 3);
+    emit_srcs(c, v, 3);
     break;
+  }
   case WASM_OP_MEMORY_COPY:
-  case WASM_OP_MEMORY_FILL:
+  case WASM_OP_MEMORY_FILL: {
+    cval v[3];
+    pop_use(c, v, 3);
     emit_op(c, op);
-    emit_popped(c, 3);
+    emit_srcs(c, v, 3);
     break;
+  }
   case WASM_OP_ELEM_DROP:
   case WASM_OP_DATA_DROP:
     emit_op(c, op);
@@ -752,6 +925,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     break;
   case WASM_OP_MEMORY_GROW: {
     cval d = pop(c);
+    use(c, &d);
     emit_op(c, op);
     emit_u(c, d.slot);
     emit_u(c, d.src);
@@ -772,11 +946,11 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     case WASM_OP_F64_CONST: v = in->imm.f64; kind = WASM_F64; break;
     default: v = 0; kind = in->imm.reftype; break;
     }
-    emit_op(c, XOP_CONST);
-    size_t dcell = emit_u(c, c->slots);
-    emit_u(c, v);
-    push(c, kind);
-    set_dst_candidate(c, dcell);
+    push(c, kind); /* emitted when used, often as an immediate */
+    if (!c->st) {
+      c->stk[c->sp - 1].konst = true;
+      c->stk[c->sp - 1].k = v;
+    }
     break;
   }
   case WASM_OP_V128_CONST: {
@@ -792,7 +966,9 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     break;
   }
   case WASM_OP_I8X16_SHUFFLE: {
-    cval b = pop(c), a = pop(c);
+    cval v2[2];
+    pop_use(c, v2, 2);
+    cval a = v2[0], b = v2[1];
     uint64_t lo, hi;
     memcpy(&lo, in->imm.v128, 8);
     memcpy(&hi, in->imm.v128 + 8, 8);
@@ -808,6 +984,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   }
   case WASM_OP_REF_IS_NULL: {
     cval v = pop(c);
+    use(c, &v);
     emit_op(c, XOP_REF_IS_NULL);
     size_t dcell = emit_u(c, v.slot);
     emit_u(c, v.src);
@@ -861,7 +1038,9 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->nctl = 0;
   c->n = 0;
   c->nrelocs = 0;
+  c->nstarts = 0;
   c->last_dst = SIZE_MAX;
+  c->fuse_start = SIZE_MAX;
   c->barrier = SIZE_MAX;
   ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
   if (!t) return c->st;
@@ -893,6 +1072,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
     compile_instr(c, &in, &done);
   }
   if (c->st) return c->st;
+  if (c->dump) dump_code(c, (uint32_t)(def - m->funcs));
 
   wasm_code *code = calloc(1, sizeof *code);
   if (!code) return fail(c, WASM_NOMEM, "out of memory"), c->st;
@@ -927,6 +1107,7 @@ wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
   c.m = m;
   c.err = err;
   c.h = wasm_exec_handlers();
+  c.dump = getenv("STRATUS_DUMP_CODE") != NULL;
   for (uint32_t i = 0; i < m->nfuncs && c.st == WASM_OK; i++) {
     compile_func(&c, &m->funcs[i]);
     free(c.local_kind);
@@ -938,6 +1119,8 @@ wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
   free(c.relocs);
   free(c.stk);
   free(c.ctls);
+  free(c.starts);
+  free(c.ops);
   if (c.st != WASM_OK) {
     for (uint32_t i = 0; i < m->nfuncs; i++) {
       wasm_compile_free(m->funcs[i].code);

@@ -51,8 +51,11 @@ static inline void wr_v128(uint64_t *s, xv128 v) { memcpy(s, &v, 16); }
 /* Cross products over the five slot types, for the helper families. */
 #define FOR_T(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64) X(A, v128)
 #define FOR_T2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64) FOR_T(X, v128)
-/* The scalar types only (immediate operands are never v128). */
-#define FOR_S(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64)
+/* Operand types of the variants: immediates for scalar ops, fused
+ * branches for integer ops only, to keep the handler count (and the
+ * compilers' time on this function) down. */
+#define FOR_I(X, A) X(A, u32) X(A, u64)
+#define FOR_I2(X) FOR_T(X, u32) FOR_T(X, u64)
 #define FOR_S2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64)
 
 /* A helper's outcome: the next instruction, or a trap code (WASM_NUMTRAP_*
@@ -62,7 +65,7 @@ typedef struct xres {
   int trap;
 } xres;
 #define EXEC_INTERNAL_ERROR (-1)
-#define XINLINE static inline __attribute__((always_inline))
+#define XINLINE static inline __attribute__((always_inline, unused))
 
 /* Reached only from handlers the table leaves out (a variant that does not
  * apply to the instruction's type). */
@@ -139,26 +142,27 @@ XINLINE xres ex_tern(uint64_t *fp, const wasm_cell *ip,
   return (xres){ip + 5, 0};
 }
 
-/* Fused "op; br_if" (and "op; if"): an op with an i32 result that only
- * feeds a branch jumps on it directly, when nonzero (nz) or zero (!nz).
- * [h, in1, target], [h, in1, in2, target], K: [h, in1, imm, target]. */
+/* Fused "op; br_if" (and "op; if"): an integer op with an i32 result
+ * that only feeds a branch jumps on it directly. The `nz` operand is 1 to
+ * jump when the result is nonzero, 0 to jump when it is zero.
+ * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target] */
 #define DEF_BR(A, P)                                                         \
   XINLINE xres ex_brun_##P(uint64_t *fp, const wasm_cell *ip,                \
-                           xu32 (*f)(x##P), int nz) {                        \
-    int c = f(rd_##P(fp + ip[1].u)) != 0;                                    \
-    return (xres){c == nz ? ip[2].target : ip + 3, 0};                       \
+                           xu32 (*f)(x##P)) {                                \
+    uint64_t c = f(rd_##P(fp + ip[1].u)) != 0;                               \
+    return (xres){c == ip[2].u ? ip[3].target : ip + 4, 0};                  \
   }                                                                          \
   XINLINE xres ex_brbin_##P(uint64_t *fp, const wasm_cell *ip,               \
-                            xu32 (*f)(x##P, x##P), int nz) {                 \
-    int c = f(rd_##P(fp + ip[1].u), rd_##P(fp + ip[2].u)) != 0;              \
-    return (xres){c == nz ? ip[3].target : ip + 4, 0};                       \
+                            xu32 (*f)(x##P, x##P)) {                         \
+    uint64_t c = f(rd_##P(fp + ip[1].u), rd_##P(fp + ip[2].u)) != 0;         \
+    return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
   }                                                                          \
   XINLINE xres ex_brbink_##P(uint64_t *fp, const wasm_cell *ip,              \
-                             xu32 (*f)(x##P, x##P), int nz) {                \
-    int c = f(rd_##P(fp + ip[1].u), rd_##P(&ip[2].u)) != 0;                  \
-    return (xres){c == nz ? ip[3].target : ip + 4, 0};                       \
+                             xu32 (*f)(x##P, x##P)) {                        \
+    uint64_t c = f(rd_##P(fp + ip[1].u), rd_##P(&ip[2].u)) != 0;             \
+    return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
   }
-FOR_T(DEF_BR, _)
+FOR_I(DEF_BR, _)
 
 /* Instructions with no immediate that are not numeric get a stand-in so
  * the generated handlers expand; the table leaves them out. */
@@ -188,14 +192,14 @@ static inline void num_standin(void) {}
            xv128 (*)(xv128, xv128, xv128): ex_tern,                          \
            default: ex_bad)(fp, ip, fn)
 #define EXEC_NUMK(fn)                                                        \
-  _Generic(&(fn), FOR_S2(ASSOC_BINK) FOR_S2(ASSOC_TBINK)                     \
+  _Generic(&(fn), FOR_S2(ASSOC_BINK) FOR_I2(ASSOC_TBINK)                     \
            xv128 (*)(xv128, xu32): ex_shiftk,                                \
            default: ex_bad)(fp, ip, fn)
-#define EXEC_BR(fn, nz)                                                      \
-  _Generic(&(fn), FOR_T(ASSOC_BRUN, _) FOR_T(ASSOC_BRBIN, _)                 \
-           default: ex_bad)(fp, ip, fn, nz)
-#define EXEC_BRK(fn, nz)                                                     \
-  _Generic(&(fn), FOR_S(ASSOC_BRBINK, _) default: ex_bad)(fp, ip, fn, nz)
+#define EXEC_BR(fn)                                                          \
+  _Generic(&(fn), FOR_I(ASSOC_BRUN, _) FOR_I(ASSOC_BRBIN, _)                 \
+           default: ex_bad)(fp, ip, fn)
+#define EXEC_BRK(fn)                                                         \
+  _Generic(&(fn), FOR_I(ASSOC_BRBINK, _) default: ex_bad)(fp, ip, fn)
 
 /* Which variants exist (1) for an instruction, from NUM_<ID>'s type. */
 #define AVAIL_BIN(P, R) x##R (*)(x##P, x##P): 1,
@@ -203,11 +207,11 @@ static inline void num_standin(void) {}
 #define AVAIL_BRUN(A, P) xu32 (*)(x##P): 1,
 #define AVAIL_BRBIN(A, P) xu32 (*)(x##P, x##P): 1,
 #define HAS_NUMK(fn)                                                         \
-  _Generic(&(fn), FOR_S2(AVAIL_BIN) FOR_S2(AVAIL_TBIN)                       \
+  _Generic(&(fn), FOR_S2(AVAIL_BIN) FOR_I2(AVAIL_TBIN)                       \
            xv128 (*)(xv128, xu32): 1, default: 0)
 #define HAS_BR(fn)                                                           \
-  _Generic(&(fn), FOR_T(AVAIL_BRUN, _) FOR_T(AVAIL_BRBIN, _) default: 0)
-#define HAS_BRK(fn) _Generic(&(fn), FOR_S(AVAIL_BRBIN, _) default: 0)
+  _Generic(&(fn), FOR_I(AVAIL_BRUN, _) FOR_I(AVAIL_BRBIN, _) default: 0)
+#define HAS_BRK(fn) _Generic(&(fn), FOR_I(AVAIL_BRBIN, _) default: 0)
 
 /* ---- lane helpers: extract [h, dst, v, lane], replace [h, dst, v, x, lane] ---- */
 
@@ -419,22 +423,98 @@ static const char *numtrap_msg(int t) {
   }
 }
 
-/* Per-instance context the handlers use, reloaded on instance switches. */
-#define LOAD_INSTANCE()                                                      \
-  do {                                                                       \
-    globals = inst->globals;                                                 \
-    mem0 = wasm_module_total_memories(inst->module) ? inst->memories[0] : NULL; \
-    LOAD_MEM();                                                              \
-  } while (0)
+/* Interpreter state that changes rarely (calls, returns, traps). It lives
+ * in memory, not in the dispatch loop's registers: only ip, fp and the
+ * memory-0 cache are carried from handler to handler, which keeps both the
+ * generated code and the compilers' time on this function small. */
+typedef struct xstate {
+  wasm_store *s;
+  wasm_error *err;
+  wasm_instance *inst;  /* of the running function */
+  wasm_global **globals;
+  wasm_memory *mem0;    /* memory 0, or a static empty one */
+  wasm_func *func;      /* the running function */
+  frame *frames;
+  size_t nframes, cap_frames;
+  uint64_t *stack_end;
+  uint32_t max_depth, depth0;
+  const char *trap_msg;
+  int64_t trap_index;   /* named in the message when >= 0 */
+  wasm_status status;
+  frame local_frames[16];
+} xstate;
+
+/* Where to continue after a call or return: ip NULL means stop. */
+typedef struct xjump {
+  const wasm_cell *ip;
+  uint64_t *fp;
+} xjump;
+
+static wasm_memory no_memory; /* size 0: every access traps */
+
+static void set_instance(xstate *X, wasm_instance *inst) {
+  X->inst = inst;
+  X->globals = inst->globals;
+  X->mem0 = wasm_module_total_memories(inst->module) ? inst->memories[0] : &no_memory;
+}
+
+static xjump fail_jump(xstate *X, wasm_status st, const char *msg) {
+  X->status = st;
+  X->trap_msg = msg;
+  return (xjump){NULL, NULL};
+}
+
+/* Calls `callee` with its params at nfp; the caller resumes at ret with
+ * frame fp. A wasm callee gets a frame record and starts running; a host
+ * callee runs to completion here. On failure ip is NULL and X says why
+ * (trap_msg NULL: err is already filled). */
+static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
+                                             uint64_t *nfp,
+                                             const wasm_cell *ret,
+                                             uint64_t *fp) {
+  wasm_store *s = X->s;
+  if (callee->host) {
+    wasm_status st = call_host(s, callee, nfp, X->err);
+    if (st != WASM_OK) return fail_jump(X, st, NULL);
+    return (xjump){ret, fp};
+  }
+  const wasm_code *code = callee->def ? callee->def->code : NULL;
+  if (UNLIKELY(!code)) return fail_jump(X, WASM_TRAP, "internal error: function not compiled");
+  if (UNLIKELY(s->call_depth >= X->max_depth ||
+               (size_t)(X->stack_end - nfp) < code->max_slots))
+    return fail_jump(X, WASM_EXHAUSTED, "call stack exhausted");
+  if (UNLIKELY(X->nframes == X->cap_frames)) {
+    size_t nc = X->cap_frames * 2;
+    frame *nf = X->frames == X->local_frames ? malloc(nc * sizeof *nf)
+                                             : realloc(X->frames, nc * sizeof *nf);
+    if (!nf) return fail_jump(X, WASM_NOMEM, "out of memory");
+    if (X->frames == X->local_frames) memcpy(nf, X->local_frames, sizeof X->local_frames);
+    X->frames = nf;
+    X->cap_frames = nc;
+  }
+  X->frames[X->nframes++] = (frame){ret, fp, X->func};
+  s->call_depth++;
+  memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
+  X->func = callee;
+  if (callee->instance != X->inst) set_instance(X, callee->instance);
+  /* Hook for a future fuel/deadline check at function entry. */
+  return (xjump){code->cells, nfp};
+}
+
+/* Returns from the running function: ip NULL when it was the entry. */
+static __attribute__((noinline)) xjump leave(xstate *X) {
+  frame *f = &X->frames[--X->nframes];
+  X->s->call_depth--;
+  if (X->nframes == 0) return (xjump){NULL, NULL};
+  X->func = f->func;
+  if (f->func->instance != X->inst) set_instance(X, f->func->instance);
+  return (xjump){f->ip, f->fp};
+}
+
 #define LOAD_MEM()                                                           \
   do {                                                                       \
-    if (mem0) {                                                              \
-      mbase = mem0->data;                                                    \
-      msize = mem0->size;                                                    \
-    } else {                                                                 \
-      mbase = NULL;                                                          \
-      msize = 0;                                                             \
-    }                                                                        \
+    mbase = X.mem0->data;                                                    \
+    msize = X.mem0->size;                                                    \
   } while (0)
 
 #define NEXT() goto *ip->h
@@ -442,14 +522,24 @@ static const char *numtrap_msg(int t) {
 #define SLOT(k) (fp + ip[k].u)
 #define TRAP(msg)                                                            \
   do {                                                                       \
-    trap_msg = (msg);                                                        \
+    X.trap_msg = (msg);                                                      \
     goto trap;                                                               \
   } while (0)
 /* A trap that names the offending table index, as the reference does. */
 #define TRAP_INDEX(msg, i)                                                   \
   do {                                                                       \
-    trap_index = (int64_t)(i);                                               \
+    X.trap_index = (int64_t)(i);                                             \
     TRAP(msg);                                                               \
+  } while (0)
+/* Continues after enter/leave. */
+#define JUMP(j)                                                              \
+  do {                                                                       \
+    xjump j_ = (j);                                                          \
+    if (UNLIKELY(!j_.ip)) goto stop;                                         \
+    ip = j_.ip;                                                              \
+    fp = j_.fp;                                                              \
+    LOAD_MEM();                                                              \
+    NEXT();                                                                  \
   } while (0)
 
 /* Runs `entry` (a wasm function) with its params already at fp0. With
@@ -460,10 +550,8 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define GT_NONE(ID, MS)                                                      \
   [WASM_OP_##ID] = &&G_##ID,                                                 \
   [XOPV(XV_K, WASM_OP_##ID)] = HAS_NUMK(NUM_##ID) ? &&GK_##ID : NULL,        \
-  [XOPV(XV_BRNZ, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GBNZ_##ID : NULL,     \
-  [XOPV(XV_BRZ, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GBZ_##ID : NULL,       \
-  [XOPV(XV_BRNZ_K, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBNZK_##ID : NULL, \
-  [XOPV(XV_BRZ_K, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBZK_##ID : NULL,
+  [XOPV(XV_BR, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GB_##ID : NULL,         \
+  [XOPV(XV_BRK, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBK_##ID : NULL,
 #define GT_LANE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #define GT_MEMARG(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #define GT_MEMARG_LANE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
@@ -536,30 +624,24 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
     return WASM_OK;
   }
 
+  xstate X;
+  memset(&X, 0, sizeof X);
+  X.s = s;
+  X.err = err;
+  X.frames = X.local_frames;
+  X.cap_frames = sizeof X.local_frames / sizeof X.local_frames[0];
+  X.stack_end = s->stack + s->stack_slots;
+  X.max_depth = s->engine->config.max_call_depth;
+  if (!X.max_depth) X.max_depth = WASM_DEFAULT_CALL_DEPTH;
+  X.depth0 = s->call_depth;
+  X.trap_index = -1;
+  set_instance(&X, entry->instance);
+
   const wasm_cell *ip = NULL;
   uint64_t *fp = NULL;
-  wasm_func *func = NULL;
-  wasm_instance *inst = entry->instance;
-  wasm_global **globals = NULL;
-  wasm_memory *mem0 = NULL;
-  uint8_t *mbase = NULL;
-  uint64_t msize = 0;
-  LOAD_INSTANCE();
-
-  frame local_frames[16];
-  frame *frames = local_frames;
-  size_t nframes = 0, cap_frames = 16;
-  uint64_t *stack_end = s->stack + s->stack_slots;
-  uint32_t max_depth = s->engine->config.max_call_depth;
-  if (!max_depth) max_depth = WASM_DEFAULT_CALL_DEPTH;
-  uint32_t depth0 = s->call_depth;
-  const char *trap_msg = NULL;
-  int64_t trap_index = -1;
-  wasm_status status = WASM_OK;
-
-  wasm_func *callee = entry;
-  uint64_t *nfp = fp0;
-  goto do_call;
+  uint8_t *mbase;
+  uint64_t msize;
+  JUMP(enter(&X, entry, fp0, NULL, NULL));
 
   /* ---- generated numeric, lane and memory handlers ---- */
 #define GH_NONE(ID, MS)                                                      \
@@ -575,10 +657,8 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
     ip = r_.ip;                                                              \
     NEXT();                                                                  \
   }                                                                          \
-  GH_BRANCH(GBNZ_##ID, EXEC_BR(NUM_##ID, 1))                                 \
-  GH_BRANCH(GBZ_##ID, EXEC_BR(NUM_##ID, 0))                                  \
-  GH_BRANCH(GBNZK_##ID, EXEC_BRK(NUM_##ID, 1))                               \
-  GH_BRANCH(GBZK_##ID, EXEC_BRK(NUM_##ID, 0))
+  GH_BRANCH(GB_##ID, EXEC_BR(NUM_##ID))                                      \
+  GH_BRANCH(GBK_##ID, EXEC_BRK(NUM_##ID))
 #define GH_BRANCH(LABEL, CALL)                                               \
   LABEL : {                                                                  \
     xres r_ = CALL;                                                          \
@@ -628,7 +708,6 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GH_##IMM(ID, MSIZE)
 #include "wasm_opcodes.def"
 #undef OP
-
   /* ---- data movement ---- */
 H_COPY1:
   *SLOT(1) = *SLOT(2);
@@ -673,19 +752,19 @@ H_SELECT2: {
   NEXT();
 }
 H_GLOBAL_GET:
-  memcpy(SLOT(1), &globals[U(2)]->value.of, 8);
+  memcpy(SLOT(1), &X.globals[U(2)]->value.of, 8);
   ip += 3;
   NEXT();
 H_GLOBAL_GET2:
-  memcpy(SLOT(1), &globals[U(2)]->value.of, 16);
+  memcpy(SLOT(1), &X.globals[U(2)]->value.of, 16);
   ip += 3;
   NEXT();
 H_GLOBAL_SET:
-  memcpy(&globals[U(1)]->value.of, SLOT(2), 8);
+  memcpy(&X.globals[U(1)]->value.of, SLOT(2), 8);
   ip += 3;
   NEXT();
 H_GLOBAL_SET2:
-  memcpy(&globals[U(1)]->value.of, SLOT(2), 16);
+  memcpy(&X.globals[U(1)]->value.of, SLOT(2), 16);
   ip += 3;
   NEXT();
 H_REF_IS_NULL:
@@ -693,7 +772,7 @@ H_REF_IS_NULL:
   ip += 3;
   NEXT();
 H_REF_FUNC:
-  *SLOT(1) = (uint64_t)(uintptr_t)inst->funcs[U(2)];
+  *SLOT(1) = (uint64_t)(uintptr_t)X.inst->funcs[U(2)];
   ip += 3;
   NEXT();
 H_I8X16_SHUFFLE: {
@@ -725,79 +804,20 @@ H_BR_TABLE: {
   NEXT();
 }
 H_CALL:
-  callee = inst->funcs[U(1)];
-  nfp = fp + U(2);
-  ip += 3;
-  goto do_call;
+  JUMP(enter(&X, X.inst->funcs[U(1)], fp + U(2), ip + 3, fp));
 H_CALL_INDIRECT: {
-  wasm_table *tab = inst->tables[U(2)];
+  wasm_table *tab = X.inst->tables[U(2)];
   uint64_t i = rd_u32(SLOT(4));
   if (UNLIKELY(i >= tab->size)) TRAP_INDEX("undefined element", i);
-  callee = tab->elems[i];
+  wasm_func *callee = tab->elems[i];
   if (UNLIKELY(!callee)) TRAP_INDEX("uninitialized element", i);
-  const wasm_functype *want = &inst->module->types[U(1)];
+  const wasm_functype *want = &X.inst->module->types[U(1)];
   if (UNLIKELY(callee->type != want && !wasm_functype_equal(callee->type, want)))
     TRAP("indirect call type mismatch");
-  nfp = fp + U(3);
-  ip += 5;
-  goto do_call;
+  JUMP(enter(&X, callee, fp + U(3), ip + 5, fp));
 }
-do_call: {
-  /* callee, nfp (its params) and ip (the caller's resume point) are set. */
-  if (callee->host) {
-    status = call_host(s, callee, nfp, err);
-    if (status != WASM_OK) goto out;
-    if (nframes == 0) goto out; /* not reached: the entry is a wasm func */
-    LOAD_MEM();
-    NEXT();
-  }
-  const wasm_code *code = callee->def ? callee->def->code : NULL;
-  if (UNLIKELY(!code)) TRAP("internal error: function not compiled");
-  if (UNLIKELY(s->call_depth >= max_depth ||
-               (size_t)(stack_end - nfp) < code->max_slots)) {
-    status = WASM_EXHAUSTED;
-    TRAP("call stack exhausted");
-  }
-  if (UNLIKELY(nframes == cap_frames)) {
-    size_t nc = cap_frames * 2;
-    frame *nf = frames == local_frames ? malloc(nc * sizeof *nf)
-                                       : realloc(frames, nc * sizeof *nf);
-    if (!nf) {
-      status = WASM_NOMEM;
-      TRAP("out of memory");
-    }
-    if (frames == local_frames) memcpy(nf, local_frames, sizeof local_frames);
-    frames = nf;
-    cap_frames = nc;
-  }
-  frames[nframes++] = (frame){ip, fp, func};
-  s->call_depth++;
-  memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
-  fp = nfp;
-  func = callee;
-  if (callee->instance != inst) {
-    inst = callee->instance;
-    LOAD_INSTANCE();
-  }
-  /* Hook for a future fuel/deadline check at function entry. */
-  ip = code->cells;
-  NEXT();
-}
-H_RETURN: {
-  frame *f = &frames[--nframes];
-  s->call_depth--;
-  if (nframes == 0) goto out;
-  ip = f->ip;
-  fp = f->fp;
-  func = f->func;
-  if (func->instance != inst) {
-    inst = func->instance;
-    LOAD_INSTANCE();
-  } else {
-    LOAD_MEM(); /* the callee may have grown memory */
-  }
-  NEXT();
-}
+H_RETURN:
+  JUMP(leave(&X));
 
   /* ---- memory ---- */
 H_MEMORY_SIZE:
@@ -805,7 +825,7 @@ H_MEMORY_SIZE:
   ip += 2;
   NEXT();
 H_MEMORY_GROW: {
-  int64_t r = wasm_memory_grow(mem0, rd_u32(SLOT(2)));
+  int64_t r = wasm_memory_grow(X.mem0, rd_u32(SLOT(2)));
   wr_u32(SLOT(1), (uint32_t)(int32_t)r);
   LOAD_MEM();
   ip += 3;
@@ -814,15 +834,15 @@ H_MEMORY_GROW: {
 H_MEMORY_INIT: { /* [h, seg, mem, d, s, n] */
   uint64_t seg = U(1);
   uint64_t d = rd_u32(SLOT(3)), src = rd_u32(SLOT(4)), n = rd_u32(SLOT(5));
-  const wasm_data *ds = &inst->module->datas[seg];
-  uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+  const wasm_data *ds = &X.inst->module->datas[seg];
+  uint64_t len = X.inst->data_dropped[seg] ? 0 : ds->len;
   if (src + n > len || d + n > msize) TRAP("out of bounds memory access");
   if (n) memcpy(mbase + d, ds->bytes + src, n);
   ip += 6;
   NEXT();
 }
 H_DATA_DROP:
-  inst->data_dropped[U(1)] = 1;
+  X.inst->data_dropped[U(1)] = 1;
   ip += 2;
   NEXT();
 H_MEMORY_COPY: { /* [h, d, s, n] */
@@ -842,7 +862,7 @@ H_MEMORY_FILL: { /* [h, d, val, n] */
 
   /* ---- tables ---- */
 H_TABLE_GET: { /* [h, dst, idx, table] */
-  wasm_table *t = inst->tables[U(3)];
+  wasm_table *t = X.inst->tables[U(3)];
   uint64_t i = rd_u32(SLOT(2));
   if (i >= t->size) TRAP("out of bounds table access");
   *SLOT(1) = (uint64_t)(uintptr_t)t->elems[i];
@@ -850,7 +870,7 @@ H_TABLE_GET: { /* [h, dst, idx, table] */
   NEXT();
 }
 H_TABLE_SET: { /* [h, table, idx, val] */
-  wasm_table *t = inst->tables[U(1)];
+  wasm_table *t = X.inst->tables[U(1)];
   uint64_t i = rd_u32(SLOT(2));
   if (i >= t->size) TRAP("out of bounds table access");
   t->elems[i] = (void *)(uintptr_t)*SLOT(3);
@@ -858,18 +878,18 @@ H_TABLE_SET: { /* [h, table, idx, val] */
   NEXT();
 }
 H_TABLE_SIZE:
-  wr_u32(SLOT(1), (uint32_t)inst->tables[U(2)]->size);
+  wr_u32(SLOT(1), (uint32_t)X.inst->tables[U(2)]->size);
   ip += 3;
   NEXT();
 H_TABLE_GROW: { /* [h, dst, init, n, table] */
-  int64_t r = wasm_table_grow(inst->tables[U(4)], rd_u32(SLOT(3)),
+  int64_t r = wasm_table_grow(X.inst->tables[U(4)], rd_u32(SLOT(3)),
                               (void *)(uintptr_t)*SLOT(2));
   wr_u32(SLOT(1), (uint32_t)(int32_t)r);
   ip += 5;
   NEXT();
 }
 H_TABLE_FILL: { /* [h, table, i, val, n] */
-  wasm_table *t = inst->tables[U(1)];
+  wasm_table *t = X.inst->tables[U(1)];
   uint64_t i = rd_u32(SLOT(2)), n = rd_u32(SLOT(4));
   void *v = (void *)(uintptr_t)*SLOT(3);
   if (i + n > t->size) TRAP("out of bounds table access");
@@ -878,7 +898,7 @@ H_TABLE_FILL: { /* [h, table, i, val, n] */
   NEXT();
 }
 H_TABLE_COPY: { /* [h, dst table, src table, d, s, n] */
-  wasm_table *td = inst->tables[U(1)], *ts = inst->tables[U(2)];
+  wasm_table *td = X.inst->tables[U(1)], *ts = X.inst->tables[U(2)];
   uint64_t d = rd_u32(SLOT(3)), src = rd_u32(SLOT(4)), n = rd_u32(SLOT(5));
   if (src + n > ts->size || d + n > td->size) TRAP("out of bounds table access");
   if (n) memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
@@ -887,19 +907,22 @@ H_TABLE_COPY: { /* [h, dst table, src table, d, s, n] */
 }
 H_TABLE_INIT: { /* [h, elem, table, d, s, n] */
   uint64_t seg = U(1);
-  wasm_table *t = inst->tables[U(2)];
+  wasm_table *t = X.inst->tables[U(2)];
   uint64_t d = rd_u32(SLOT(3)), src = rd_u32(SLOT(4)), n = rd_u32(SLOT(5));
-  const wasm_elem *es = &inst->module->elems[seg];
-  uint64_t len = inst->elem_dropped[seg] ? 0 : es->count;
+  const wasm_elem *es = &X.inst->module->elems[seg];
+  uint64_t len = X.inst->elem_dropped[seg] ? 0 : es->count;
   if (src + n > len || d + n > t->size) TRAP("out of bounds table access");
   for (uint64_t k = 0; k < n; k++) {
     void *ref = NULL;
     if (es->func_indices) {
-      ref = inst->funcs[es->func_indices[src + k]];
+      ref = X.inst->funcs[es->func_indices[src + k]];
     } else {
       wasm_val v;
-      status = wasm_eval_const(inst, es->exprs[src + k], es->elem_kind, &v, err);
-      if (status != WASM_OK) goto out;
+      wasm_status st = wasm_eval_const(X.inst, es->exprs[src + k], es->elem_kind, &v, err);
+      if (st != WASM_OK) {
+        X.status = st;
+        goto stop;
+      }
       ref = v.of.ref;
     }
     t->elems[d + k] = ref;
@@ -908,24 +931,25 @@ H_TABLE_INIT: { /* [h, elem, table, d, s, n] */
   NEXT();
 }
 H_ELEM_DROP:
-  inst->elem_dropped[U(1)] = 1;
+  X.inst->elem_dropped[U(1)] = 1;
   ip += 2;
   NEXT();
 
-trap: {
-  char name[96];
-  func_name(func ? func : callee, name, sizeof name);
-  if (status == WASM_OK) status = WASM_TRAP;
-  if (trap_index >= 0)
-    wasm_fail(err, status, "%s %lld (in function %s)", trap_msg,
-              (long long)trap_index, name);
-  else
-    wasm_fail(err, status, "%s (in function %s)", trap_msg, name);
-}
-out:
-  s->call_depth = depth0;
-  if (frames != local_frames) free(frames);
-  return status;
+trap:
+  if (X.status == WASM_OK) X.status = WASM_TRAP;
+stop:
+  if (X.status != WASM_OK && X.trap_msg) {
+    char name[96];
+    func_name(X.func ? X.func : entry, name, sizeof name);
+    if (X.trap_index >= 0)
+      wasm_fail(err, X.status, "%s %lld (in function %s)", X.trap_msg,
+                (long long)X.trap_index, name);
+    else
+      wasm_fail(err, X.status, "%s (in function %s)", X.trap_msg, name);
+  }
+  s->call_depth = X.depth0;
+  if (X.frames != X.local_frames) free(X.frames);
+  return X.status;
 }
 
 const void *const *wasm_exec_handlers(void) {

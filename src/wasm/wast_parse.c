@@ -66,7 +66,7 @@ static pstatus string_lit(wast_parser *p, char **out, size_t *len) {
 
 /* ---- modules ---- */
 
-static pstatus module_src(wast_parser *p, const char *text, wast_module_src *m) {
+static pstatus module_src(wast_parser *p, wast_module_src *m) {
   const wat_token *open = peek(p);
   size_t close = open->match;
   p->pos += 2;
@@ -100,7 +100,6 @@ static pstatus module_src(wast_parser *p, const char *text, wast_module_src *m) 
     memcpy(m->bytes, open->p, m->len);
     m->bytes[m->len] = 0;
   }
-  (void)text;
   p->pos = close + 1;
   return P_OK;
 }
@@ -272,7 +271,7 @@ static pstatus opt_message(wast_parser *p, wast_command *c) {
   return string_lit(p, &c->message, NULL);
 }
 
-static pstatus command(wast_parser *p, const char *text, wast_command *c) {
+static pstatus command(wast_parser *p, wast_command *c) {
   const wat_token *kw = peek2(p);
   size_t close = peek(p)->match;
   pstatus st;
@@ -286,7 +285,7 @@ static pstatus command(wast_parser *p, const char *text, wast_command *c) {
     }
     c->kind = WAST_CMD_MODULE;
     c->has_module = true;
-    return module_src(p, text, &c->module);
+    return module_src(p, &c->module);
   }
   if (wat_tok_is(kw, "register")) {
     c->kind = WAST_CMD_REGISTER;
@@ -316,7 +315,7 @@ static pstatus command(wast_parser *p, const char *text, wast_command *c) {
     p->pos += 2;
     if (at_paren_kw(p, "module")) {
       c->has_module = true;
-      if ((st = module_src(p, text, &c->module))) return st;
+      if ((st = module_src(p, &c->module))) return st;
     } else if (asserts[i].module) {
       return pfail(p, "expected a module");
     } else {
@@ -407,7 +406,7 @@ wasm_status wast_parse(const char *text, size_t len, wast_script **out, wasm_err
     c->line = (int)open->line;
     size_t close = open->match;
     p.errmsg[0] = 0;
-    pstatus ps = command(&p, text, c);
+    pstatus ps = command(&p, c);
     if (ps == P_NOMEM) goto oom;
     if (ps != P_OK || p.pos != close + 1) {
       /* Keep going: the runner reports the command as unsupported. */

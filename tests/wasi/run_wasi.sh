@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "$1"); shift
 expected=$here/wasip1.expected
 record=0
-suite=${WASI_TESTSUITE:-/work/shared/wasi-testsuite}
+suite=${WASI_TESTSUITE:-$here/../../../shared/wasi-testsuite}
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) record=1 ;;
