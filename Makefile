@@ -24,7 +24,7 @@ endif
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
 LDLIBS  += -lm -lpthread
 
-LAYERS  := wasm wasi
+LAYERS  := wasm component wasi
 LIBS    := $(foreach l,$(LAYERS),$(BUILD)/libstratus_$(l).a)
 
 all: $(BUILD)/stratus

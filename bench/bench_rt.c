@@ -137,11 +137,11 @@ int bench_memcmp(const void *a, const void *b, size_t n) {
 
 #ifdef BENCH_BARE
 /* The compiler may emit calls to these for struct copies and loops. */
-void *memcpy(void *dst, const void *src, size_t n) {
+NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n) {
   bench_memcpy(dst, src, n);
   return dst;
 }
-void *memset(void *dst, int c, size_t n) {
+NO_BUILTIN void *memset(void *dst, int c, size_t n) {
   bench_memset(dst, c, n);
   return dst;
 }

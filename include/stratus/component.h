@@ -1,0 +1,161 @@
+/*
+ * stratus/component.h: the Component Model runtime (layer 2).
+ *
+ * A component is decoded, validated and compiled once (cm_component_new),
+ * instantiated in a wasm_store with a cm_linker that provides its imports,
+ * and called through its exported functions with WIT-typed values. Host
+ * interfaces are registered on the linker under their full name
+ * "namespace:package/interface@version"; an import matches a definition
+ * with a semver-compatible version (wasi:io/streams@0.2.10 is served by
+ * 0.2.12), as wasmtime does.
+ *
+ * Types: the WIT value types as a tree of cm_type nodes. Values: cm_val,
+ * a tagged tree that owns its strings and children (cm_val_free).
+ */
+#ifndef STRATUS_COMPONENT_H
+#define STRATUS_COMPONENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stratus/wasm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- value types ---- */
+
+typedef enum cm_typekind {
+  CM_BOOL, CM_S8, CM_U8, CM_S16, CM_U16, CM_S32, CM_U32, CM_S64, CM_U64,
+  CM_F32, CM_F64, CM_CHAR, CM_STRING, CM_ERROR_CONTEXT,
+  CM_LIST,    /* list<T>, or list<T, N> when fixed_len > 0 */
+  CM_RECORD, CM_TUPLE, CM_VARIANT, CM_ENUM, CM_FLAGS, CM_OPTION, CM_RESULT,
+  CM_OWN, CM_BORROW,
+  CM_STREAM, CM_FUTURE, /* async (WASI 0.3): decoded, not yet run */
+} cm_typekind;
+
+typedef struct cm_type cm_type;
+typedef struct cm_resource_type cm_resource_type;
+
+typedef struct cm_field {   /* record field or variant case */
+  char *name;
+  const cm_type *type;      /* NULL for a variant case without payload */
+} cm_field;
+
+struct cm_type {
+  cm_typekind kind;
+  union {
+    struct { const cm_type *elem; uint32_t fixed_len; } list;
+    struct { cm_field *fields; uint32_t n; } record;  /* also variant cases */
+    struct { const cm_type **types; uint32_t n; } tuple;
+    struct { char **names; uint32_t n; } labels;      /* enum cases, flags */
+    struct { const cm_type *t; } option;
+    struct { const cm_type *ok, *err; } result;       /* either may be NULL */
+    struct { const cm_resource_type *res; } handle;   /* own, borrow */
+    struct { const cm_type *t; } async;               /* stream, future; t may be NULL */
+  } as;
+};
+
+/* A function type: named params, zero or one result. */
+typedef struct cm_functype {
+  cm_field *params;
+  uint32_t nparams;
+  const cm_type *result; /* NULL: no result */
+  bool async_;
+} cm_functype;
+
+/* ---- values ---- */
+
+typedef struct cm_val cm_val;
+struct cm_val {
+  cm_typekind kind;
+  union {
+    bool b;
+    int64_t s;           /* s8..s64 */
+    uint64_t u;          /* u8..u64 */
+    float f32;
+    double f64;
+    uint32_t ch;         /* a Unicode scalar value */
+    struct { char *ptr; size_t len; } str;  /* UTF-8, owned */
+    struct { cm_val *elems; size_t n; } list; /* list, record, tuple */
+    struct { uint32_t disc; cm_val *payload; } variant;
+                         /* variant, enum (no payload), option (0 none,
+                            1 some), result (0 ok, 1 err); payload may be
+                            NULL */
+    struct { uint32_t *words; uint32_t nlabels; } flags; /* bit i = label i */
+    uint32_t handle;     /* own/borrow: a handle in the caller's table */
+  } of;
+};
+
+void cm_val_free(cm_val *v); /* frees what v owns, not v itself */
+bool cm_val_equal(const cm_val *a, const cm_val *b);
+
+/* ---- components ---- */
+
+typedef struct cm_component cm_component;
+
+/* Decodes, validates and compiles a component binary (the bytes are copied).
+ * Also accepts a core module, which is not a component: WASM_MALFORMED. */
+wasm_status cm_component_new(wasm_engine *e, const uint8_t *bytes, size_t len,
+                             cm_component **out, wasm_error *err);
+void cm_component_delete(cm_component *c);
+
+/* True if the bytes carry the component layer (version 0x0d, layer 1). */
+bool cm_is_component(const uint8_t *bytes, size_t len);
+
+/* The component's world, for `stratus inspect`: imports and exports by name
+ * with a WIT-like description of each type. */
+uint32_t cm_component_import_count(const cm_component *c);
+const char *cm_component_import_name(const cm_component *c, uint32_t i);
+uint32_t cm_component_export_count(const cm_component *c);
+const char *cm_component_export_name(const cm_component *c, uint32_t i);
+
+/* ---- host functions and the linker ---- */
+
+typedef struct cm_instance cm_instance;
+typedef struct cm_linker cm_linker;
+
+/* A host function gets lifted argument values and fills its result (if the
+ * function type has one). Own handles in args are transferred to the host;
+ * the host may return a trap (WASM_TRAP with a message in err). */
+typedef wasm_status (*cm_host_fn)(void *env, cm_instance *caller,
+                                  const cm_val *args, size_t nargs,
+                                  cm_val *result, wasm_error *err);
+
+cm_linker *cm_linker_new(wasm_engine *e);
+void cm_linker_delete(cm_linker *l);
+
+/* Defines function `func` of interface `iface` ("wasi:cli/stdout@0.2.6"),
+ * or of the root when iface is NULL. The type is given in WIT syntax, e.g.
+ * "func(x: u32, s: string) -> result<list<u8>, error-code>" where named
+ * types refer to types defined with cm_linker_define_type. */
+wasm_status cm_linker_define_func(cm_linker *l, const char *iface,
+                                  const char *func, const char *wit_type,
+                                  cm_host_fn fn, void *env, wasm_error *err);
+
+/* Instantiates c in store s. An import the linker cannot satisfy fails
+ * with WASM_LINK_ERROR naming the interface. */
+wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s,
+                                  const cm_component *c, cm_instance **out,
+                                  wasm_error *err);
+
+/* ---- calling exports ---- */
+
+typedef struct cm_func cm_func;
+
+/* Looks up an exported function: "name" at the root, or
+ * "iface#name" for a function of an exported instance. */
+cm_func *cm_instance_func(cm_instance *inst, const char *name);
+const cm_functype *cm_func_type(const cm_func *f);
+
+/* Calls f: lowers args, runs the callee, lifts the result into *result
+ * (owned by the caller: cm_val_free), then runs post-return. */
+wasm_status cm_func_call(cm_func *f, const cm_val *args, size_t nargs,
+                         cm_val *result, wasm_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
