@@ -109,21 +109,15 @@ void bench_free(void *p) {
 
 /* ---- memory routines: plain loops, the same code in every build ---- */
 
-/* In the bare build these loops back memcpy/memset themselves, so the
- * compiler must not turn them back into calls to memcpy/memset. */
-#if defined(BENCH_BARE) && defined(__clang__)
-#define NO_BUILTIN __attribute__((no_builtin))
-#else
-#define NO_BUILTIN
-#endif
-
-NO_BUILTIN void bench_memcpy(void *dst, const void *src, size_t n) {
+/* The bare build compiles this file with -fno-builtin (bench/run.sh): these
+ * loops back memcpy/memset there and must not become calls to them. */
+void bench_memcpy(void *dst, const void *src, size_t n) {
   uint8_t *d = dst;
   const uint8_t *s = src;
   while (n--) *d++ = *s++;
 }
 
-NO_BUILTIN void bench_memset(void *dst, int c, size_t n) {
+void bench_memset(void *dst, int c, size_t n) {
   uint8_t *d = dst;
   while (n--) *d++ = (uint8_t)c;
 }
@@ -137,15 +131,15 @@ int bench_memcmp(const void *a, const void *b, size_t n) {
 
 #ifdef BENCH_BARE
 /* The compiler may emit calls to these for struct copies and loops. */
-NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n) {
+void *memcpy(void *dst, const void *src, size_t n) {
   bench_memcpy(dst, src, n);
   return dst;
 }
-NO_BUILTIN void *memset(void *dst, int c, size_t n) {
+void *memset(void *dst, int c, size_t n) {
   bench_memset(dst, c, n);
   return dst;
 }
-NO_BUILTIN void *memmove(void *dst, const void *src, size_t n) {
+void *memmove(void *dst, const void *src, size_t n) {
   uint8_t *d = dst;
   const uint8_t *s = src;
   if (d < s) {

@@ -9,6 +9,12 @@
  *       wasm_instantiate, and freeing it all again;
  *   (b) instantiate only: a new store, the imports and wasm_instantiate of
  *       the module compiled once;
+ *   (c) pre-instantiated: the same module shape with 100 function imports
+ *       defined once on a linker (wasm_linker_define_func) and its global
+ *       and table defined inside, prepared once with
+ *       wasm_linker_instantiate_pre; then a new store and
+ *       wasm_instance_pre_instantiate, for 1 KiB, 1 MiB and 16 MiB of data
+ *       (the cost should not depend on the data size);
  * and prints microseconds per iteration (the mean over as many iterations
  * as fit in about half a second, at least 5).
  *
@@ -25,6 +31,16 @@
 #define NDATA 16
 #define DATA_BYTES 65536
 #define NDEFINED 8
+
+/* The shape of a module: (a) and (b) use the default one. */
+typedef struct shape {
+  int nimport_funcs;
+  int import_global_table; /* else the global and the table are defined */
+  int ndata;               /* active segments of seg_bytes each */
+  int seg_bytes;
+} shape;
+
+static const shape default_shape = {NIMPORT_FUNCS, 1, NDATA, DATA_BYTES};
 
 /* ---- a growable byte buffer with LEB128 writers ---- */
 
@@ -90,7 +106,7 @@ static void put_section(bytes *b, uint8_t id, bytes *body) {
 /* Type 0: () -> (); type 1: (i32) -> (i32). */
 static int import_type(int i) { return i % 2; }
 
-static int build_module(bytes *out) {
+static int build_module(bytes *out, const shape *sh) {
   bytes s = {0};
   static const uint8_t header[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
   put(out, header, sizeof header);
@@ -100,33 +116,50 @@ static int build_module(bytes *out) {
   put_u8(&s, 0x60), put_u32(&s, 1), put_u8(&s, 0x7f), put_u32(&s, 1), put_u8(&s, 0x7f);
   put_section(out, 1, &s);
 
-  put_u32(&s, NIMPORT_FUNCS + 2); /* imports */
-  for (int i = 0; i < NIMPORT_FUNCS; i++) {
+  uint32_t nfi = (uint32_t)sh->nimport_funcs;
+  put_u32(&s, nfi + (sh->import_global_table ? 2 : 0)); /* imports */
+  for (int i = 0; i < sh->nimport_funcs; i++) {
     char name[16];
     snprintf(name, sizeof name, "f%d", i);
     put_name(&s, "env"), put_name(&s, name);
     put_u8(&s, 0x00), put_u32(&s, (uint32_t)import_type(i));
   }
-  put_name(&s, "env"), put_name(&s, "g");
-  put_u8(&s, 0x03), put_u8(&s, 0x7f), put_u8(&s, 0x00); /* immutable i32 */
-  put_name(&s, "env"), put_name(&s, "t");
-  put_u8(&s, 0x01), put_u8(&s, 0x70), put_u8(&s, 0x00), put_u32(&s, 4); /* funcref, min 4 */
+  if (sh->import_global_table) {
+    put_name(&s, "env"), put_name(&s, "g");
+    put_u8(&s, 0x03), put_u8(&s, 0x7f), put_u8(&s, 0x00); /* immutable i32 */
+    put_name(&s, "env"), put_name(&s, "t");
+    put_u8(&s, 0x01), put_u8(&s, 0x70), put_u8(&s, 0x00), put_u32(&s, 4); /* funcref, min 4 */
+  }
   put_section(out, 2, &s);
 
   put_u32(&s, NDEFINED); /* functions: all (i32) -> i32 */
   for (int i = 0; i < NDEFINED; i++) put_u32(&s, 1);
   put_section(out, 3, &s);
 
-  put_u32(&s, 1); /* memory: enough pages for the segments, max 64 */
-  put_u8(&s, 0x01), put_u32(&s, NDATA * DATA_BYTES / 65536 + 1), put_u32(&s, 64);
+  if (!sh->import_global_table) {
+    put_u32(&s, 1); /* table: funcref, min 4 */
+    put_u8(&s, 0x70), put_u8(&s, 0x00), put_u32(&s, 4);
+    put_section(out, 4, &s);
+  }
+
+  /* memory: enough pages for the segments, and 63 more at most */
+  uint32_t pages = (uint32_t)((uint64_t)sh->ndata * (uint32_t)sh->seg_bytes / 65536 + 1);
+  put_u32(&s, 1);
+  put_u8(&s, 0x01), put_u32(&s, pages), put_u32(&s, pages + 63);
   put_section(out, 5, &s);
+
+  if (!sh->import_global_table) {
+    put_u32(&s, 1); /* global: immutable i32 7 */
+    put_u8(&s, 0x7f), put_u8(&s, 0x00), put_u8(&s, 0x41), put_s32(&s, 7), put_u8(&s, 0x0b);
+    put_section(out, 6, &s);
+  }
 
   put_u32(&s, NDEFINED + 1); /* exports */
   put_name(&s, "memory"), put_u8(&s, 0x02), put_u32(&s, 0);
   for (int i = 0; i < NDEFINED; i++) {
     char name[16];
     snprintf(name, sizeof name, "run%d", i);
-    put_name(&s, name), put_u8(&s, 0x00), put_u32(&s, NIMPORT_FUNCS + (uint32_t)i);
+    put_name(&s, name), put_u8(&s, 0x00), put_u32(&s, nfi + (uint32_t)i);
   }
   put_section(out, 7, &s);
 
@@ -149,19 +182,19 @@ static int build_module(bytes *out) {
   }
   put_section(out, 10, &s);
 
-  put_u32(&s, NDATA); /* data: active segments into memory 0 */
-  uint8_t *chunk = malloc(DATA_BYTES);
+  put_u32(&s, (uint32_t)sh->ndata); /* data: active segments into memory 0 */
+  uint8_t *chunk = malloc((size_t)sh->seg_bytes);
   if (!chunk) {
     free(s.p);
     return -1;
   }
-  for (int i = 0; i < NDATA; i++) {
-    for (int k = 0; k < DATA_BYTES; k++) chunk[k] = (uint8_t)(k * 31 + i);
-    put_u8(&s, 0x00);                               /* active, memory 0 */
-    put_u8(&s, 0x41), put_s32(&s, i * DATA_BYTES);  /* i32.const offset */
+  for (int i = 0; i < sh->ndata; i++) {
+    for (int k = 0; k < sh->seg_bytes; k++) chunk[k] = (uint8_t)(k * 31 + i);
+    put_u8(&s, 0x00);                                   /* active, memory 0 */
+    put_u8(&s, 0x41), put_s32(&s, i * sh->seg_bytes);   /* i32.const offset */
     put_u8(&s, 0x0b);
-    put_u32(&s, DATA_BYTES);
-    put(&s, chunk, DATA_BYTES);
+    put_u32(&s, (uint32_t)sh->seg_bytes);
+    put(&s, chunk, (size_t)sh->seg_bytes);
   }
   free(chunk);
   put_section(out, 11, &s);
@@ -212,6 +245,22 @@ static double now_us(void) {
   return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* Checks run0 of inst: run0(4) = f1(4) + load(4) + g = 4 + bytes 4..7 of
+ * segment 0 + 7. Returns 0 when right. */
+static int check_run0(wasm_store *s, wasm_instance *inst) {
+  wasm_error err = {0};
+  wasm_extern run;
+  wasm_val arg = {.kind = WASM_I32}, res = {0};
+  arg.of.i32 = 4;
+  int32_t want = 4 + (int32_t)(124 | 155u << 8 | 186u << 16 | 217u << 24) + 7;
+  if (!wasm_instance_export(inst, "run0", &run) || run.kind != WASM_EXTERN_FUNC ||
+      wasm_func_call(s, run.of.func, &arg, 1, &res, 1, &err) != WASM_OK || res.of.i32 != want) {
+    fprintf(stderr, "instantiate: run0 gave %d, want %d (%s)\n", res.of.i32, want, err.message);
+    return -1;
+  }
+  return 0;
+}
+
 /* One instantiation of m in a fresh store; calls run0 once the first time
  * to check the instance works. Returns 0 on success. */
 static int instantiate_once(wasm_engine *e, const wasm_module *m, int check) {
@@ -226,29 +275,75 @@ static int instantiate_once(wasm_engine *e, const wasm_module *m, int check) {
   } else if (wasm_instantiate(s, m, imports, NIMPORT_FUNCS + 2, &inst, &err) != WASM_OK) {
     fprintf(stderr, "instantiate: %s\n", err.message);
   } else {
-    rc = 0;
-    wasm_extern run;
-    if (check) {
-      /* run0(4) = f1(4) + load(4) + g = 4 + bytes 4..7 of segment 0 + 7 */
-      wasm_val arg = {.kind = WASM_I32}, res = {0};
-      arg.of.i32 = 4;
-      int32_t want = 4 + (int32_t)(124 | 155u << 8 | 186u << 16 | 217u << 24) + 7;
-      if (!wasm_instance_export(inst, "run0", &run) || run.kind != WASM_EXTERN_FUNC ||
-          wasm_func_call(s, run.of.func, &arg, 1, &res, 1, &err) != WASM_OK ||
-          res.of.i32 != want) {
-        fprintf(stderr, "instantiate: run0 gave %d, want %d (%s)\n", res.of.i32, want,
-                err.message);
-        rc = -1;
-      }
-    }
+    rc = check ? check_run0(s, inst) : 0;
   }
   wasm_store_delete(s);
   return rc;
 }
 
+/* One instance of pre in a fresh store. */
+static int pre_once(wasm_engine *e, const wasm_instance_pre *pre, int check) {
+  wasm_error err = {0};
+  wasm_store *s = wasm_store_new(e);
+  if (!s) return -1;
+  wasm_instance *inst = NULL;
+  int rc = -1;
+  if (wasm_instance_pre_instantiate(pre, s, &inst, &err) != WASM_OK)
+    fprintf(stderr, "instantiate: %s\n", err.message);
+  else
+    rc = check ? check_run0(s, inst) : 0;
+  wasm_store_delete(s);
+  return rc;
+}
+
+/* (c) for one data size: prints the line, returns 0 on success. */
+static int bench_pre(wasm_engine *e, int ndata, int seg_bytes, double budget_us) {
+  shape sh = {100, 0, ndata, seg_bytes};
+  bytes bin = {0};
+  wasm_error err = {0};
+  wasm_module *m = NULL;
+  wasm_linker *l = wasm_linker_new(e);
+  wasm_instance_pre *pre = NULL;
+  int rc = -1;
+  if (!l || build_module(&bin, &sh) != 0) {
+    fprintf(stderr, "instantiate: out of memory\n");
+    goto done;
+  }
+  for (int i = 0; i < sh.nimport_funcs; i++) {
+    char name[16];
+    int t = import_type(i);
+    snprintf(name, sizeof name, "f%d", i);
+    if (wasm_linker_define_func(l, "env", name, types[t], t ? host_id : host_nop, NULL) !=
+        WASM_OK)
+      goto done;
+  }
+  if (wasm_module_new(e, bin.p, bin.len, &m, &err) != WASM_OK ||
+      wasm_linker_instantiate_pre(l, m, &pre, &err) != WASM_OK) {
+    fprintf(stderr, "instantiate: %s\n", err.message);
+    goto done;
+  }
+  if (pre_once(e, pre, 1) != 0) goto done;
+  int n = 0;
+  double t0 = now_us(), t1;
+  do {
+    if (pre_once(e, pre, 0) != 0) goto done;
+    n++;
+    t1 = now_us();
+  } while (n < 5 || t1 - t0 < budget_us);
+  printf("  pre: new store + instantiate, %6lld KiB data %8.1f us  (mean of %d)\n",
+         (long long)ndata * seg_bytes / 1024, (t1 - t0) / n, n);
+  rc = 0;
+done:
+  wasm_instance_pre_delete(pre);
+  wasm_module_delete(m);
+  wasm_linker_delete(l);
+  free(bin.p);
+  return rc;
+}
+
 int main(void) {
   bytes bin = {0};
-  if (build_module(&bin) != 0) {
+  if (build_module(&bin, &default_shape) != 0) {
     fprintf(stderr, "instantiate: out of memory\n");
     return 1;
   }
@@ -301,6 +396,11 @@ int main(void) {
          NIMPORT_FUNCS + 2, NDATA * DATA_BYTES / 1024);
   printf("  compile + instantiate      %10.1f us  (mean of %d)\n", (t1a - t0) / n_a, n_a);
   printf("  new store + instantiate    %10.1f us  (mean of %d)\n", (t1b - t0b) / n_b, n_b);
+
+  /* (c) pre-instantiated, by data size */
+  if (bench_pre(e, 1, 1024, budget_us) != 0 || bench_pre(e, 16, 65536, budget_us) != 0 ||
+      bench_pre(e, 256, 65536, budget_us) != 0)
+    return 1;
 
   wasm_module_delete(m);
   wasm_engine_delete(e);

@@ -14,7 +14,10 @@
 #   PROGRAM     names from bench/programs/ (default: all)
 #
 # Environment: STRATUS (default build/stratus), TIMEOUT per run in seconds
-# (default 300), BENCH_OUT build directory (default build/bench).
+# (default 300), WASM_INTERP_TIMEOUT (default 20: wabt's interpreter is
+# 60-270x slower than native, so its long runs are cut short and shown as a
+# lower bound ">Nx"; 0 = no cap), BENCH_OUT build directory (default
+# build/bench).
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,7 +31,7 @@ while [ $# -gt 0 ]; do
     -n) repeat=$2; shift 2 ;;
     -r) runners=$2; shift 2 ;;
     --no-instantiate) instantiate=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     *) programs+=("$1"); shift ;;
   esac
@@ -40,6 +43,7 @@ IFS=, read -r -a runner_list <<<"$runners"
 
 stratus=${STRATUS:-build/stratus}
 timeout_s=${TIMEOUT:-300}
+interp_timeout_s=${WASM_INTERP_TIMEOUT:-20}
 once_above=${ONCE_ABOVE:-2}
 out=${BENCH_OUT:-build/bench}
 mkdir -p "$out"
@@ -65,8 +69,13 @@ build() { # build NAME: native, wasm32-wasi and bare wasm32 binaries
   local n=$1 src=bench/programs/$1.c rt=bench/bench_rt.c
   gcc $CFLAGS_COMMON -o "$out/$n.native" "$src" "$rt" -lm &&
     "${WASI_CC[@]}" $CFLAGS_COMMON -o "$out/$n.wasm" "$src" "$rt" &&
-    "${BARE_CC[@]}" $CFLAGS_COMMON -o "$out/$n.bare.wasm" "$src" "$rt"
+    "${BARE_CC[@]}" $CFLAGS_COMMON -o "$out/$n.bare.wasm" "$src" "$out/bench_rt.bare.o"
 }
+
+# The bare runtime implements memcpy/memset with loops, which the compiler
+# would turn back into calls to themselves unless told not to.
+clang-14 --target=wasm32 -DBENCH_BARE $CFLAGS_COMMON -fno-builtin -c \
+  -o "$out/bench_rt.bare.o" bench/bench_rt.c || exit 2
 
 # ---- running ----
 
@@ -75,10 +84,10 @@ run_cmd() {
   case $1 in
     native) echo "$out/$2.native" ;;
     stratus) echo "$stratus run $out/$2.wasm" ;;
-    # Dynamic tiering: node 20's V8 intermittently segfaults while tiering
-    # up json.wasm in the background; eager TurboFan for all functions
-    # does not, and is the fastest steady state anyway.
-    node) echo "node --no-warnings --no-wasm-dynamic-tiering bench/node_wasi.mjs $out/$2.wasm" ;;
+    # --single-threaded: node 20 intermittently segfaults at exit, after the
+    # program's output, while V8's background compile threads still run;
+    # without them it does not, and it is as fast here.
+    node) echo "node --no-warnings --single-threaded bench/node_wasi.mjs $out/$2.wasm" ;;
     # Debian's wabt has no WASI: run the import-free build's bench_run and
     # print its checksum the way the hosted builds do.
     wasm-interp) echo "wasm-interp $out/$2.bare.wasm --run-all-exports" ;;
@@ -113,10 +122,11 @@ normalise() { # normalise RUNNER NAME < output
 # time_one RUNNER NAME: runs once; prints "SECONDS" or a failure word
 # (err, timeout, wrong) and leaves the output in $out/NAME.RUNNER.out.
 time_one() {
-  local r=$1 n=$2 cmd start end rc
+  local r=$1 n=$2 cmd start end rc limit=$timeout_s
+  [ "$r" = wasm-interp ] && [ "$interp_timeout_s" != 0 ] && limit=$interp_timeout_s
   cmd=$(run_cmd "$r" "$n")
   start=$EPOCHREALTIME
-  timeout "$timeout_s" $cmd >"$out/$n.$r.raw" 2>"$out/$n.$r.err"
+  timeout "$limit" $cmd >"$out/$n.$r.raw" 2>"$out/$n.$r.err"
   rc=$?
   end=$EPOCHREALTIME
   if [ $rc -eq 124 ]; then echo timeout; return; fi
@@ -146,7 +156,7 @@ best_of() {
 
 results=$out/results.txt
 : >"$results"
-printf '%-12s %10s' program "native s" 
+printf '%-12s %10s' program "native s"
 for r in "${runner_list[@]}"; do printf ' %12s' "$r"; done
 printf '\n'
 
@@ -172,7 +182,13 @@ for n in "${programs[@]}"; do
     else
       t=$(best_of "$r" "$n")
       case $t in
-        err|timeout|wrong) cell=$t ;;
+        timeout)
+          cell=timeout
+          if [ "$r" = wasm-interp ] && [ "$interp_timeout_s" != 0 ]; then
+            cell=$(awk -v t="$interp_timeout_s" -v b="$native" 'BEGIN { printf ">%.0fx", t / b }')
+          fi
+          ;;
+        err|wrong) cell=$t ;;
         *)
           ratio=$(awk -v t="$t" -v b="$native" 'BEGIN { printf "%.2f", t / b }')
           cell="${ratio}x"

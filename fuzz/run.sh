@@ -41,7 +41,7 @@ if [ -d "$spec" ] && command -v wast2json >/dev/null; then
   for f in "$spec"/*.wast; do
     b=$(basename "$f" .wast)
     # Some scripts use syntax wabt does not know; skip those quietly.
-    (wast2json --enable-all "$f" -o "$work/json/$b.json" >/dev/null 2>&1) 2>/dev/null || true
+    (wast2json --enable-all "$f" -o "$work/json/$b.json" >/dev/null 2>&1; true) 2>/dev/null
     awk -v OUT="$work/seed-text" -v PREFIX="$b" -f fuzz/wast_forms.awk "$f"
   done
   find "$work/json" -name '*.wasm' -size -256k -exec mv -t "$work/seed-bin" {} + 2>/dev/null

@@ -102,6 +102,12 @@ wasm_status cm_component_new(wasm_engine *e, const uint8_t *bytes, size_t len,
                              cm_component **out, wasm_error *err);
 void cm_component_delete(cm_component *c);
 
+/* Translates the component text format ("(component ...)", or its
+ * fields alone) into a component binary (*out: malloc'ed, caller frees).
+ * Malformed text fails with WASM_MALFORMED and "line:col: message". */
+wasm_status cm_wat_to_binary(const char *text, size_t len, uint8_t **out, size_t *out_len,
+                             wasm_error *err);
+
 /* True if the bytes carry the component layer (version 0x0d, layer 1). */
 bool cm_is_component(const uint8_t *bytes, size_t len);
 
@@ -140,6 +146,10 @@ wasm_status cm_linker_define_func(cm_linker *l, const char *iface,
 wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s,
                                   const cm_component *c, cm_instance **out,
                                   wasm_error *err);
+
+/* Frees an instance returned by cm_linker_instantiate (its core objects
+ * stay in the store until wasm_store_delete). */
+void cm_instance_delete(cm_instance *inst);
 
 /* ---- calling exports ---- */
 

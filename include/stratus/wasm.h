@@ -145,6 +145,21 @@ uint32_t wasm_module_export_count(const wasm_module *m);
 void wasm_module_export(const wasm_module *m, uint32_t i, const char **name,
                         wasm_externkind *kind);
 
+/* The full type of an import or export (for the component layer, which
+ * type-checks core instantiations). func is owned by the module. */
+typedef struct wasm_externtype {
+  wasm_externkind kind;
+  const wasm_functype *func; /* FUNC */
+  uint8_t elem;              /* TABLE: WASM_FUNCREF / WASM_EXTERNREF */
+  wasm_limits limits;        /* TABLE (elements), MEMORY (pages) */
+  uint8_t global_kind;       /* GLOBAL: wasm_valkind */
+  bool global_mutable;       /* GLOBAL */
+} wasm_externtype;
+void wasm_module_import_type(const wasm_module *m, uint32_t i,
+                             wasm_externtype *out);
+void wasm_module_export_type(const wasm_module *m, uint32_t i,
+                             wasm_externtype *out);
+
 /* ---- stores ---- */
 
 typedef struct wasm_store wasm_store;
@@ -152,10 +167,16 @@ typedef struct wasm_store wasm_store;
 wasm_store *wasm_store_new(wasm_engine *e);
 void wasm_store_delete(wasm_store *s);
 
-/* Limits for this store (0 = unlimited / default). */
+/* Limits for this store (0 = unlimited / default). They apply to objects
+ * created after the call: a memory or table whose minimum exceeds them is
+ * refused (instantiation fails with WASM_EXHAUSTED), and growth past them
+ * fails as the spec says (memory.grow and table.grow return -1). */
 typedef struct wasm_store_limits {
   uint64_t max_memory_bytes; /* per linear memory */
   uint64_t max_table_elems;  /* per table */
+  uint64_t max_instances;    /* instances in the store */
+  uint64_t max_memories;     /* memories in the store, defined or created */
+  uint64_t max_tables;       /* tables in the store, defined or created */
 } wasm_store_limits;
 void wasm_store_set_limits(wasm_store *s, const wasm_store_limits *limits);
 
@@ -229,6 +250,35 @@ wasm_status wasm_linker_define_instance(wasm_linker *l, const char *module,
 wasm_status wasm_linker_instantiate(wasm_linker *l, wasm_store *s,
                                     const wasm_module *m, wasm_instance **out,
                                     wasm_error *err);
+
+/* Defines a host function that belongs to no store: one immutable
+ * definition, usable by instances in any store (the linker keeps its own
+ * copy of type). env must stay valid while the linker or any pre-instance
+ * made from it is alive. */
+wasm_status wasm_linker_define_func(wasm_linker *l, const char *module,
+                                    const char *name, const wasm_functype *type,
+                                    wasm_host_fn fn, void *env);
+
+/* Pre-instantiation: resolve a module's imports once and prepare all that
+ * does not depend on a store (constant globals, element items, segment
+ * offsets, a copy-on-write image of the initial memory), then stamp out
+ * instances cheaply, in any store. Link errors are reported here. Imports
+ * defined with wasm_linker_define_func work in every store; store-owned
+ * externs tie the pre-instance to their store (instantiating it in another
+ * store fails with WASM_LINK_ERROR).
+ *
+ * The module must outlive the pre-instance, and the pre-instance every
+ * store holding an instance made from it. A pre-instance is immutable:
+ * several threads may instantiate it at once (each in its own store). */
+typedef struct wasm_instance_pre wasm_instance_pre;
+wasm_status wasm_linker_instantiate_pre(wasm_linker *l, const wasm_module *m,
+                                        wasm_instance_pre **out, wasm_error *err);
+/* Creates an instance in s: allocation, globals, segments, start function
+ * (see wasm_linker_instantiate for a trap during initialisation). */
+wasm_status wasm_instance_pre_instantiate(const wasm_instance_pre *pre,
+                                          wasm_store *s, wasm_instance **out,
+                                          wasm_error *err);
+void wasm_instance_pre_delete(wasm_instance_pre *pre);
 
 /* Instantiates with imports given in the module's import order. */
 wasm_status wasm_instantiate(wasm_store *s, const wasm_module *m,

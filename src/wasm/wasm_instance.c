@@ -1,9 +1,9 @@
 /*
- * wasm_instance.c: instantiation in the spec's order (imports, allocation,
- * globals, element and data segments, start function), constant
- * expressions, exports and the linker.
+ * wasm_instance.c: constant expressions, import matching, exports and the
+ * linker. Instantiation itself (one path, through a pre-instance) lives in
+ * wasm_pre.c.
  */
-#include "wasm_runtime.h"
+#include "wasm_pre.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +16,16 @@
 /* Deep enough for any extended-const expression a sane module holds. */
 #define CONST_STACK_MAX 64
 
-wasm_status wasm_eval_const(const wasm_instance *inst, wasm_constexpr e,
-                            uint8_t kind, wasm_val *out, wasm_error *err) {
-  const wasm_module *m = inst->module;
+/* Evaluates e against inst or, when inst is NULL, statically: then a
+ * global.get makes it WASM_CONST_DYNAMIC and a ref.func result is given as
+ * a function index. */
+static wasm_status eval_const(const wasm_module *m, const wasm_instance *inst,
+                              wasm_constexpr e, uint8_t kind, wasm_const_how *how,
+                              wasm_val *out, uint32_t *func, wasm_error *err) {
   wasm_val stack[CONST_STACK_MAX];
+  uint32_t funcs[CONST_STACK_MAX]; /* ref.func index of each entry, or -1 */
   size_t sp = 0;
+  *how = WASM_CONST_VALUE;
   wasm_reader r = {m->bytes, e.code, e.code + e.len};
   if (!e.code) return wasm_fail(err, WASM_INVALID, "missing constant expression");
   for (;;) {
@@ -32,6 +37,7 @@ wasm_status wasm_eval_const(const wasm_instance *inst, wasm_constexpr e,
     if (sp == CONST_STACK_MAX) return wasm_fail(err, WASM_INVALID, "constant expression too deep");
     wasm_val v;
     memset(&v, 0, sizeof v);
+    uint32_t fi = UINT32_MAX;
     switch (in.op) {
     case WASM_OP_I32_CONST: v.kind = WASM_I32; v.of.i32 = in.imm.i32; break;
     case WASM_OP_I64_CONST: v.kind = WASM_I64; v.of.i64 = in.imm.i64; break;
@@ -43,12 +49,17 @@ wasm_status wasm_eval_const(const wasm_instance *inst, wasm_constexpr e,
       break;
     case WASM_OP_REF_NULL: v.kind = in.imm.reftype; v.of.ref = NULL; break;
     case WASM_OP_REF_FUNC:
-      if (in.imm.index >= wasm_module_total_funcs(m) || !inst->funcs[in.imm.index])
+      if (in.imm.index >= wasm_module_total_funcs(m) || (inst && !inst->funcs[in.imm.index]))
         return wasm_fail(err, WASM_INVALID, "unknown function %u", in.imm.index);
       v.kind = WASM_FUNCREF;
-      v.of.ref = inst->funcs[in.imm.index];
+      if (inst) v.of.ref = inst->funcs[in.imm.index];
+      fi = in.imm.index;
       break;
     case WASM_OP_GLOBAL_GET:
+      if (!inst) {
+        *how = WASM_CONST_DYNAMIC;
+        return WASM_OK;
+      }
       if (in.imm.index >= wasm_module_total_globals(m) || !inst->globals[in.imm.index])
         return wasm_fail(err, WASM_INVALID, "unknown global %u", in.imm.index);
       v = inst->globals[in.imm.index]->value;
@@ -74,12 +85,30 @@ wasm_status wasm_eval_const(const wasm_instance *inst, wasm_constexpr e,
     default:
       return wasm_fail(err, WASM_INVALID, "constant expression required");
     }
+    funcs[sp] = fi;
     stack[sp++] = v;
   }
   if (sp != 1) return wasm_fail(err, WASM_INVALID, "type mismatch in constant expression");
   if (stack[0].kind != kind) return wasm_fail(err, WASM_INVALID, "type mismatch in constant expression");
   *out = stack[0];
+  if (!inst && funcs[0] != UINT32_MAX) {
+    *how = WASM_CONST_FUNC;
+    *func = funcs[0];
+  }
   return WASM_OK;
+}
+
+wasm_status wasm_eval_const(const wasm_instance *inst, wasm_constexpr e,
+                            uint8_t kind, wasm_val *out, wasm_error *err) {
+  wasm_const_how how;
+  uint32_t func;
+  return eval_const(inst->module, inst, e, kind, &how, out, &func, err);
+}
+
+wasm_status wasm_eval_const_static(const wasm_module *m, wasm_constexpr e, uint8_t kind,
+                                   wasm_const_how *how, wasm_val *val, uint32_t *func,
+                                   wasm_error *err) {
+  return eval_const(m, NULL, e, kind, how, val, func, err);
 }
 
 /* ---- import matching ---- */
@@ -94,8 +123,8 @@ static bool limits_match(uint64_t cur, wasm_limits have, wasm_limits want) {
   return true;
 }
 
-static bool import_matches(const wasm_module *m, const wasm_import *imp,
-                           const wasm_extern *ext) {
+bool wasm_import_matches(const wasm_module *m, const wasm_import *imp,
+                         const wasm_extern *ext) {
   if (ext->kind != imp->kind) return false;
   switch (imp->kind) {
   case WASM_EXTERN_FUNC:
@@ -118,192 +147,29 @@ static bool import_matches(const wasm_module *m, const wasm_import *imp,
   return false;
 }
 
+wasm_store *wasm_extern_store(const wasm_extern *ext) {
+  switch (ext->kind) {
+  case WASM_EXTERN_FUNC: return ext->of.func ? ext->of.func->store : NULL;
+  case WASM_EXTERN_TABLE: return ext->of.table ? ext->of.table->store : NULL;
+  case WASM_EXTERN_MEMORY: return ext->of.memory ? ext->of.memory->store : NULL;
+  case WASM_EXTERN_GLOBAL: return ext->of.global ? ext->of.global->store : NULL;
+  }
+  return NULL;
+}
+
 /* ---- instantiation ---- */
 
 static wasm_status oom(wasm_error *err) { return wasm_fail(err, WASM_NOMEM, "out of memory"); }
-
-/* Allocates a zeroed array of n pointers or flags (at least one element so
- * the result is never NULL for n == 0). */
-static void *array_new(size_t n, size_t size) { return calloc(n ? n : 1, size); }
-
-static wasm_status bind_imports(wasm_instance *inst, const wasm_extern *imports,
-                                size_t nimports, wasm_error *err) {
-  const wasm_module *m = inst->module;
-  if (nimports != m->nimports)
-    return wasm_fail(err, WASM_LINK_ERROR, "expected %u imports, got %zu", m->nimports, nimports);
-  uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
-  for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *imp = &m->imports[i];
-    if (!import_matches(m, imp, &imports[i]))
-      return wasm_fail(err, WASM_LINK_ERROR, "incompatible import type %s.%s", imp->module,
-                       imp->name);
-    switch (imp->kind) {
-    case WASM_EXTERN_FUNC: inst->funcs[nf++] = imports[i].of.func; break;
-    case WASM_EXTERN_TABLE: inst->tables[nt++] = imports[i].of.table; break;
-    case WASM_EXTERN_MEMORY: inst->memories[nm++] = imports[i].of.memory; break;
-    case WASM_EXTERN_GLOBAL: inst->globals[ng++] = imports[i].of.global; break;
-    }
-  }
-  if (nf != m->nfunc_imports || nt != m->ntable_imports || nm != m->nmemory_imports ||
-      ng != m->nglobal_imports)
-    return wasm_fail(err, WASM_LINK_ERROR, "import counts disagree with the module");
-  return WASM_OK;
-}
-
-static wasm_status alloc_defined(wasm_store *s, wasm_instance *inst, wasm_error *err) {
-  const wasm_module *m = inst->module;
-  for (uint32_t i = 0; i < m->nfuncs; i++) {
-    const wasm_funcdef *def = &m->funcs[i];
-    if (def->type >= m->ntypes) return wasm_fail(err, WASM_INVALID, "unknown type");
-    wasm_func *f = calloc(1, sizeof *f);
-    if (!f) return oom(err);
-    if (wasm_store_track(s, WASM_OBJ_FUNC, f) != WASM_OK) {
-      free(f);
-      return oom(err);
-    }
-    f->type = &m->types[def->type];
-    f->instance = inst;
-    f->def = def;
-    f->index = m->nfunc_imports + i;
-    inst->funcs[f->index] = f;
-  }
-  for (uint32_t i = 0; i < m->ntables; i++) {
-    wasm_table *t = wasm_table_new(s, m->tables[i].elem, m->tables[i].limits, NULL);
-    if (!t) return wasm_fail(err, WASM_NOMEM, "cannot allocate table of %llu elements",
-                             (unsigned long long)m->tables[i].limits.min);
-    inst->tables[m->ntable_imports + i] = t;
-  }
-  for (uint32_t i = 0; i < m->nmemories; i++) {
-    wasm_memory *mem = wasm_memory_new(s, m->memories[i].limits);
-    if (!mem) return wasm_fail(err, WASM_NOMEM, "cannot allocate memory of %llu pages",
-                               (unsigned long long)m->memories[i].limits.min);
-    inst->memories[m->nmemory_imports + i] = mem;
-  }
-  for (uint32_t i = 0; i < m->nglobals; i++) {
-    const wasm_global_def *gd = &m->globals[i];
-    wasm_val v;
-    wasm_status st = wasm_eval_const(inst, gd->init, gd->type.kind, &v, err);
-    if (st != WASM_OK) return st;
-    wasm_global *g = wasm_global_new(s, gd->type.kind, gd->type.mutable_, v);
-    if (!g) return oom(err);
-    inst->globals[m->nglobal_imports + i] = g;
-  }
-  return WASM_OK;
-}
-
-static wasm_status eval_offset(const wasm_instance *inst, wasm_constexpr e, uint64_t *out,
-                               wasm_error *err) {
-  wasm_val v;
-  wasm_status st = wasm_eval_const(inst, e, WASM_I32, &v, err);
-  if (st != WASM_OK) return st;
-  *out = (uint32_t)v.of.i32;
-  return WASM_OK;
-}
-
-/* The value of item j of element segment el. */
-static wasm_status elem_item(const wasm_instance *inst, const wasm_elem *el, uint32_t j,
-                             void **out, wasm_error *err) {
-  const wasm_module *m = inst->module;
-  if (el->func_indices) {
-    uint32_t fi = el->func_indices[j];
-    if (fi >= wasm_module_total_funcs(m)) return wasm_fail(err, WASM_INVALID, "unknown function");
-    *out = inst->funcs[fi];
-    return WASM_OK;
-  }
-  if (!el->exprs) return wasm_fail(err, WASM_INVALID, "element segment without items");
-  wasm_val v;
-  wasm_status st = wasm_eval_const(inst, el->exprs[j], el->elem_kind, &v, err);
-  if (st != WASM_OK) return st;
-  *out = v.of.ref;
-  return WASM_OK;
-}
-
-static wasm_status init_elems(wasm_instance *inst, wasm_error *err) {
-  const wasm_module *m = inst->module;
-  for (uint32_t i = 0; i < m->nelems; i++) {
-    const wasm_elem *el = &m->elems[i];
-    if (el->mode == WASM_SEG_DECLARATIVE) {
-      inst->elem_dropped[i] = 1;
-      continue;
-    }
-    if (el->mode != WASM_SEG_ACTIVE) continue;
-    if (el->table >= wasm_module_total_tables(m)) return wasm_fail(err, WASM_INVALID, "unknown table");
-    wasm_table *t = inst->tables[el->table];
-    uint64_t off;
-    wasm_status st = eval_offset(inst, el->offset, &off, err);
-    if (st != WASM_OK) return st;
-    /* table.init semantics: check the whole range before writing. */
-    if (off > t->size || el->count > t->size - off)
-      return wasm_fail(err, WASM_TRAP, "out of bounds table access");
-    for (uint32_t j = 0; j < el->count; j++) {
-      void *ref = NULL;
-      st = elem_item(inst, el, j, &ref, err);
-      if (st != WASM_OK) return st;
-      t->elems[off + j] = ref;
-    }
-    inst->elem_dropped[i] = 1;
-  }
-  return WASM_OK;
-}
-
-static wasm_status init_datas(wasm_instance *inst, wasm_error *err) {
-  const wasm_module *m = inst->module;
-  for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data *d = &m->datas[i];
-    if (d->mode != WASM_SEG_ACTIVE) continue;
-    if (d->memory >= wasm_module_total_memories(m)) return wasm_fail(err, WASM_INVALID, "unknown memory");
-    wasm_memory *mem = inst->memories[d->memory];
-    uint64_t off;
-    wasm_status st = eval_offset(inst, d->offset, &off, err);
-    if (st != WASM_OK) return st;
-    if (off > mem->size || d->len > mem->size - off)
-      return wasm_fail(err, WASM_TRAP, "out of bounds memory access");
-    if (d->len) memcpy(mem->data + off, d->bytes, d->len);
-    inst->data_dropped[i] = 1;
-  }
-  return WASM_OK;
-}
 
 wasm_status wasm_instantiate(wasm_store *s, const wasm_module *m, const wasm_extern *imports,
                              size_t nimports, wasm_instance **out, wasm_error *err) {
   if (!out) return wasm_fail(err, WASM_BAD_ARG, "no output instance");
   *out = NULL;
   if (!s || !m || (nimports && !imports)) return wasm_fail(err, WASM_BAD_ARG, "no store or module");
-  wasm_instance *inst = calloc(1, sizeof *inst);
-  if (!inst) return oom(err);
-  inst->module = m;
-  inst->store = s;
-  inst->funcs = array_new(wasm_module_total_funcs(m), sizeof *inst->funcs);
-  inst->tables = array_new(wasm_module_total_tables(m), sizeof *inst->tables);
-  inst->memories = array_new(wasm_module_total_memories(m), sizeof *inst->memories);
-  inst->globals = array_new(wasm_module_total_globals(m), sizeof *inst->globals);
-  inst->elem_dropped = array_new(m->nelems, 1);
-  inst->data_dropped = array_new(m->ndatas, 1);
-  /* Tracked from the start: on a trap during initialisation, tables and
-   * memories shared with other instances may already refer to its parts. */
-  if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals ||
-      !inst->elem_dropped || !inst->data_dropped ||
-      wasm_store_track(s, WASM_OBJ_INSTANCE, inst) != WASM_OK) {
-    free(inst->funcs);
-    free(inst->tables);
-    free(inst->memories);
-    free(inst->globals);
-    free(inst->elem_dropped);
-    free(inst->data_dropped);
-    free(inst);
-    return oom(err);
-  }
-  wasm_status st = bind_imports(inst, imports, nimports, err);
-  if (st == WASM_OK) st = alloc_defined(s, inst, err);
-  if (st == WASM_OK) st = init_elems(inst, err);
-  if (st == WASM_OK) st = init_datas(inst, err);
-  if (st == WASM_OK && m->has_start) {
-    if (m->start >= wasm_module_total_funcs(m)) return wasm_fail(err, WASM_INVALID, "unknown function");
-    st = wasm_func_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err);
-  }
+  wasm_instance_pre *pre = NULL;
+  wasm_status st = wasm_pre_new(m, imports, nimports, false, &pre, err);
   if (st != WASM_OK) return st;
-  *out = inst;
-  return WASM_OK;
+  return wasm_pre_instantiate_once(pre, s, out, err);
 }
 
 /* ---- exports ---- */
@@ -358,7 +224,8 @@ bool wasm_instance_export(const wasm_instance *inst, const char *name, wasm_exte
 typedef struct linker_entry {
   char *module;
   char *name;
-  wasm_extern ext;
+  size_t module_len, name_len;
+  wasm_extern ext; /* holds a reference when it is a shared function */
 } linker_entry;
 
 struct wasm_linker {
@@ -373,9 +240,14 @@ wasm_linker *wasm_linker_new(wasm_engine *e) {
   return l;
 }
 
+static void extern_unref(const wasm_extern *ext) {
+  if (ext->kind == WASM_EXTERN_FUNC) wasm_shared_func_unref(ext->of.func);
+}
+
 void wasm_linker_delete(wasm_linker *l) {
   if (!l) return;
   for (size_t i = 0; i < l->n; i++) {
+    extern_unref(&l->entries[i].ext);
     free(l->entries[i].module);
     free(l->entries[i].name);
   }
@@ -387,25 +259,31 @@ static linker_entry *linker_find(const wasm_linker *l, const char *module, size_
                                  const char *name, size_t name_len) {
   for (size_t i = 0; i < l->n; i++) {
     linker_entry *en = &l->entries[i];
-    if (strlen(en->module) == module_len && strlen(en->name) == name_len &&
+    if (en->module_len == module_len && en->name_len == name_len &&
         memcmp(en->module, module, module_len) == 0 && memcmp(en->name, name, name_len) == 0)
       return en;
   }
   return NULL;
 }
 
-wasm_status wasm_linker_define(wasm_linker *l, const char *module, const char *name,
-                               wasm_extern ext) {
-  if (!l || !module || !name) return WASM_BAD_ARG;
-  linker_entry *en = linker_find(l, module, strlen(module), name, strlen(name));
+/* Defines (module, name) as ext, taking over one reference to ext when it
+ * is a shared function (released here on failure). */
+static wasm_status linker_put(wasm_linker *l, const char *module, const char *name,
+                              wasm_extern ext) {
+  size_t module_len = strlen(module), name_len = strlen(name);
+  linker_entry *en = linker_find(l, module, module_len, name, name_len);
   if (en) {
+    extern_unref(&en->ext);
     en->ext = ext;
     return WASM_OK;
   }
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 16;
     linker_entry *grown = realloc(l->entries, cap * sizeof *grown);
-    if (!grown) return WASM_NOMEM;
+    if (!grown) {
+      extern_unref(&ext);
+      return WASM_NOMEM;
+    }
     l->entries = grown;
     l->cap = cap;
   }
@@ -413,13 +291,29 @@ wasm_status wasm_linker_define(wasm_linker *l, const char *module, const char *n
   if (!mod || !nm) {
     free(mod);
     free(nm);
+    extern_unref(&ext);
     return WASM_NOMEM;
   }
-  l->entries[l->n].module = mod;
-  l->entries[l->n].name = nm;
-  l->entries[l->n].ext = ext;
+  l->entries[l->n] = (linker_entry){mod, nm, module_len, name_len, ext};
   l->n++;
   return WASM_OK;
+}
+
+wasm_status wasm_linker_define(wasm_linker *l, const char *module, const char *name,
+                               wasm_extern ext) {
+  if (!l || !module || !name) return WASM_BAD_ARG;
+  if (ext.kind == WASM_EXTERN_FUNC) wasm_shared_func_ref(ext.of.func);
+  return linker_put(l, module, name, ext);
+}
+
+wasm_status wasm_linker_define_func(wasm_linker *l, const char *module, const char *name,
+                                    const wasm_functype *type, wasm_host_fn fn, void *env) {
+  if (!l || !module || !name || !type || !fn) return WASM_BAD_ARG;
+  wasm_extern ext;
+  ext.kind = WASM_EXTERN_FUNC;
+  ext.of.func = wasm_shared_func_new(type, fn, env);
+  if (!ext.of.func) return WASM_NOMEM;
+  return linker_put(l, module, name, ext);
 }
 
 wasm_status wasm_linker_define_instance(wasm_linker *l, const char *module,
@@ -438,11 +332,11 @@ wasm_status wasm_linker_define_instance(wasm_linker *l, const char *module,
   return WASM_OK;
 }
 
-wasm_status wasm_linker_instantiate(wasm_linker *l, wasm_store *s, const wasm_module *m,
-                                    wasm_instance **out, wasm_error *err) {
-  if (out) *out = NULL;
-  if (!l || !s || !m || !out) return wasm_fail(err, WASM_BAD_ARG, "no linker, store or module");
-  wasm_extern *imports = array_new(m->nimports, sizeof *imports);
+/* Resolves m's imports on l into a pre-instance. */
+static wasm_status linker_pre(wasm_linker *l, const wasm_module *m, bool reuse,
+                              wasm_instance_pre **out, wasm_error *err) {
+  if (!l || !m || !out) return wasm_fail(err, WASM_BAD_ARG, "no linker or module");
+  wasm_extern *imports = calloc(m->nimports ? m->nimports : 1, sizeof *imports);
   if (!imports) return oom(err);
   for (uint32_t i = 0; i < m->nimports; i++) {
     const wasm_import *imp = &m->imports[i];
@@ -451,14 +345,26 @@ wasm_status wasm_linker_instantiate(wasm_linker *l, wasm_store *s, const wasm_mo
       free(imports);
       return wasm_fail(err, WASM_LINK_ERROR, "unknown import %s.%s", imp->module, imp->name);
     }
-    if (!import_matches(m, imp, &en->ext)) {
-      free(imports);
-      return wasm_fail(err, WASM_LINK_ERROR, "incompatible import type %s.%s", imp->module,
-                       imp->name);
-    }
     imports[i] = en->ext;
   }
-  wasm_status st = wasm_instantiate(s, m, imports, m->nimports, out, err);
+  wasm_status st = wasm_pre_new(m, imports, m->nimports, reuse, out, err);
   free(imports);
   return st;
+}
+
+wasm_status wasm_linker_instantiate_pre(wasm_linker *l, const wasm_module *m,
+                                        wasm_instance_pre **out, wasm_error *err) {
+  if (out) *out = NULL;
+  if (!l || !m || !out) return wasm_fail(err, WASM_BAD_ARG, "no linker or module");
+  return linker_pre(l, m, true, out, err);
+}
+
+wasm_status wasm_linker_instantiate(wasm_linker *l, wasm_store *s, const wasm_module *m,
+                                    wasm_instance **out, wasm_error *err) {
+  if (out) *out = NULL;
+  if (!l || !s || !m || !out) return wasm_fail(err, WASM_BAD_ARG, "no linker, store or module");
+  wasm_instance_pre *pre = NULL;
+  wasm_status st = linker_pre(l, m, false, &pre, err);
+  if (st != WASM_OK) return st;
+  return wasm_pre_instantiate_once(pre, s, out, err);
 }

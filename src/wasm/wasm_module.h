@@ -160,6 +160,11 @@ struct wasm_module {
   /* import_pos[k][i]: position in imports[] of the i-th import of extern
    * kind k (wasm_externkind), so the type helpers are O(1). */
   uint32_t *import_pos[4];
+
+  /* The runtime's store-independent preparation (wasm_pre.c), built on
+   * first use and freed with the module: the one field written after
+   * wasm_module_new, atomically. */
+  void *prep;
 };
 
 /* Type helpers over the index spaces (imports first). */

@@ -1,19 +1,15 @@
 /*
  * wasm_runtime.c: engine, modules, function types, stores and the runtime
- * objects they own (host functions, memories, tables, globals), and
- * wasm_func_call. Instantiation and linking live in wasm_instance.c.
+ * objects they own (host functions, tables, globals), and wasm_func_call.
+ * Memories live in wasm_memory.c; instantiation in wasm_pre.c; constant
+ * expressions, exports and linking in wasm_instance.c.
  */
-#include "wasm_runtime.h"
+#include "wasm_pre.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "wasm_opcodes.h"
-
-/* Bytes reserved past the largest accessible size of a memory, so a stray
- * access just past the end faults instead of touching another mapping. */
-#define WASM_MEMORY_GUARD ((size_t)1 << 16)
 
 /* ---- engine ---- */
 
@@ -27,11 +23,16 @@ wasm_engine *wasm_engine_new(const wasm_config *config) {
   return e;
 }
 
-void wasm_engine_delete(wasm_engine *e) { free(e); }
+void wasm_engine_delete(wasm_engine *e) {
+  if (!e) return;
+  wasm_mem_pool_delete(e->mem_pool);
+  free(e);
+}
 
 /* ---- modules ---- */
 
 static void module_destroy(wasm_module *m) {
+  wasm_module_prep_free(m->prep);
   wasm_module_free_contents(m);
   free(m->bytes);
   free(m);
@@ -170,23 +171,13 @@ static void func_free(wasm_func *f) {
 }
 
 static void table_free(wasm_table *t) {
-  free(t->elems);
+  wasm_table_release(t);
   free(t);
 }
 
 static void memory_free(wasm_memory *m) {
-  if (m->data) munmap(m->data, m->reserved);
+  wasm_memory_release(m);
   free(m);
-}
-
-static void instance_free(wasm_instance *inst) {
-  free(inst->funcs);
-  free(inst->tables);
-  free(inst->memories);
-  free(inst->globals);
-  free(inst->elem_dropped);
-  free(inst->data_dropped);
-  free(inst);
 }
 
 static void object_free(wasm_object_kind kind, void *p) {
@@ -195,7 +186,8 @@ static void object_free(wasm_object_kind kind, void *p) {
   case WASM_OBJ_TABLE: table_free(p); break;
   case WASM_OBJ_MEMORY: memory_free(p); break;
   case WASM_OBJ_GLOBAL: free(p); break;
-  case WASM_OBJ_INSTANCE: instance_free(p); break;
+  case WASM_OBJ_INSTANCE: wasm_instance_free(p); break;
+  case WASM_OBJ_PRE: wasm_pre_free(p); break;
   }
 }
 
@@ -233,7 +225,43 @@ wasm_func *wasm_func_new_host(wasm_store *s, const wasm_functype *type,
   f->type = f->owned_type;
   f->host = fn;
   f->env = env;
+  f->store = s;
   return track_or_free(s, WASM_OBJ_FUNC, f);
+}
+
+/* A store-independent host function with its reference count. */
+typedef struct shared_func {
+  wasm_func f; /* first: a wasm_func* is a shared_func* */
+  uint32_t refs;
+} shared_func;
+
+wasm_func *wasm_shared_func_new(const wasm_functype *type, wasm_host_fn fn, void *env) {
+  if (!type || !fn) return NULL;
+  shared_func *sf = calloc(1, sizeof *sf);
+  if (!sf) return NULL;
+  sf->f.owned_type = wasm_functype_new(type->types, type->nparams,
+                                       type->types + type->nparams, type->nresults);
+  if (!sf->f.owned_type) {
+    free(sf);
+    return NULL;
+  }
+  sf->f.type = sf->f.owned_type;
+  sf->f.host = fn;
+  sf->f.env = env;
+  sf->refs = 1;
+  return &sf->f;
+}
+
+void wasm_shared_func_ref(wasm_func *f) {
+  if (wasm_func_is_shared(f)) __atomic_add_fetch(&((shared_func *)f)->refs, 1, __ATOMIC_RELAXED);
+}
+
+void wasm_shared_func_unref(wasm_func *f) {
+  if (!wasm_func_is_shared(f)) return;
+  if (__atomic_sub_fetch(&((shared_func *)f)->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    wasm_functype_delete(f->owned_type);
+    free(f);
+  }
 }
 
 const wasm_functype *wasm_func_type(const wasm_func *f) { return f ? f->type : NULL; }
@@ -276,83 +304,57 @@ wasm_status wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args,
   return st;
 }
 
-/* ---- memories ---- */
-
-wasm_memory *wasm_memory_new(wasm_store *s, wasm_limits limits) {
-  if (!s) return NULL;
-  uint64_t max_pages = WASM_MAX_PAGES;
-  if (limits.has_max && limits.max < max_pages) max_pages = limits.max;
-  if (s->limits.max_memory_bytes) {
-    uint64_t cap = s->limits.max_memory_bytes / WASM_PAGE_SIZE;
-    if (cap < max_pages) max_pages = cap;
-  }
-  if (limits.min > max_pages) return NULL;
-  wasm_memory *m = calloc(1, sizeof *m);
-  if (!m) return NULL;
-  size_t reserved = (size_t)max_pages * WASM_PAGE_SIZE + WASM_MEMORY_GUARD;
-  void *p = mmap(NULL, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
-    free(m);
-    return NULL;
-  }
-  size_t size = (size_t)limits.min * WASM_PAGE_SIZE;
-  if (size && mprotect(p, size, PROT_READ | PROT_WRITE) != 0) {
-    munmap(p, reserved);
-    free(m);
-    return NULL;
-  }
-  m->data = p;
-  m->size = size;
-  m->limits = limits;
-  m->max_pages = max_pages;
-  m->reserved = reserved;
-  return track_or_free(s, WASM_OBJ_MEMORY, m);
-}
-
-uint8_t *wasm_memory_data(wasm_memory *m) { return m ? m->data : NULL; }
-uint64_t wasm_memory_size(const wasm_memory *m) { return m ? m->size : 0; }
-
-wasm_limits wasm_memory_limits(const wasm_memory *m) {
-  wasm_limits l = {0, 0, false};
-  return m ? m->limits : l;
-}
-
-int64_t wasm_memory_grow(wasm_memory *m, uint64_t delta_pages) {
-  if (!m) return -1;
-  uint64_t old = m->size / WASM_PAGE_SIZE;
-  if (delta_pages > m->max_pages - old) return -1;
-  if (delta_pages) {
-    size_t bytes = (size_t)delta_pages * WASM_PAGE_SIZE;
-    if (mprotect(m->data + m->size, bytes, PROT_READ | PROT_WRITE) != 0) return -1;
-    m->size += bytes;
-    m->limits.min = old + delta_pages;
-  }
-  return (int64_t)old;
-}
-
 /* ---- tables ---- */
 
-wasm_table *wasm_table_new(wasm_store *s, uint8_t elem_kind, wasm_limits limits,
-                           void *init) {
-  if (!s || (elem_kind != WASM_FUNCREF && elem_kind != WASM_EXTERNREF)) return NULL;
+wasm_status wasm_table_init(wasm_table *t, wasm_store *s, uint8_t elem_kind,
+                            wasm_limits limits, void *init, wasm_error *err) {
+  if (elem_kind != WASM_FUNCREF && elem_kind != WASM_EXTERNREF)
+    return wasm_fail(err, WASM_BAD_ARG, "bad table element type");
   uint64_t max_size = WASM_MAX_TABLE;
   if (limits.has_max && limits.max < max_size) max_size = limits.max;
+  if (limits.min > max_size)
+    return wasm_fail(err, WASM_BAD_ARG, "table minimum of %llu elements exceeds its maximum",
+                     (unsigned long long)limits.min);
   if (s->limits.max_table_elems && s->limits.max_table_elems < max_size)
     max_size = s->limits.max_table_elems;
-  if (limits.min > max_size) return NULL;
-  wasm_table *t = calloc(1, sizeof *t);
-  if (!t) return NULL;
+  if (limits.min > max_size)
+    return wasm_fail(err, WASM_EXHAUSTED,
+                     "table minimum of %llu elements exceeds the store's limit of %llu",
+                     (unsigned long long)limits.min,
+                     (unsigned long long)s->limits.max_table_elems);
+  if (s->limits.max_tables && s->ntables >= s->limits.max_tables)
+    return wasm_fail(err, WASM_EXHAUSTED, "too many tables in the store (limit %llu)",
+                     (unsigned long long)s->limits.max_tables);
   /* At least one element so elems is never NULL. */
   t->elems = calloc(limits.min ? limits.min : 1, sizeof *t->elems);
-  if (!t->elems) {
-    free(t);
-    return NULL;
-  }
-  for (uint64_t i = 0; i < limits.min; i++) t->elems[i] = init;
+  if (!t->elems)
+    return wasm_fail(err, WASM_NOMEM, "cannot allocate table of %llu elements",
+                     (unsigned long long)limits.min);
+  if (init)
+    for (uint64_t i = 0; i < limits.min; i++) t->elems[i] = init;
   t->size = limits.min;
   t->elem_kind = elem_kind;
   t->limits = limits;
   t->max_size = max_size;
+  t->store = s;
+  s->ntables++;
+  return WASM_OK;
+}
+
+void wasm_table_release(wasm_table *t) {
+  free(t->elems);
+  t->elems = NULL;
+}
+
+wasm_table *wasm_table_new(wasm_store *s, uint8_t elem_kind, wasm_limits limits,
+                           void *init) {
+  if (!s) return NULL;
+  wasm_table *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  if (wasm_table_init(t, s, elem_kind, limits, init, NULL) != WASM_OK) {
+    free(t);
+    return NULL;
+  }
   return track_or_free(s, WASM_OBJ_TABLE, t);
 }
 
@@ -403,6 +405,7 @@ wasm_global *wasm_global_new(wasm_store *s, uint8_t kind, bool mutable_,
   g->mutable_ = mutable_;
   g->value = init;
   g->value.kind = kind;
+  g->store = s;
   return track_or_free(s, WASM_OBJ_GLOBAL, g);
 }
 

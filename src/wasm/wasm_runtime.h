@@ -12,6 +12,7 @@
 
 struct wasm_engine {
   wasm_config config; /* defaults filled in */
+  struct wasm_mem_pool *mem_pool; /* reserved memory regions for reuse */
 };
 
 /* A linear memory. The whole addressable range (up to the maximum, at most
@@ -23,6 +24,10 @@ struct wasm_memory {
   wasm_limits limits; /* in pages; limits.min follows the current size */
   uint64_t max_pages; /* effective maximum: type maximum, store limit, 4 GiB */
   size_t reserved;    /* bytes reserved by mmap */
+  wasm_store *store;  /* the store that owns it */
+  /* The copy-on-write image of initial contents mapped over its start, or
+   * NULL (wasm_memory.c). */
+  const struct wasm_mem_image *image;
 };
 
 struct wasm_table {
@@ -31,12 +36,14 @@ struct wasm_table {
   uint8_t elem_kind;
   wasm_limits limits;
   uint64_t max_size;  /* effective maximum */
+  wasm_store *store;  /* the store that owns it */
 };
 
 struct wasm_global {
   uint8_t kind;
   bool mutable_;
   wasm_val value; /* value.kind == kind */
+  wasm_store *store; /* the store that owns it */
 };
 
 struct wasm_func {
@@ -49,6 +56,9 @@ struct wasm_func {
   wasm_host_fn host;
   void *env;
   wasm_functype *owned_type; /* a copy owned by this func, for host funcs */
+  /* The store that owns it; NULL for a host function defined on a linker
+   * (wasm_linker_define_func): immutable, usable from any store. */
+  wasm_store *store;
 };
 
 struct wasm_instance {
@@ -60,12 +70,14 @@ struct wasm_instance {
   wasm_global **globals;
   uint8_t *elem_dropped;   /* one flag per element segment */
   uint8_t *data_dropped;   /* one flag per data segment */
+  /* All of the above (and the defined functions, globals, tables and
+   * memories themselves) live in one allocation: this struct's. */
 };
 
 /* Every object a store creates is freed with it. */
 typedef enum wasm_object_kind {
   WASM_OBJ_FUNC, WASM_OBJ_TABLE, WASM_OBJ_MEMORY, WASM_OBJ_GLOBAL,
-  WASM_OBJ_INSTANCE,
+  WASM_OBJ_INSTANCE, WASM_OBJ_PRE,
 } wasm_object_kind;
 
 struct wasm_store {
@@ -79,6 +91,8 @@ struct wasm_store {
   size_t stack_slots;
   size_t stack_top;     /* first free slot for a nested call */
   uint32_t call_depth;
+  /* Objects created so far, checked against limits. */
+  uint64_t ninstances, nmemories, ntables;
 };
 
 /* Registers p with the store so wasm_store_delete frees it. */

@@ -130,4 +130,14 @@ wasm_status wat_instr1(wat_ctx *c, wat_buf *out);
  * c->locals. */
 wasm_status wat_func_body(wat_ctx *c, wat_buf *out);
 
+/* Module-field pieces reused by the component text parser: limits
+ * ("min max?"), a table type (limits reftype) and a global type. */
+wasm_status wat_limits(wat_ctx *c, wat_buf *b);
+wasm_status wat_tabletype(wat_ctx *c, wat_buf *b);
+wasm_status wat_globaltype(wat_ctx *c, wat_buf *b);
+/* The fields of a core module in tokens [first, stop) (stop: the ")" that
+ * closes the module form), encoded as a whole binary module into out. */
+wasm_status wat_module_tokens(const wat_token *toks, size_t ntok, size_t first, size_t stop,
+                              wat_buf *out, wasm_error *err);
+
 #endif

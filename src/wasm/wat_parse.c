@@ -144,7 +144,7 @@ static wasm_status collect_field(wat_mod *m, bool *seen_def) {
 
 /* ---- pass 2: encoding ---- */
 
-static wasm_status limits(wat_ctx *c, wat_buf *b) {
+wasm_status wat_limits(wat_ctx *c, wat_buf *b) {
   uint32_t min, max;
   wasm_status st = wat_u32(c, &min);
   if (st) return st;
@@ -160,10 +160,10 @@ static wasm_status limits(wat_ctx *c, wat_buf *b) {
   return WASM_OK;
 }
 
-static wasm_status tabletype(wat_ctx *c, wat_buf *b) {
+wasm_status wat_tabletype(wat_ctx *c, wat_buf *b) {
   wat_buf lim = {0};
   uint8_t rt;
-  wasm_status st = limits(c, &lim);
+  wasm_status st = wat_limits(c, &lim);
   if (!st) st = wat_reftype(c, &rt);
   if (!st) {
     wb_byte(b, rt);
@@ -173,7 +173,7 @@ static wasm_status tabletype(wat_ctx *c, wat_buf *b) {
   return st;
 }
 
-static wasm_status globaltype(wat_ctx *c, wat_buf *b) {
+wasm_status wat_globaltype(wat_ctx *c, wat_buf *b) {
   uint8_t vt;
   wasm_status st;
   if (wat_at_paren_kw(c, "mut")) {
@@ -204,9 +204,9 @@ static wasm_status import_desc(wat_mod *m, uint8_t kind) {
     wb_u32(b, t);
     return WASM_OK;
   }
-  case 1: return tabletype(c, b);
-  case 2: return limits(c, b);
-  default: return globaltype(c, b);
+  case 1: return wat_tabletype(c, b);
+  case 2: return wat_limits(c, b);
+  default: return wat_globaltype(c, b);
   }
 }
 
@@ -405,7 +405,7 @@ static wasm_status field_table(wat_mod *m) {
   if (st) return st;
   if (imported) return wat_expect_rpar(c);
   if (!at_reftype(c)) {
-    if ((st = tabletype(c, &m->tables.b))) return st;
+    if ((st = wat_tabletype(c, &m->tables.b))) return st;
     m->tables.n++;
     return wat_expect_rpar(c);
   }
@@ -458,7 +458,7 @@ static wasm_status field_memory(wat_mod *m) {
   if (st) return st;
   if (imported) return wat_expect_rpar(c);
   if (!wat_at_paren_kw(c, "data")) {
-    if ((st = limits(c, &m->mems.b))) return st;
+    if ((st = wat_limits(c, &m->mems.b))) return st;
     m->mems.n++;
     return wat_expect_rpar(c);
   }
@@ -487,7 +487,7 @@ static wasm_status field_global(wat_mod *m) {
   wasm_status st = def_head(m, 3, &imported);
   if (st) return st;
   if (!imported) {
-    if ((st = globaltype(c, &m->globals.b)) || (st = const_expr_into(c, &m->globals.b))) return st;
+    if ((st = wat_globaltype(c, &m->globals.b)) || (st = const_expr_into(c, &m->globals.b))) return st;
     m->globals.n++;
   }
   return wat_expect_rpar(c);
@@ -708,6 +708,19 @@ static wasm_status module_strings(wat_ctx *c, wat_buf *b) {
   wasm_status st = strings(c, b);
   if (st) return st;
   return wat_expect_rpar(c);
+}
+
+wasm_status wat_module_tokens(const wat_token *toks, size_t ntok, size_t first, size_t stop,
+                              wat_buf *out, wasm_error *err) {
+  wat_mod m;
+  memset(&m, 0, sizeof m);
+  m.c.t = toks;
+  m.c.ntok = ntok;
+  m.c.pos = first;
+  m.c.err = err;
+  wasm_status st = module_fields(&m, stop, out);
+  mod_free(&m);
+  return st;
 }
 
 static wasm_status to_binary(const char *text, size_t len, wat_buf *out, wasm_error *err, int depth) {

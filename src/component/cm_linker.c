@@ -1,0 +1,270 @@
+/*
+ * cm_linker.c: the host side of the component API: a linker holding host
+ * functions (by interface and name) and component instances (by name),
+ * satisfying a component's imports at instantiation.
+ *
+ * Interface names match semver-compatibly, as wasmtime does: an import of
+ * "ns:pkg/iface@0.2.10" is served by a definition "ns:pkg/iface@0.2.12"
+ * (same major, and for 0.x the same minor).
+ *
+ * A host function takes the function type the importing component declares
+ * (the values it receives are lifted with that type); the WIT text given
+ * at definition is kept for messages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "component/cm_inst.h"
+
+typedef struct host_def {
+  char *iface; /* NULL: root */
+  char *func;
+  char *wit;
+  cm_host_fn fn;
+  void *env;
+} host_def;
+
+typedef struct inst_def {
+  char *name;
+  cm_instance *inst;
+} inst_def;
+
+struct cm_linker {
+  wasm_engine *engine;
+  cm_ctx *ctx;
+  host_def *funcs;
+  uint32_t nfuncs, capfuncs;
+  inst_def *insts;
+  uint32_t ninsts, capinsts;
+};
+
+cm_linker *cm_linker_new(wasm_engine *e) {
+  cm_linker *l = calloc(1, sizeof *l);
+  if (!l) return NULL;
+  l->engine = e;
+  l->ctx = cm_ctx_new();
+  if (!l->ctx) {
+    free(l);
+    return NULL;
+  }
+  return l;
+}
+
+void cm_linker_delete(cm_linker *l) {
+  if (!l) return;
+  for (uint32_t i = 0; i < l->nfuncs; i++) {
+    free(l->funcs[i].iface);
+    free(l->funcs[i].func);
+    free(l->funcs[i].wit);
+  }
+  free(l->funcs);
+  for (uint32_t i = 0; i < l->ninsts; i++) free(l->insts[i].name);
+  free(l->insts);
+  cm_ctx_unref(l->ctx);
+  free(l);
+}
+
+static char *dup(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s);
+  char *p = malloc(n + 1);
+  if (p) memcpy(p, s, n + 1);
+  return p;
+}
+
+wasm_status cm_linker_define_func(cm_linker *l, const char *iface, const char *func,
+                                  const char *wit_type, cm_host_fn fn, void *env,
+                                  wasm_error *err) {
+  if (!l || !func || !fn) return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_define_func: bad arguments");
+  if (l->nfuncs >= l->capfuncs) {
+    uint32_t c = l->capfuncs ? l->capfuncs * 2 : 16;
+    host_def *f = realloc(l->funcs, (size_t)c * sizeof *f);
+    if (!f) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+    l->funcs = f;
+    l->capfuncs = c;
+  }
+  host_def *d = &l->funcs[l->nfuncs];
+  d->iface = dup(iface);
+  d->func = dup(func);
+  d->wit = dup(wit_type ? wit_type : "");
+  d->fn = fn;
+  d->env = env;
+  if ((iface && !d->iface) || !d->func || !d->wit) {
+    free(d->iface); free(d->func); free(d->wit);
+    return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+  }
+  l->nfuncs++;
+  return WASM_OK;
+}
+
+/* Registers a component instance's exports under name (the script runner's
+ * `register`); an import of that name receives the whole instance. */
+wasm_status cm_linker_define_instance(cm_linker *l, const char *name, cm_instance *inst,
+                                      wasm_error *err) {
+  if (l->ninsts >= l->capinsts) {
+    uint32_t c = l->capinsts ? l->capinsts * 2 : 8;
+    inst_def *d = realloc(l->insts, (size_t)c * sizeof *d);
+    if (!d) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+    l->insts = d;
+    l->capinsts = c;
+  }
+  l->insts[l->ninsts].name = dup(name);
+  if (!l->insts[l->ninsts].name) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+  l->insts[l->ninsts].inst = inst;
+  l->ninsts++;
+  return WASM_OK;
+}
+
+cm_ctx *cm_linker_ctx(cm_linker *l) { return l->ctx; }
+
+/* ---- semver-compatible names ---- */
+
+/* Splits "ns:pkg/iface@1.2.3" at '@'; compatible when the bases are equal
+ * and the versions agree on the first nonzero component and all before. */
+static bool version_compatible(const char *a, const char *b) {
+  unsigned a1 = 0, a2 = 0, a3 = 0, b1 = 0, b2 = 0, b3 = 0;
+  if (sscanf(a, "%u.%u.%u", &a1, &a2, &a3) < 1) return strcmp(a, b) == 0;
+  if (sscanf(b, "%u.%u.%u", &b1, &b2, &b3) < 1) return false;
+  if (strchr(a, '-') || strchr(b, '-')) return strcmp(a, b) == 0; /* prereleases */
+  if (a1 != b1) return false;
+  if (a1 != 0) return true;
+  if (a2 != b2) return false;
+  if (a2 != 0) return true;
+  return a3 == b3;
+}
+
+static bool name_matches(const char *want, const char *have) {
+  if (!want || !have) return want == have;
+  if (strcmp(want, have) == 0) return true;
+  const char *wa = strchr(want, '@'), *ha = strchr(have, '@');
+  if (!wa || !ha || (wa - want) != (ha - have) || strncmp(want, have, (size_t)(wa - want)))
+    return false;
+  return version_compatible(wa + 1, ha + 1);
+}
+
+/* ---- instantiation ---- */
+
+static cm_func *host_func(void *unused, cm_linker *l, const host_def *d,
+                          const cm_functype *ft, void **allocs, uint32_t *nallocs) {
+  cm_func *f = calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->kind = CMF_HOST;
+  f->type = ft;
+  f->ctx = l->ctx;
+  f->fn = d->fn;
+  f->env = d->env;
+  allocs[(*nallocs)++] = f;
+  return f;
+}
+
+wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_component *c,
+                                  cm_instance **out, wasm_error *err) {
+  if (!l || !s || !c || !c->root || !out)
+    return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_instantiate: bad arguments");
+  const cm_component_def *def = c->root;
+  uint32_t n = def->nimports;
+  const char **names = calloc(n + 1, sizeof *names);
+  cm_ritem *items = calloc(n + 1, sizeof *items);
+  /* host function objects: at most one per import function, plus those of
+   * interface imports */
+  uint32_t maxallocs = 1;
+  for (uint32_t i = 0; i < n; i++) {
+    const cm_def *d = &def->defs[def->imports[i]];
+    maxallocs += 2;
+    if (d->u.import.t.sort == CM_SORT_INSTANCE && d->u.import.t.u.instance)
+      maxallocs += 2 * d->u.import.t.u.instance->nexports;
+  }
+  void **allocs = calloc(maxallocs, sizeof *allocs);
+  uint32_t nallocs = 0, nitems = 0;
+  wasm_status st = WASM_OK;
+  if (!names || !items || !allocs) { st = cm_rt_fail(err, WASM_NOMEM, "out of memory"); goto out; }
+  for (uint32_t i = 0; i < n && !st; i++) {
+    const cm_def *d = &def->defs[def->imports[i]];
+    const char *nm = d->u.import.name.name;
+    const cm_externtype *t = &d->u.import.t;
+    cm_ritem it = {0};
+    bool found = false;
+    for (uint32_t k = l->ninsts; k-- > 0 && !found;)
+      if (name_matches(nm, l->insts[k].name)) {
+        it.sort = CM_SORT_INSTANCE;
+        it.set = true;
+        it.u.inst = &l->insts[k].inst->exports;
+        found = true;
+      }
+    if (!found && t->sort == CM_SORT_FUNC) {
+      for (uint32_t k = l->nfuncs; k-- > 0 && !found;)
+        if (!l->funcs[k].iface && strcmp(l->funcs[k].func, nm) == 0) {
+          it.sort = CM_SORT_FUNC;
+          it.set = true;
+          it.u.func = host_func(NULL, l, &l->funcs[k], t->u.func, allocs, &nallocs);
+          if (!it.u.func) { st = cm_rt_fail(err, WASM_NOMEM, "out of memory"); break; }
+          found = true;
+        }
+    } else if (!found && t->sort == CM_SORT_INSTANCE && t->u.instance) {
+      const cm_insttype *itp = t->u.instance;
+      cm_iexports *ie = calloc(1, sizeof *ie);
+      if (ie) allocs[nallocs++] = ie;
+      if (ie) ie->names = calloc(itp->nexports + 1, sizeof *ie->names);
+      if (ie && ie->names) allocs[nallocs++] = ie->names;
+      if (ie) ie->items = calloc(itp->nexports + 1, sizeof *ie->items);
+      if (ie && ie->items) allocs[nallocs++] = ie->items;
+      if (!ie || !ie->names || !ie->items) { st = cm_rt_fail(err, WASM_NOMEM, "out of memory"); break; }
+      bool any = false;
+      for (uint32_t e = 0; e < itp->nexports && !st; e++) {
+        const cm_named_extern *ne = &itp->exports[e];
+        if (ne->t.sort == CM_SORT_TYPE) continue; /* resources: host types unsupported */
+        if (ne->t.sort != CM_SORT_FUNC) continue;
+        const host_def *hd = NULL;
+        for (uint32_t k = l->nfuncs; k-- > 0 && !hd;)
+          if (l->funcs[k].iface && name_matches(nm, l->funcs[k].iface) &&
+              strcmp(l->funcs[k].func, ne->name.name) == 0)
+            hd = &l->funcs[k];
+        if (!hd) {
+          st = cm_rt_fail(err, WASM_LINK_ERROR,
+                          "component imports instance `%s`, but a matching implementation "
+                          "was not found in the linker: function `%s` is missing",
+                          nm, ne->name.name);
+          break;
+        }
+        cm_ritem fi = {.sort = CM_SORT_FUNC, .set = true};
+        fi.u.func = host_func(NULL, l, hd, ne->t.u.func, allocs, &nallocs);
+        if (!fi.u.func) { st = cm_rt_fail(err, WASM_NOMEM, "out of memory"); break; }
+        ie->names[ie->n] = ne->name.name;
+        ie->items[ie->n++] = fi;
+        any = true;
+      }
+      if (st) break;
+      if (any || itp->nexports == 0) {
+        it.sort = CM_SORT_INSTANCE;
+        it.set = true;
+        it.u.inst = ie;
+        found = true;
+      }
+    }
+    if (!found) {
+      if (t->sort == CM_SORT_TYPE) continue;
+      st = cm_rt_fail(err, WASM_LINK_ERROR,
+                      "component imports %s `%s`, but a matching implementation was not "
+                      "found in the linker",
+                      t->sort == CM_SORT_INSTANCE ? "instance" : cm_sort_name(t->sort), nm);
+      break;
+    }
+    names[nitems] = nm;
+    items[nitems++] = it;
+  }
+  if (!st) st = cm_instantiate(s, l->ctx, c, names, items, nitems, out, err);
+  if (!st) {
+    /* the instance keeps the host function objects */
+    for (uint32_t i = 0; i < nallocs; i++) {
+      if (!cm_pool_own((*out)->root, allocs[i], free)) { /* leaks one object */ }
+    }
+    nallocs = 0;
+  }
+out:
+  for (uint32_t i = 0; i < nallocs; i++) free(allocs[i]);
+  free(allocs);
+  free(names);
+  free(items);
+  return st;
+}
