@@ -6,6 +6,10 @@
  *   --dir HOST[::GUEST] preopen host directory HOST as GUEST (default HOST)
  *   --invoke NAME       call export NAME with the remaining arguments parsed
  *                       as its parameters, and print its results
+ *   --max-memory BYTES  cap each linear memory at BYTES (suffixes K, M, G:
+ *                       binary multiples, e.g. 64M); a module whose minimum
+ *                       is larger fails to instantiate, memory.grow past it
+ *                       returns -1
  *
  * Exit status: the guest's exit code (proc_exit, or 0 when _start returns);
  * 134 after a trap ("error: <trap message>" on stderr); 1 when the module
@@ -31,6 +35,7 @@ typedef struct run_opts {
   wasi_preopen *dirs;
   uint32_t ndirs;
   const char *invoke;
+  uint64_t max_memory; /* bytes; 0: no limit */
   const char *path;
   char **args; /* after the module path */
   int nargs;
@@ -38,7 +43,7 @@ typedef struct run_opts {
 
 static int run_usage(void) {
   fprintf(stderr, "usage: stratus run [--env K=V]... [--dir HOST[::GUEST]]... "
-                  "[--invoke NAME] prog.wasm [args...]\n");
+                  "[--invoke NAME] [--max-memory BYTES] prog.wasm [args...]\n");
   return 2;
 }
 
@@ -76,6 +81,28 @@ static bool read_file(const char *path, uint8_t **out, size_t *len) {
   return true;
 }
 
+/* Parses a byte count: digits, then optionally K, M or G (binary
+ * multiples, with an optional "iB" or "B" after them). Zero is refused. */
+static bool parse_bytes(const char *s, uint64_t *out) {
+  if (*s < '0' || *s > '9') return false;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno) return false;
+  unsigned shift = 0;
+  switch (*end) {
+  case 'k': case 'K': shift = 10; end++; break;
+  case 'm': case 'M': shift = 20; end++; break;
+  case 'g': case 'G': shift = 30; end++; break;
+  default: break;
+  }
+  if (shift && *end == 'i') end++;
+  if (*end == 'B' || (shift && *end == 'b')) end++;
+  if (*end || v == 0 || v > (UINT64_MAX >> shift)) return false;
+  *out = (uint64_t)v << shift;
+  return true;
+}
+
 /* Parses the options; the strings stay in argv. */
 static int parse_opts(int argc, char **argv, run_opts *o) {
   memset(o, 0, sizeof *o);
@@ -91,10 +118,10 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     }
     if (a[0] != '-' || a[1] == '\0') break;
     /* "--opt VALUE" or "--opt=VALUE" */
-    static const char *const names[] = {"--env", "--dir", "--invoke"};
+    static const char *const names[] = {"--env", "--dir", "--invoke", "--max-memory"};
     size_t nlen = 0;
     const char *val = NULL;
-    for (size_t k = 0; k < 3 && !nlen; k++) {
+    for (size_t k = 0; k < sizeof names / sizeof names[0] && !nlen; k++) {
       size_t l = strlen(names[k]);
       if (strncmp(a, names[k], l) != 0) continue;
       if (a[l] == '=') nlen = l, val = a + l + 1;
@@ -118,6 +145,8 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       }
     } else if (nlen == 8 && strncmp(a, "--invoke", 8) == 0) {
       o->invoke = val;
+    } else if (nlen == 12 && strncmp(a, "--max-memory", 12) == 0) {
+      if (!parse_bytes(val, &o->max_memory)) return -1;
     } else {
       return -1;
     }
@@ -275,6 +304,10 @@ int cmd_run(int argc, char **argv) {
   if (!store || !linker) {
     fprintf(stderr, "error: out of memory\n");
     goto done;
+  }
+  if (o.max_memory) {
+    wasm_store_limits lim = {.max_memory_bytes = o.max_memory};
+    wasm_store_set_limits(store, &lim);
   }
   if (wasi_ctx_new(&cfg, &ctx, &err) != WASM_OK ||
       wasi_ctx_link(ctx, linker, store, &err) != WASM_OK) {

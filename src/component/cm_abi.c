@@ -553,6 +553,7 @@ static wasm_status alloc_children(cm_abi_cx *cx, cm_val *out, cm_typekind k,
   out->of.list.n = 0;
   out->of.list.elems = calloc(n ? n : 1, sizeof(cm_val));
   if (!out->of.list.elems) return cm_rt_fail(cx->err, WASM_NOMEM, "out of memory (value)");
+  out->of.list.n = n; /* zeroed elements are empty bools: a partial value frees cleanly */
   return WASM_OK;
 }
 
@@ -628,7 +629,6 @@ wasm_status cm_abi_load(cm_abi_cx *cx, const cm_type *t, uint64_t ptr, cm_val *o
       if ((st = alloc_children(cx, out, CM_LIST, n))) return st;
       for (uint32_t i = 0; i < n; i++) {
         if ((st = cm_abi_load(cx, et, ptr + (uint64_t)i * es, &out->of.list.elems[i]))) return st;
-        out->of.list.n++;
       }
       return WASM_OK;
     }
@@ -640,7 +640,6 @@ wasm_status cm_abi_load(cm_abi_cx *cx, const cm_type *t, uint64_t ptr, cm_val *o
       const cm_type *f = field_type(t, i);
       ptr = align_to(ptr, cm_abi_align(f));
       if ((st = cm_abi_load(cx, f, ptr, &out->of.list.elems[i]))) return st;
-      out->of.list.n++;
       ptr += cm_abi_size(f);
     }
     return WASM_OK;
@@ -685,7 +684,6 @@ static wasm_status load_list(cm_abi_cx *cx, const cm_type *et, uint32_t ptr,
   for (uint32_t i = 0; i < len; i++) {
     if ((st = cm_abi_load(cx, et, (uint64_t)ptr + (uint64_t)i * es, &out->of.list.elems[i])))
       return st;
-    out->of.list.n++;
   }
   return WASM_OK;
 }
@@ -853,7 +851,6 @@ static wasm_status lift_flat_rd(cm_abi_cx *cx, const cm_type *t, flat_rd *r, cm_
       if ((st = alloc_children(cx, out, CM_LIST, n))) return st;
       for (uint32_t i = 0; i < n; i++) {
         if ((st = lift_flat_rd(cx, t->as.list.elem, r, &out->of.list.elems[i]))) return st;
-        out->of.list.n++;
       }
       return WASM_OK;
     }
@@ -865,7 +862,6 @@ static wasm_status lift_flat_rd(cm_abi_cx *cx, const cm_type *t, flat_rd *r, cm_
     if ((st = alloc_children(cx, out, t->kind, n))) return st;
     for (uint32_t i = 0; i < n; i++) {
       if ((st = lift_flat_rd(cx, field_type(t, i), r, &out->of.list.elems[i]))) return st;
-      out->of.list.n++;
     }
     return WASM_OK;
   }

@@ -270,6 +270,10 @@ static wasm_status call_lifted(cm_func *f, cm_instance *caller, const cm_val *ar
   }
   in->may_enter = true; /* a trap leaves the instance poisoned */
 done:
+  if (st) {
+    cm_val_free(result);
+    memset(result, 0, sizeof *result);
+  }
   cm_scope_free(&scope);
   return st;
 }
@@ -323,7 +327,7 @@ static wasm_status lower_trampoline(void *envp, const wasm_val *args, wasm_val *
   const cm_type *pts_buf[64];
   const cm_type **pts = ft->nparams <= 64 ? pts_buf : malloc(ft->nparams * sizeof *pts);
   cm_val *vals = calloc(ft->nparams ? ft->nparams : 1, sizeof *vals);
-  cm_val res;
+  cm_val res; /* every vals[i] is zeroed: a partial lift frees cleanly */
   memset(&res, 0, sizeof res);
   wasm_status st;
   if (!pts || !vals) {

@@ -166,7 +166,7 @@ wasm_status wasm_store_track(wasm_store *s, wasm_object_kind kind, void *p) {
 }
 
 static void func_free(wasm_func *f) {
-  wasm_functype_delete(f->owned_type);
+  wasm_functype_delete(f->owned_type); /* NULL for those made here */
   free(f);
 }
 
@@ -211,57 +211,52 @@ void wasm_store_delete(wasm_store *s) {
 
 /* ---- functions ---- */
 
+/* A host function in one allocation with a copy of its type, and the
+ * reference count a shared one (store NULL) uses. */
+typedef struct host_func {
+  wasm_func f; /* first: a wasm_func* is a host_func* */
+  uint32_t refs;
+  wasm_functype type;
+  uint8_t types[];
+} host_func;
+
+static wasm_func *host_func_new(const wasm_functype *type, wasm_host_fn fn, void *env) {
+  if (!type || !fn) return NULL;
+  size_t n = (size_t)type->nparams + type->nresults;
+  if (n && !type->types) return NULL;
+  host_func *hf = calloc(1, sizeof *hf + n);
+  if (!hf) return NULL;
+  if (n) memcpy(hf->types, type->types, n);
+  hf->type.nparams = type->nparams;
+  hf->type.nresults = type->nresults;
+  hf->type.types = hf->types;
+  hf->f.type = &hf->type;
+  hf->f.host = fn;
+  hf->f.env = env;
+  hf->refs = 1;
+  return &hf->f;
+}
+
 wasm_func *wasm_func_new_host(wasm_store *s, const wasm_functype *type,
                               wasm_host_fn fn, void *env) {
-  if (!s || !type || !fn) return NULL;
-  wasm_func *f = calloc(1, sizeof *f);
+  if (!s) return NULL;
+  wasm_func *f = host_func_new(type, fn, env);
   if (!f) return NULL;
-  f->owned_type = wasm_functype_new(type->types, type->nparams,
-                                    type->types + type->nparams, type->nresults);
-  if (!f->owned_type) {
-    free(f);
-    return NULL;
-  }
-  f->type = f->owned_type;
-  f->host = fn;
-  f->env = env;
   f->store = s;
   return track_or_free(s, WASM_OBJ_FUNC, f);
 }
 
-/* A store-independent host function with its reference count. */
-typedef struct shared_func {
-  wasm_func f; /* first: a wasm_func* is a shared_func* */
-  uint32_t refs;
-} shared_func;
-
 wasm_func *wasm_shared_func_new(const wasm_functype *type, wasm_host_fn fn, void *env) {
-  if (!type || !fn) return NULL;
-  shared_func *sf = calloc(1, sizeof *sf);
-  if (!sf) return NULL;
-  sf->f.owned_type = wasm_functype_new(type->types, type->nparams,
-                                       type->types + type->nparams, type->nresults);
-  if (!sf->f.owned_type) {
-    free(sf);
-    return NULL;
-  }
-  sf->f.type = sf->f.owned_type;
-  sf->f.host = fn;
-  sf->f.env = env;
-  sf->refs = 1;
-  return &sf->f;
+  return host_func_new(type, fn, env);
 }
 
 void wasm_shared_func_ref(wasm_func *f) {
-  if (wasm_func_is_shared(f)) __atomic_add_fetch(&((shared_func *)f)->refs, 1, __ATOMIC_RELAXED);
+  if (wasm_func_is_shared(f)) __atomic_add_fetch(&((host_func *)f)->refs, 1, __ATOMIC_RELAXED);
 }
 
 void wasm_shared_func_unref(wasm_func *f) {
   if (!wasm_func_is_shared(f)) return;
-  if (__atomic_sub_fetch(&((shared_func *)f)->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-    wasm_functype_delete(f->owned_type);
-    free(f);
-  }
+  if (__atomic_sub_fetch(&((host_func *)f)->refs, 1, __ATOMIC_ACQ_REL) == 0) free(f);
 }
 
 const wasm_functype *wasm_func_type(const wasm_func *f) { return f ? f->type : NULL; }

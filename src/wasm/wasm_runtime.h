@@ -55,7 +55,8 @@ struct wasm_func {
   /* A host function. */
   wasm_host_fn host;
   void *env;
-  wasm_functype *owned_type; /* a copy owned by this func, for host funcs */
+  wasm_functype *owned_type; /* a copy owned by this func, or NULL (host
+                              * funcs keep their type copy inline) */
   /* The store that owns it; NULL for a host function defined on a linker
    * (wasm_linker_define_func): immutable, usable from any store. */
   wasm_store *store;

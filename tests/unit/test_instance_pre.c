@@ -119,11 +119,11 @@ static void check_fresh(wasm_store *s, wasm_instance *inst) {
 }
 
 /* Writes everywhere an instance can: memory (data page, zero page, grown
- * page), global, table. */
-static void scribble(wasm_store *s, wasm_instance *inst) {
+ * page), global, table. pages: the memory's size before. */
+static void scribble(wasm_store *s, wasm_instance *inst, int pages) {
   call(s, inst, "put", 2, 0, 'X', 0, NULL);
   call(s, inst, "put", 2, 70000, 'Y', 0, NULL);
-  CHECK(call(s, inst, "grow", 1, 1, 0, 1, NULL) == 4);
+  CHECK(call(s, inst, "grow", 1, 1, 0, 1, NULL) == pages);
   call(s, inst, "put", 2, 4 * 65536 + 5, 'W', 0, NULL);
   call(s, inst, "gset", 1, 7, 0, 0, NULL);
   call(s, inst, "tclear", 0, 0, 0, 0, NULL);
@@ -150,7 +150,7 @@ static void test_isolation(void) {
   CHECK(wasm_instance_pre_instantiate(pre, s1, &c, &err) == WASM_OK); /* same store */
   if (!a || !b || !c) return;
   check_fresh(s1, a);
-  scribble(s1, a);
+  scribble(s1, a, 4);
   CHECK(call(s1, a, "get", 1, 0, 0, 1, NULL) == 'X');
   CHECK(call(s1, a, "get", 1, 70000, 0, 1, NULL) == 'Y');
   CHECK(call(s1, a, "gget", 0, 0, 0, 1, NULL) == 7);
@@ -173,7 +173,7 @@ static void test_isolation(void) {
       check_fresh(s, inst);
       CHECK(call(s, inst, "grow", 1, 1, 0, 1, NULL) == 4);
       CHECK(call(s, inst, "get", 1, 4 * 65536 + 5, 0, 1, NULL) == 0);
-      scribble(s, inst);
+      scribble(s, inst, 5);
     }
     wasm_store_delete(s);
   }
@@ -200,17 +200,17 @@ static void test_link_errors(void) {
   wasm_instance_pre *pre = NULL;
   CHECK(wasm_linker_instantiate_pre(l, m, &pre, &err) == WASM_LINK_ERROR && !pre);
   CHECK(strstr(err.message, "unknown import env.f") != NULL);
-  /* Wrong type. */
-  wasm_functype *t0 = wasm_functype_new(NULL, 0, NULL, 0);
-  wasm_linker_define_func(l, "env", "f", t0, host_plus1, NULL);
-  CHECK(wasm_linker_instantiate_pre(l, m, &pre, &err) == WASM_LINK_ERROR && !pre);
-  CHECK(strstr(err.message, "incompatible import type env.f") != NULL);
-  /* Redefined with the right type; the global comes from store s1. */
-  wasm_linker_define_func(l, "env", "f", type_i32_i32, host_plus1, NULL);
+  /* Wrong type; the global comes from store s1. */
   wasm_store *s1 = wasm_store_new(engine), *s2 = wasm_store_new(engine);
   wasm_extern g = {.kind = WASM_EXTERN_GLOBAL};
   g.of.global = wasm_global_new(s1, WASM_I32, false, i32(5));
   CHECK(wasm_linker_define(l, "env", "g", g) == WASM_OK);
+  wasm_functype *t0 = wasm_functype_new(NULL, 0, NULL, 0);
+  wasm_linker_define_func(l, "env", "f", t0, host_plus1, NULL);
+  CHECK(wasm_linker_instantiate_pre(l, m, &pre, &err) == WASM_LINK_ERROR && !pre);
+  CHECK(strstr(err.message, "incompatible import type env.f") != NULL);
+  /* Redefined with the right type. */
+  wasm_linker_define_func(l, "env", "f", type_i32_i32, host_plus1, NULL);
   CHECK(wasm_linker_instantiate_pre(l, m, &pre, &err) == WASM_OK && pre);
   wasm_instance *inst = NULL;
   /* Store-owned externs work only in their own store. */
@@ -383,7 +383,8 @@ static void test_store_limits(void) {
   CHECK(strstr(err.message, "too many instances") != NULL);
   wasm_store_delete(s);
   s = wasm_store_new(engine);
-  lim = (wasm_store_limits){.max_memories = 1, .max_tables = 2};
+  /* (the second instance fails at its memory, after its table) */
+  lim = (wasm_store_limits){.max_memories = 1, .max_tables = 3};
   wasm_store_set_limits(s, &lim);
   CHECK(wasm_instance_pre_instantiate(pre, s, &inst, &err) == WASM_OK);
   CHECK(wasm_instance_pre_instantiate(pre, s, &inst, &err) == WASM_EXHAUSTED);
