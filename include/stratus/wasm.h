@@ -246,7 +246,9 @@ wasm_status wasm_linker_define_instance(wasm_linker *l, const char *module,
 /* Resolves imports, allocates, initialises segments and runs the start
  * function. On a trap during initialisation the instance is not returned
  * (the spec's partially-initialised state stays visible through any
- * imported memories or tables, as it should). */
+ * imported memories or tables, as it should). The same as
+ * wasm_linker_instantiate_pre then wasm_instance_pre_instantiate, with the
+ * store keeping the pre-instance as long as its instances need it. */
 wasm_status wasm_linker_instantiate(wasm_linker *l, wasm_store *s,
                                     const wasm_module *m, wasm_instance **out,
                                     wasm_error *err);
@@ -310,6 +312,11 @@ typedef struct wast_module_src {
   bool definition; /* (module definition ...): compile, do not instantiate */
   uint8_t *bytes;  /* text or binary, owned; len bytes */
   size_t len;
+  /* A component: (component ...), (component $c ...), (component
+   * definition|binary|quote ...); text is the "(component ...)" span. Also
+   * set (without has_module) on WAST_CMD_MODULE_INSTANCE for
+   * (component instance $i $c). */
+  bool component;
 } wast_module_src;
 
 /* An argument value or expected result. */
@@ -321,7 +328,8 @@ typedef enum wast_val_pattern {
   WAST_REF_FUNC,       /* any non-null funcref */
   WAST_REF_EXTERN,     /* (ref.extern N): val.of.ref holds N+1 */
   WAST_V128_LANES,     /* v128 with per-lane patterns (see lane_*) */
-  WAST_UNSUPPORTED,    /* a form this engine does not know (e.g. GC refs) */
+  WAST_UNSUPPORTED,    /* a form this engine does not know (e.g. GC refs);
+                          also component value forms (see component_form) */
 } wast_val_pattern;
 
 typedef struct wast_value {
@@ -332,6 +340,14 @@ typedef struct wast_value {
    * WAST_NAN_ARITHMETIC for lane i; exact lanes are in val.of.v128. */
   uint8_t lane_shape;
   uint8_t lane_pattern[4];
+  /* Every value keeps its source text "(kind.const ...)" (owned, NUL
+   * terminated): component invocations parse it against the function's
+   * types (f32.const and friends are also component values). */
+  char *text;
+  size_t text_len;
+  /* A component-only value form (u32.const, str.const, list.const, ...;
+   * pattern WAST_UNSUPPORTED for core scripts): parse text. */
+  bool component_form;
 } wast_value;
 
 typedef enum wast_action_kind { WAST_INVOKE, WAST_GET } wast_action_kind;

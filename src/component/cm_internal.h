@@ -535,6 +535,10 @@ const cm_item *cm_item_at(const cm_component_def *c, cm_sort sort,
 wasm_status cm_value_parse(const char *text, size_t len, const cm_type *t,
                            cm_val *out, size_t *consumed, wasm_error *err);
 
+/* The inverse, for messages (cm-text): v (of type t, which may be NULL)
+ * in the same syntax, snprintf-style: returns the full length. */
+size_t cm_value_to_text(const cm_val *v, const cm_type *t, char *buf, size_t size);
+
 /* Messages: printf into err, return status. */
 wasm_status cm_fail(wasm_error *err, wasm_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

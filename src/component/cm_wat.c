@@ -76,17 +76,37 @@ wasm_status cw_resolve(cw_ctx *c, int space, const wat_token *t, uint32_t *out) 
   if (t->kind != WT_ID) return wat_err(&c->w, t, "expected an index");
   c->w.pos++;
   if (find_name(c->sc, space, t, out)) return WASM_OK;
+  cw_scope *sc = c->sc;
+  for (uint32_t i = 0; i < sc->nimplicit; i++) {
+    if (sc->implicit[i].space == space && sc->implicit[i].id->len == t->len &&
+        memcmp(sc->implicit[i].id->p, t->p, t->len) == 0) {
+      *out = sc->implicit[i].idx;
+      return WASM_OK;
+    }
+  }
   if (space == CS_TYPE || space == CS_COMPONENT || space == CS_CORE_MODULE ||
       space == CS_CORE_TYPE) {
     uint32_t ct = 1, idx;
     for (cw_scope *o = c->sc->parent; o; o = o->parent, ct++) {
       if (!find_name(o, space, t, &idx)) continue;
-      /* As wasm-tools: an implicit outer alias, named like its target. */
+      /* As wasm-tools: an implicit outer alias, reused within the item. */
       wat_buf b = {0};
       outer_alias(&b, c->sc->kind, space, ct, idx);
       wasm_status st = cw_emit(c, CI_ALIAS, &b);
-      if (!st) st = cw_add(c, space, t, out);
-      return st;
+      if (!st) st = cw_add(c, space, NULL, out);
+      if (st) return st;
+      if (sc->nimplicit == sc->implicit_cap) {
+        uint32_t cap = sc->implicit_cap ? sc->implicit_cap * 2 : 8;
+        struct cw_implicit *p = realloc(sc->implicit, cap * sizeof *p);
+        if (!p) return cw_nomem(c);
+        sc->implicit = p;
+        sc->implicit_cap = cap;
+      }
+      sc->implicit[sc->nimplicit].space = space;
+      sc->implicit[sc->nimplicit].id = t;
+      sc->implicit[sc->nimplicit].idx = *out;
+      sc->nimplicit++;
+      return WASM_OK;
     }
   }
   return wat_err(&c->w, t, "unknown identifier %.*s", (int)t->len, t->p);
@@ -148,6 +168,7 @@ void cw_scope_free(cw_scope *sc) {
   for (int i = 0; i < CS_COUNT; i++) free(sc->space[i].names);
   pieces_free(&sc->items);
   pieces_free(&sc->tail);
+  free(sc->implicit);
 }
 
 /* A component scope's items as sections (runs of one kind merged), or a
@@ -212,6 +233,40 @@ wasm_status cw_name(cw_ctx *c, wat_buf *b) {
   wb_name(b, s, n);
   free(s);
   return WASM_OK;
+}
+
+wasm_status cw_externname(cw_ctx *c, wat_buf *b) {
+  static const struct { const char *kw; uint8_t code; } attrs[] = {
+    {"implements", 0x00}, {"external-id", 0x02},
+  };
+  wat_buf name = {0}, a = {0};
+  uint32_t n = 0, seen = 0;
+  wasm_status st = cw_name(c, &name);
+  while (!st && wat_peek(&c->w)->kind == WT_LPAR) {
+    size_t i = 0;
+    while (i < 2 && !wat_tok_is(wat_peek2(&c->w), attrs[i].kw)) i++;
+    if (i == 2) break;
+    if (seen & (1u << i)) { /* at most one of each */
+      st = wat_err(&c->w, wat_peek2(&c->w), "unexpected token");
+      break;
+    }
+    seen |= 1u << i;
+    c->w.pos += 2;
+    wb_byte(&a, attrs[i].code);
+    if (!(st = cw_name(c, &a))) st = wat_expect_rpar(&c->w);
+    n++;
+  }
+  if (!st) {
+    wb_byte(b, n ? 0x02 : 0x00);
+    wb_bytes(b, name.p, name.len);
+    if (n) {
+      wb_u32(b, n);
+      wb_bytes(b, a.p, a.len);
+    }
+  }
+  wb_free(&name);
+  wb_free(&a);
+  return st;
 }
 
 /* ---- definition preludes: inline exports and imports ---- */
@@ -409,8 +464,7 @@ static wasm_status inline_exports_vec(cw_ctx *c, wat_buf *out) {
     c->w.pos += 2;
     int space;
     uint32_t idx;
-    wb_byte(&b, 0x00);
-    if ((st = cw_name(c, &b)) || (st = cw_sortidx(c, -1, false, &space, &idx))) break;
+    if ((st = cw_externname(c, &b)) || (st = cw_sortidx(c, -1, false, &space, &idx))) break;
     cw_put_sort(&b, space, false);
     wb_u32(&b, idx);
     n++;
@@ -517,19 +571,9 @@ static wasm_status func(cw_ctx *c) {
     st = cw_alias_sugar(c, CS_FUNC, id);
     idx = c->sc->space[CS_FUNC].n - 1;
   } else {
-    int64_t tidx = -1;
     uint32_t t;
-    if (wat_at_paren_kw(&c->w, "type")) {
-      st = cw_typeuse(c, CS_FUNC, &t);
-      tidx = t;
-    } else if (wat_at_paren_kw(&c->w, "param") || wat_at_paren_kw(&c->w, "result") ||
-               wat_tok_is(wat_peek(&c->w), "async")) {
-      st = cw_typeuse(c, CS_FUNC, &t);
-      tidx = t;
-    } else {
-      st = WASM_OK;
-    }
-    if (!st) st = cw_canon_lift(c, tidx, id, &idx);
+    st = cw_typeuse(c, CS_FUNC, &t);
+    if (!st) st = cw_canon_lift(c, t, id, &idx);
   }
   if (!st) st = queue_inline_exports(c, ex, CS_FUNC, idx);
   return st;
@@ -558,8 +602,7 @@ static wasm_status type_def(cw_ctx *c) {
 
 static wasm_status import(cw_ctx *c) {
   wat_buf b = {0}, desc = {0};
-  wb_byte(&b, 0x00);
-  wasm_status st = cw_name(c, &b);
+  wasm_status st = cw_externname(c, &b);
   int space;
   const wat_token *id = NULL;
   if (!st) st = wat_expect_lpar(&c->w);
@@ -577,8 +620,7 @@ static wasm_status import(cw_ctx *c) {
 static wasm_status export(cw_ctx *c) {
   const wat_token *id = wat_opt_id(&c->w);
   wat_buf b = {0};
-  wb_byte(&b, 0x00);
-  wasm_status st = cw_name(c, &b);
+  wasm_status st = cw_externname(c, &b);
   int space;
   uint32_t idx;
   if (!st) st = cw_sortidx(c, -1, false, &space, &idx);
@@ -678,6 +720,7 @@ static wasm_status fields(cw_ctx *c, size_t stop) {
   while (c->w.pos < stop) {
     if (wat_peek(&c->w)->kind != WT_LPAR) return wat_unexpected(&c->w);
     size_t end = wat_peek(&c->w)->match;
+    cw_item_start(c);
     wasm_status st = field(c, end);
     if (st) return st;
     if (c->w.pos != end) return wat_unexpected(&c->w);

@@ -43,10 +43,13 @@ void cw_put_sort(wat_buf *b, int space, bool bare_core) {
 
 /* Emits `alias export` (component instance) or `alias core export` of
  * name (the current string token) from instance inst, as space. */
+/* True for the sorts a core instance exports. */
+static bool core_export_sort(int space) { return space <= CS_CORE_TAG; }
+
 static wasm_status export_alias(cw_ctx *c, int space, uint32_t inst, uint32_t *idx) {
   wat_buf b = {0};
   cw_put_sort(&b, space, false);
-  wb_byte(&b, cw_is_core(space) ? 0x01 : 0x00);
+  wb_byte(&b, core_export_sort(space) ? 0x01 : 0x00);
   wb_u32(&b, inst);
   wasm_status st = cw_name(c, &b);
   if (!st) st = cw_emit(c, CI_ALIAS, &b);
@@ -59,7 +62,7 @@ static wasm_status export_alias(cw_ctx *c, int space, uint32_t inst, uint32_t *i
 static wasm_status ref_rest(cw_ctx *c, int space, uint32_t *idx) {
   const wat_token *t = wat_peek(&c->w);
   if (wat_peek2(&c->w)->kind != WT_STRING) return cw_resolve(c, space, t, idx);
-  bool core = cw_is_core(space);
+  bool core = core_export_sort(space);
   uint32_t inst;
   wasm_status st = cw_resolve(c, core ? CS_CORE_INSTANCE : CS_INSTANCE, t, &inst);
   while (!st && wat_peek2(&c->w)->kind == WT_STRING) {
@@ -109,7 +112,6 @@ static wasm_status alias_target(cw_ctx *c, int space, wat_buf *b) {
     uint32_t inst;
     if ((st = cw_resolve(c, core ? CS_CORE_INSTANCE : CS_INSTANCE, wat_peek(&c->w), &inst)))
       return st;
-    if (cw_is_core(space) != core) return wat_err(&c->w, wat_peek(&c->w), "alias sort mismatch");
     cw_put_sort(b, space, false);
     wb_byte(b, core ? 0x01 : 0x00);
     wb_u32(b, inst);
@@ -123,7 +125,6 @@ static wasm_status alias_target(cw_ctx *c, int space, wat_buf *b) {
   if (ct_tok->kind == WT_NUM) {
     if (wat_num_u32(ct_tok->p, ct_tok->len, &ct)) return wat_err(&c->w, ct_tok, "malformed index");
     for (uint32_t i = 0; i < ct && sc; i++) sc = sc->parent;
-    if (!sc) return wat_err(&c->w, ct_tok, "outer count too large");
   } else if (ct_tok->kind == WT_ID) {
     while (sc && !(sc->id && sc->id->len == ct_tok->len &&
                    memcmp(sc->id->p, ct_tok->p, ct_tok->len) == 0)) {
@@ -136,7 +137,7 @@ static wasm_status alias_target(cw_ctx *c, int space, wat_buf *b) {
   }
   if (idx_tok->kind == WT_NUM) {
     if (wat_num_u32(idx_tok->p, idx_tok->len, &idx)) return wat_err(&c->w, idx_tok, "malformed index");
-  } else if (idx_tok->kind != WT_ID || !scope_find(sc, space, idx_tok, &idx)) {
+  } else if (idx_tok->kind != WT_ID || !sc || !scope_find(sc, space, idx_tok, &idx)) {
     return wat_err(&c->w, idx_tok, "unknown identifier");
   }
   c->w.pos += 2;
@@ -171,7 +172,7 @@ wasm_status cw_alias_field(cw_ctx *c) {
     p++;
   if (c->w.t[p].kind != WT_LPAR) return wat_unexpected(&c->w);
   c->w.pos = p + 1;
-  int space = cw_sort(c, false);
+  int space = cw_sort(c, c->sc->kind == CW_MODTYPE);
   if (space < 0) return wat_unexpected(&c->w);
   const wat_token *id = wat_opt_id(&c->w);
   wasm_status st = wat_expect_rpar(&c->w);
@@ -365,17 +366,31 @@ static wasm_status canon_body(cw_ctx *c, bool sugar, int64_t type_idx, wat_buf *
   c->w.pos++;
   if (wat_tok_is(kw, "lift")) {
     *space = CS_FUNC;
+    size_t last = 0, after = 0;
+    if (!sugar) {
+      /* wasm-tools expands the trailing (func $id? typeuse) first. */
+      size_t p = c->w.pos;
+      while (c->w.t[p].kind != WT_RPAR && c->w.t[p].kind != WT_EOF) {
+        if (c->w.t[p].kind == WT_LPAR) last = p, p = c->w.t[p].match;
+        p++;
+      }
+      size_t save = c->w.pos;
+      c->w.pos = last;
+      if (!last || !wat_at_paren_kw(&c->w, "func")) return wat_unexpected(&c->w);
+      c->w.pos += 2;
+      *id = wat_opt_id(&c->w);
+      uint32_t t;
+      if ((st = cw_typeuse(c, CS_FUNC, &t)) || (st = wat_expect_rpar(&c->w))) return st;
+      type_idx = t;
+      after = c->w.pos;
+      c->w.pos = save;
+    }
     if ((st = cw_index_or_ref(c, CS_CORE_FUNC, &idx))) return st;
     wat_buf o = {0};
     st = opts(c, &o);
     if (!st && !sugar) {
-      if (!wat_at_paren_kw(&c->w, "func")) st = wat_unexpected(&c->w);
-      if (!st) {
-        c->w.pos += 2;
-        *id = wat_opt_id(&c->w);
-        uint32_t t;
-        if (!(st = cw_typeuse(c, CS_FUNC, &t)) && !(st = wat_expect_rpar(&c->w))) type_idx = t;
-      }
+      if (c->w.pos != last) st = wat_unexpected(&c->w);
+      c->w.pos = after;
     }
     if (!st && type_idx < 0) st = wat_err(&c->w, kw, "canon lift needs a function type");
     if (!st) {

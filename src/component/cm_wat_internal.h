@@ -50,6 +50,10 @@ typedef struct cw_scope {
   wat_space space[CS_COUNT];
   cw_pieces items;
   cw_pieces tail; /* inline exports, emitted last (components only) */
+  /* Implicit outer aliases made for the current item: wasm-tools reuses
+   * one within an item (field or declarator) and makes a new one per item. */
+  struct cw_implicit { int space; const wat_token *id; uint32_t idx; } *implicit;
+  uint32_t nimplicit, implicit_cap;
 } cw_scope;
 
 typedef struct cw_ctx {
@@ -68,10 +72,15 @@ wasm_status cw_add(cw_ctx *c, int space, const wat_token *id, uint32_t *idx);
 /* Resolves a number or $id in a space; a type, module or component $id
  * found only in an enclosing scope gets an implicit outer alias. */
 wasm_status cw_resolve(cw_ctx *c, int space, const wat_token *t, uint32_t *out);
+/* Starts a new item (field or declarator) of the current scope. */
+static inline void cw_item_start(cw_ctx *c) { c->sc->nimplicit = 0; }
 /* Emits an item into the current scope (takes b's contents). */
 wasm_status cw_emit(cw_ctx *c, int item, wat_buf *b);
 /* A string literal written as a name (u32 length then UTF-8 bytes). */
 wasm_status cw_name(cw_ctx *c, wat_buf *b);
+/* An import/export name with its attributes ((implements "..."),
+ * (external-id "...")): 0x00 name, or 0x02 name attrs. */
+wasm_status cw_externname(cw_ctx *c, wat_buf *b);
 /* A string literal decoded into a new buffer (free it). */
 wasm_status cw_string(cw_ctx *c, uint8_t **s, size_t *n);
 /* A scope's items as a component binary or a declarator vector, and its

@@ -234,10 +234,9 @@ static wasm_status decl(cw_ctx *c) {
   if (wat_tok_is(kw, "alias")) return cw_alias_field(c);
   if (wat_tok_is(kw, "import") || wat_tok_is(kw, "export")) {
     wat_buf b = {0}, desc = {0};
-    wb_byte(&b, 0x00);
     int space;
     const wat_token *id = NULL;
-    st = cw_name(c, &b);
+    st = cw_externname(c, &b);
     if (!st) st = wat_expect_lpar(&c->w);
     if (!st) st = cw_externdesc(c, &desc, &space, &id);
     if (!st) {
@@ -299,6 +298,7 @@ static wasm_status decls(cw_ctx *c, int kind, const wat_token *id, size_t stop, 
       break;
     }
     size_t end = wat_peek(&c->w)->match;
+    cw_item_start(c);
     st = kind == CW_MODTYPE ? module_decl(c) : decl(c);
     if (!st && c->w.pos != end) st = wat_unexpected(&c->w);
     c->w.pos = end + 1;
@@ -473,7 +473,9 @@ wasm_status cw_type_field(cw_ctx *c, const wat_token *id) {
 wasm_status cw_typeuse(cw_ctx *c, int space, uint32_t *idx) {
   bool core = space == CS_CORE_MODULE;
   wasm_status st;
-  if (wat_at_paren_kw(&c->w, "type") && c->w.t[c->w.pos + 2].kind != WT_LPAR) {
+  const wat_token *t3 = &c->w.t[c->w.pos + 3 < c->w.ntok ? c->w.pos + 3 : c->w.ntok - 1];
+  if (wat_at_paren_kw(&c->w, "type") && c->w.t[c->w.pos + 2].kind != WT_LPAR &&
+      (t3->kind == WT_RPAR || t3->kind == WT_STRING)) {
     c->w.pos += 2;
     if ((st = cw_index_or_ref(c, core ? CS_CORE_TYPE : CS_TYPE, idx))) return st;
     return wat_expect_rpar(&c->w);

@@ -92,7 +92,10 @@ enum wasm_xop {
  *   XV_BRK  [h, in1, imm, nz, target]     both
  * Their opcode is XOPV(variant, wasm op); the handler table holds NULL
  * where a variant does not apply to the instruction's type. */
-enum wasm_xvariant { XV_K = 1, XV_BR, XV_BRK, XV_COUNT };
+/*   XV_ADDK (memory accesses with a memarg, not the lane ones): the
+ *           address is (i32)(x + K), a preceding i32.add of a constant;
+ *           load [h, dst, x, off, K], store [h, x, val, off, K] */
+enum wasm_xvariant { XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_COUNT };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
 #define XOP_TABLE_SIZE XOPV(XV_COUNT, 0)
 

@@ -155,7 +155,7 @@ static const char *op_name(int op, char *buf, size_t n) {
       "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
       "select", "select2", "global.get", "global.get2", "global.set",
       "global.set2", "ref.is_null", "ref.func"};
-  static const char *const vnames[] = {"", "k", "br", "brk"};
+  static const char *const vnames[] = {"", "k", "br", "brk", "addk"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
   if (op < XOP_COUNT) return xnames[op - XOP_FIRST - 1];
   int v = (op - XOP_COUNT) / WASM_OP_COUNT + 1;
@@ -522,6 +522,14 @@ static void compile_lane(comp *c, const wasm_opinfo *oi, int op, uint8_t lane) {
   set_dst_candidate(c, dcell);
 }
 
+/* Whether the address operand was just computed by i32.add with a
+ * constant that can be folded into the access (XV_ADDK). */
+static bool addk_fusable(comp *c, int op, const cval *addr) {
+  return !addr->konst && addr->src == addr->slot && c->fuse_start != SIZE_MAX &&
+         c->fuse_end == c->n && c->barrier != c->n && c->fuse_op == WASM_OP_I32_ADD &&
+         c->fuse_k && c->fuse_dst == addr->slot && c->h[XOPV(XV_ADDK, op)];
+}
+
 /* Loads, stores, SIMD loads and lane loads/stores: typed by the sig. */
 static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in) {
   const char *colon = strchr(oi->sig, ':');
@@ -531,27 +539,44 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
     memset(&vec, 0, sizeof vec);
     if (lane) vec = pop(c);
     cval addr = pop(c);
+    bool addk = !lane && addk_fusable(c, op, &addr);
+    uint64_t x = addr.src, k = 0;
+    if (addk) {
+      x = c->fuse_a;
+      k = c->fuse_b;
+      c->n = c->fuse_start; /* drop the add: its result only fed this load */
+    }
     use(c, &vec);
     use(c, &addr);
     uint32_t dst = c->slots;
-    emit_op(c, op);
+    emit_op(c, addk ? XOPV(XV_ADDK, op) : op);
     size_t dcell = emit_u(c, dst);
-    emit_u(c, addr.src);
+    emit_u(c, addk ? x : addr.src);
     if (lane) emit_u(c, vec.src);
     emit_u(c, in->imm.mem.offset);
     if (lane) emit_u(c, in->imm.mem.lane);
+    if (addk) emit_u(c, k);
     push(c, sig_kind(colon[1]));
     set_dst_candidate(c, dcell);
   } else {
     cval val = pop(c);
     cval addr = pop(c);
-    use(c, &addr);
+    /* The value, if computed, came after the address: then no fusion. */
+    bool addk = !lane && addk_fusable(c, op, &addr);
+    uint64_t x = 0, k = 0;
+    if (addk) {
+      x = c->fuse_a;
+      k = c->fuse_b;
+      c->n = c->fuse_start;
+    }
+    if (!addk) use(c, &addr);
     use(c, &val);
-    emit_op(c, op);
-    emit_u(c, addr.src);
+    emit_op(c, addk ? XOPV(XV_ADDK, op) : op);
+    emit_u(c, addk ? x : addr.src);
     emit_u(c, val.src);
     emit_u(c, in->imm.mem.offset);
     if (lane) emit_u(c, in->imm.mem.lane);
+    if (addk) emit_u(c, k);
   }
 }
 

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define PREP_NULL UINT32_MAX /* a null reference among element items */
 
 typedef struct prep_global {

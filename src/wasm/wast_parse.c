@@ -68,6 +68,7 @@ static pstatus string_lit(wast_parser *p, char **out, size_t *len) {
 
 static pstatus module_src(wast_parser *p, wast_module_src *m) {
   const wat_token *open = peek(p);
+  m->component = wat_tok_is(peek2(p), "component");
   size_t close = open->match;
   p->pos += 2;
   if (wat_tok_is(peek(p), "definition")) {
@@ -169,12 +170,30 @@ static pstatus v128_arg(wast_parser *p, wast_value *out) {
   return pfail(p, "bad v128 shape");
 }
 
+/* Component value forms (kept as text for the component layer). */
+static bool component_value_kw(const wat_token *kw) {
+  static const char *const kws[] = {
+    "bool.const", "s8.const", "u8.const", "s16.const", "u16.const", "s32.const", "u32.const",
+    "s64.const", "u64.const", "char.const", "str.const", "list.const", "tuple.const",
+    "record.const", "variant.const", "enum.const", "flags.const", "option.some", "option.none",
+    "result.ok", "result.err", "map.const", "own.const", "borrow.const",
+  };
+  for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
+    if (wat_tok_is(kw, kws[i])) return true;
+  return false;
+}
+
 /* One (const ...) value; unknown forms give WAST_UNSUPPORTED. */
 static pstatus value(wast_parser *p, wast_value *out) {
   memset(out, 0, sizeof *out);
   if (peek(p)->kind != WT_LPAR) return pfail(p, "expected a value");
   size_t close = peek(p)->match;
   const wat_token *kw = peek2(p);
+  {
+    const wat_token *open = peek(p), *end = &p->t[close];
+    out->text_len = (size_t)(end->p + end->len - open->p);
+    if (!(out->text = strndup(open->p, out->text_len))) return P_NOMEM;
+  }
   p->pos += 2;
   pstatus st = P_OK;
   uint64_t v;
@@ -209,6 +228,10 @@ static pstatus value(wast_parser *p, wast_value *out) {
     out->pattern = WAST_REF_FUNC;
     out->val.kind = WASM_FUNCREF;
     p->pos = close;
+  } else if (component_value_kw(kw)) {
+    out->pattern = WAST_UNSUPPORTED;
+    out->component_form = true;
+    p->pos = close;
   } else {
     out->pattern = WAST_UNSUPPORTED;
     p->pos = close;
@@ -219,10 +242,15 @@ static pstatus value(wast_parser *p, wast_value *out) {
 
 /* ---- actions ---- */
 
+static void values_free(wast_value *v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i].text);
+  free(v);
+}
+
 static void action_free(wast_action *a) {
   free(a->module);
   free(a->field);
-  free(a->args);
+  values_free(a->args, a->nargs);
   memset(a, 0, sizeof *a);
 }
 
@@ -248,8 +276,9 @@ static pstatus action(wast_parser *p, wast_action *a) {
   if ((st = string_lit(p, &a->field, &a->field_len))) return st;
   while (p->pos < close) {
     if ((st = grow_values(&a->args, a->nargs))) return st;
-    if ((st = value(p, &a->args[a->nargs]))) return st;
-    a->nargs++;
+    st = value(p, &a->args[a->nargs]);
+    a->nargs++; /* counted even on failure: its text is freed with the rest */
+    if (st) return st;
   }
   return expect_rpar(p);
 }
@@ -260,7 +289,7 @@ static void command_free(wast_command *c) {
   free(c->module.name);
   free(c->module.bytes);
   action_free(&c->action);
-  free(c->expected);
+  values_free(c->expected, c->nexpected);
   free(c->message);
   free(c->name);
   free(c->name2);
@@ -275,9 +304,10 @@ static pstatus command(wast_parser *p, wast_command *c) {
   const wat_token *kw = peek2(p);
   size_t close = peek(p)->match;
   pstatus st;
-  if (wat_tok_is(kw, "module")) {
+  if (wat_tok_is(kw, "module") || wat_tok_is(kw, "component")) {
     if (wat_tok_is(&p->t[p->pos + 2], "instance")) {
       c->kind = WAST_CMD_MODULE_INSTANCE;
+      c->module.component = wat_tok_is(kw, "component");
       p->pos += 3;
       if (peek(p)->kind == WT_ID && !(c->name = dup_tok(&p->t[p->pos++]))) return P_NOMEM;
       if (peek(p)->kind == WT_ID && !(c->name2 = dup_tok(&p->t[p->pos++]))) return P_NOMEM;
@@ -313,7 +343,7 @@ static pstatus command(wast_parser *p, wast_command *c) {
     if (!wat_tok_is(kw, asserts[i].kw)) continue;
     c->kind = asserts[i].kind;
     p->pos += 2;
-    if (at_paren_kw(p, "module")) {
+    if (at_paren_kw(p, "module") || at_paren_kw(p, "component")) {
       c->has_module = true;
       if ((st = module_src(p, &c->module))) return st;
     } else if (asserts[i].module) {
@@ -329,16 +359,18 @@ static pstatus command(wast_parser *p, wast_command *c) {
           p->pos += 2;
           while (p->pos < eclose) {
             if ((st = grow_values(&c->expected, c->nexpected))) return st;
-            if ((st = value(p, &c->expected[c->nexpected]))) return st;
+            st = value(p, &c->expected[c->nexpected]);
             c->nexpected++;
+            if (st) return st;
             c->neither++;
           }
           if ((st = expect_rpar(p))) return st;
           continue;
         }
         if ((st = grow_values(&c->expected, c->nexpected))) return st;
-        if ((st = value(p, &c->expected[c->nexpected]))) return st;
+        st = value(p, &c->expected[c->nexpected]);
         c->nexpected++;
+        if (st) return st;
       }
     } else if ((st = opt_message(p, c))) {
       return st;

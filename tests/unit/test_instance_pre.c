@@ -273,8 +273,7 @@ static void test_elem_trap_order(void) {
  * none): each instance sees exactly its own module's data. */
 static void test_pool_across_modules(void) {
   const char *wats[] = {
-      "(module (memory (export \"mem\") 2) (data (i32.const 0) \"one\")"
-      "  (data (i32.const 70000) \"1\"))",
+      "(module (memory (export \"mem\") 2) (data (i32.const 0) \"one\") (data (i32.const 70000) \"1\"))",
       "(module (memory (export \"mem\") 2) (data (i32.const 4) \"two\"))",
       "(module (memory (export \"mem\") 2))",
       "(module (memory (export \"mem\") 1) (data (i32.const 8) \"four\"))",
