@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_wast_component.h"
 #include "stratus/wasm.h"
 
 /* ---- per-script state ---- */
@@ -50,6 +51,10 @@ typedef struct wast_run {
   size_t nmodules, cap_modules;
   spectest_fn print_fns[7];
   size_t passed, total;
+  /* Component commands go to the component runner (created on first use);
+   * current_component says whether the latest instance is a component. */
+  cmw_state *cw;
+  bool current_component;
 } wast_run;
 
 static bool grow_array(void **arr, size_t *cap, size_t n, size_t size) {
@@ -106,7 +111,10 @@ static const char *command_name(wast_command_kind k) {
 /* Writes the command's name and, for actions, the export it names, with
  * unprintable bytes escaped. */
 static void describe(const wast_command *c, char *buf, size_t size) {
-  size_t n = (size_t)snprintf(buf, size, "%s", command_name(c->kind));
+  const char *name = command_name(c->kind);
+  if (c->module.component && c->kind == WAST_CMD_MODULE) name = "component";
+  if (c->module.component && c->kind == WAST_CMD_MODULE_INSTANCE) name = "component instance";
+  size_t n = (size_t)snprintf(buf, size, "%s", name);
   if (!c->has_action || n >= size) return;
   n += (size_t)snprintf(buf + n, size - n, " \"");
   for (size_t i = 0; i < c->action.field_len && n + 8 < size; i++) {
@@ -288,6 +296,7 @@ static wasm_status compile_module(wast_run *r, const wast_module_src *src, wasm_
 /* Makes inst the current module, under name too if it has one. */
 static void set_current(wast_run *r, const char *name, wasm_instance *inst) {
   r->current = inst;
+  r->current_component = false;
   if (name && !add_named(r, name, inst)) r->current = NULL;
 }
 
@@ -296,6 +305,7 @@ static void run_module(wast_run *r, const wast_command *c) {
   wasm_module *mod;
   bool text_failed;
   r->current = NULL; /* actions after a failed module must not hit an older one */
+  r->current_component = false;
   wasm_status st = compile_module(r, &c->module, &mod, &text_failed, &err);
   if (st != WASM_OK) {
     check(r, c, false, "%s failed: %s: %s", text_failed ? "text parse" : "compile",
@@ -318,6 +328,7 @@ static void run_module(wast_run *r, const wast_command *c) {
 
 static void run_module_instance(wast_run *r, const wast_command *c) {
   r->current = NULL;
+  r->current_component = false;
   wasm_module *mod = c->name2 ? find_module_def(r, c->name2) : NULL;
   if (!mod) {
     check(r, c, false, "unknown module definition %s", c->name2 ? c->name2 : "(none)");
@@ -609,7 +620,212 @@ static void run_assert_compile_fails(wast_run *r, const wast_command *c, bool in
         status_name(st), err.message, c->message ? c->message : "");
 }
 
+/* ---- components ---- */
+
+static cmw_state *component_runner(wast_run *r) {
+  if (!r->cw) r->cw = cmw_new(r->engine, r->store);
+  return r->cw;
+}
+
+/* Does the action address a component instance? */
+static bool action_is_component(wast_run *r, const wast_action *a) {
+  if (!r->cw) return false;
+  if (a->module) return cmw_has_instance(r->cw, a->module) && !find_named(r, a->module);
+  return r->current_component;
+}
+
+static void component_module(wast_run *r, const wast_command *c) {
+  wasm_error err = {0};
+  cmw_state *w = component_runner(r);
+  if (!w) {
+    check(r, c, false, "out of memory");
+    return;
+  }
+  bool instantiated = false;
+  wasm_status st = cmw_component(w, &c->module, &instantiated, &err);
+  /* A definition leaves the current instance alone; otherwise, even after
+   * a failure, later actions belong to the component runner (which then
+   * has no current instance). */
+  if (!c->module.definition) {
+    r->current = NULL;
+    r->current_component = true;
+  }
+  check(r, c, st == WASM_OK, "%s: %s", status_name(st), err.message);
+}
+
+static void component_instance(wast_run *r, const wast_command *c) {
+  wasm_error err = {0};
+  cmw_state *w = component_runner(r);
+  r->current = NULL;
+  r->current_component = false;
+  wasm_status st = w ? cmw_instance(w, c->name, c->name2, &err) : WASM_NOMEM;
+  r->current_component = w != NULL;
+  check(r, c, st == WASM_OK, "instantiation failed: %s: %s", status_name(st), err.message);
+}
+
+/* Runs a component action; the caller frees res with cmw_result_free. */
+static wasm_status component_action(wast_run *r, const wast_action *a, cmw_result *res,
+                                    wasm_error *err) {
+  memset(res, 0, sizeof *res);
+  if (a->kind != WAST_INVOKE) {
+    snprintf(err->message, sizeof err->message, "components have no get action");
+    return WASM_BAD_ARG;
+  }
+  const char **texts = calloc(a->nargs ? a->nargs : 1, sizeof *texts);
+  size_t *lens = calloc(a->nargs ? a->nargs : 1, sizeof *lens);
+  char *field = malloc(a->field_len + 1);
+  wasm_status st = WASM_NOMEM;
+  if (texts && lens && field) {
+    for (size_t i = 0; i < a->nargs; i++) {
+      texts[i] = a->args[i].text ? a->args[i].text : "";
+      lens[i] = a->args[i].text ? a->args[i].text_len : 0;
+    }
+    memcpy(field, a->field, a->field_len);
+    field[a->field_len] = 0;
+    st = cmw_invoke(r->cw, a->module, field, texts, lens, a->nargs, res, err);
+  }
+  free(texts);
+  free(lens);
+  free(field);
+  return st;
+}
+
+static void component_assert_return(wast_run *r, const wast_command *c) {
+  wasm_error err = {0};
+  cmw_result res;
+  wasm_status st = component_action(r, &c->action, &res, &err);
+  if (st != WASM_OK) {
+    check(r, c, false, "%s: %s", status_name(st), err.message);
+    cmw_result_free(&res);
+    return;
+  }
+  size_t n = c->neither ? 1 : c->nexpected;
+  size_t alts = c->neither ? c->neither : 1;
+  bool ok = false;
+  char why[512] = "";
+  for (size_t k = 0; k < alts && !ok; k++) {
+    const char *texts[8];
+    size_t lens[8];
+    size_t m = n < 8 ? n : 8;
+    for (size_t i = 0; i < m; i++) {
+      const wast_value *e = &c->expected[c->neither ? k : i];
+      texts[i] = e->text ? e->text : "";
+      lens[i] = e->text ? e->text_len : 0;
+    }
+    ok = n <= 8 && cmw_result_matches(&res, texts, lens, m, why, sizeof why);
+  }
+  check(r, c, ok, "%s", why);
+  cmw_result_free(&res);
+}
+
+static void component_assert_trap(wast_run *r, const wast_command *c) {
+  wasm_error err = {0};
+  cmw_result res;
+  wasm_status st = component_action(r, &c->action, &res, &err);
+  cmw_result_free(&res);
+  if (st == WASM_OK)
+    check(r, c, false, "returned normally, expected \"%s\"", c->message ? c->message : "");
+  else
+    check(r, c, st == WASM_TRAP && cmw_message_matches(c->message, err.message),
+          "got %s \"%s\", expected \"%s\"", status_name(st), err.message,
+          c->message ? c->message : "");
+}
+
+/* assert_trap / assert_unlinkable / assert_uninstantiable on a component. */
+static void component_assert_instantiate(wast_run *r, const wast_command *c, wasm_status want) {
+  wasm_error err = {0};
+  cmw_state *w = component_runner(r);
+  bool compiled = false;
+  wasm_status st = w ? cmw_instantiate_only(w, &c->module, &compiled, &err) : WASM_NOMEM;
+  if (!compiled) {
+    check(r, c, false, "compile failed: %s: %s", status_name(st), err.message);
+    return;
+  }
+  if (st == WASM_OK) {
+    check(r, c, false, "instantiated, expected %s \"%s\"", status_name(want),
+          c->message ? c->message : "");
+    return;
+  }
+  bool ok = want == WASM_TRAP ? st == WASM_TRAP && cmw_message_matches(c->message, err.message)
+                              : st == WASM_LINK_ERROR || st == WASM_INVALID;
+  check(r, c, ok, "got %s \"%s\", expected %s \"%s\"", status_name(st), err.message,
+        status_name(want), c->message ? c->message : "");
+}
+
+static void component_assert_compile_fails(wast_run *r, const wast_command *c, bool invalid) {
+  wasm_error err = {0};
+  cmw_state *w = component_runner(r);
+  if (!w) {
+    check(r, c, false, "out of memory");
+    return;
+  }
+  cm_component *comp;
+  bool text_failed = false;
+  wasm_status st = cmw_compile(w, &c->module, &comp, &text_failed, &err);
+  if (st == WASM_OK) {
+    check(r, c, false, "component compiled, expected \"%s\"", c->message ? c->message : "");
+    return;
+  }
+  if (invalid) {
+    check(r, c, !text_failed && (st == WASM_INVALID || st == WASM_MALFORMED),
+          "%s: %s: %s (expected \"%s\")", text_failed ? "text parse failed" : "wrong stage",
+          status_name(st), err.message, c->message ? c->message : "");
+    return;
+  }
+  check(r, c, st == WASM_MALFORMED || st == WASM_INVALID, "%s: %s (expected \"%s\")",
+        status_name(st), err.message, c->message ? c->message : "");
+}
+
+/* Handles the command if it is a component one; returns false otherwise. */
+static bool run_component_command(wast_run *r, const wast_command *c) {
+  switch (c->kind) {
+  case WAST_CMD_MODULE:
+    if (!c->module.component) return false;
+    component_module(r, c);
+    return true;
+  case WAST_CMD_MODULE_INSTANCE:
+    if (!c->module.component) return false;
+    component_instance(r, c);
+    return true;
+  case WAST_CMD_REGISTER: {
+    if (!r->cw || !(c->name2 ? cmw_has_instance(r->cw, c->name2) && !find_named(r, c->name2)
+                             : r->current_component))
+      return false;
+    wasm_error err = {0};
+    wasm_status st = cmw_register(r->cw, c->name, c->name2, &err);
+    check(r, c, st == WASM_OK, "register failed: %s: %s", status_name(st), err.message);
+    return true;
+  }
+  default: break;
+  }
+  if (c->has_module && c->module.component) {
+    switch (c->kind) {
+    case WAST_CMD_ASSERT_MALFORMED: component_assert_compile_fails(r, c, false); return true;
+    case WAST_CMD_ASSERT_INVALID: component_assert_compile_fails(r, c, true); return true;
+    case WAST_CMD_ASSERT_TRAP:
+    case WAST_CMD_ASSERT_UNINSTANTIABLE: component_assert_instantiate(r, c, WASM_TRAP); return true;
+    case WAST_CMD_ASSERT_UNLINKABLE: component_assert_instantiate(r, c, WASM_LINK_ERROR); return true;
+    default: check(r, c, false, "not supported for components"); return true;
+    }
+  }
+  if (!c->has_action || !action_is_component(r, &c->action)) return false;
+  switch (c->kind) {
+  case WAST_CMD_ACTION: {
+    wasm_error err = {0};
+    cmw_result res;
+    wasm_status st = component_action(r, &c->action, &res, &err);
+    cmw_result_free(&res);
+    check(r, c, st == WASM_OK, "%s: %s", status_name(st), err.message);
+    return true;
+  }
+  case WAST_CMD_ASSERT_RETURN: component_assert_return(r, c); return true;
+  case WAST_CMD_ASSERT_TRAP: component_assert_trap(r, c); return true;
+  default: check(r, c, false, "not supported for components"); return true;
+  }
+}
+
 static void run_command(wast_run *r, const wast_command *c) {
+  if (run_component_command(r, c)) return;
   switch (c->kind) {
   case WAST_CMD_MODULE: run_module(r, c); return;
   case WAST_CMD_MODULE_INSTANCE: run_module_instance(r, c); return;
@@ -719,7 +935,11 @@ static int run_script(const char *path, bool verbose) {
     if (r.passed != r.total) rc = 1;
   }
   wasm_linker_delete(r.linker);
+  /* The store's instances point into modules the components own: the
+   * store goes first (component instances never touch the store when
+   * freed). */
   wasm_store_delete(r.store);
+  cmw_delete(r.cw);
   for (size_t i = 0; i < r.nmodules; i++) wasm_module_delete(r.modules[i].mod);
   free(r.modules);
   free(r.named);

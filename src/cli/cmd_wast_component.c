@@ -13,10 +13,6 @@
 #include "cmd_wast_component.h"
 #include "component/cm_inst.h"
 
-/* The value-text parser lands with the WAST component support; until it
- * does, invocations with values report it instead of failing to link. */
-#pragma weak cm_value_parse
-
 typedef struct cmw_named {
   char *name;
   cm_component *comp; /* definitions */
@@ -141,8 +137,17 @@ static cm_instance *find_instance(cmw_state *w, const char *name) {
   return NULL;
 }
 
-wasm_status cmw_component(cmw_state *w, const wast_module_src *src, wasm_error *err) {
+bool cmw_has_instance(const cmw_state *w, const char *name) {
+  for (size_t i = 0; name && i < w->ninsts; i++)
+    if (w->insts[i].name && strcmp(w->insts[i].name, name) == 0) return true;
+  return false;
+}
+
+wasm_status cmw_component(cmw_state *w, const wast_module_src *src, bool *instantiated,
+                          wasm_error *err) {
   cm_component *c;
+  *instantiated = false;
+  if (!src->definition) w->current = NULL;
   bool text_failed;
   wasm_status st = cmw_compile(w, src, &c, &text_failed, err);
   if (st != WASM_OK) return st;
@@ -158,13 +163,16 @@ wasm_status cmw_component(cmw_state *w, const wast_module_src *src, wasm_error *
   cm_instance *inst;
   st = cm_linker_instantiate(w->linker, w->store, c, &inst, err);
   if (st != WASM_OK) return st;
-  return keep_instance(w, src->name, inst, err);
+  st = keep_instance(w, src->name, inst, err);
+  *instantiated = st == WASM_OK;
+  return st;
 }
 
 wasm_status cmw_instance(cmw_state *w, const char *name, const char *def, wasm_error *err) {
   cm_component *c = NULL;
   for (size_t i = w->ndefs; i-- > 0 && !c;)
     if (def && w->defs[i].name && strcmp(w->defs[i].name, def) == 0) c = w->defs[i].comp;
+  w->current = NULL;
   if (!c) return fail(err, WASM_BAD_ARG, "unknown component definition");
   cm_instance *inst;
   wasm_status st = cm_linker_instantiate(w->linker, w->store, c, &inst, err);
@@ -214,10 +222,6 @@ wasm_status cmw_invoke(cmw_state *w, const char *inst, const char *field,
   size_t parsed = 0;
   for (; parsed < nargs; parsed++) {
     size_t used;
-    if (!cm_value_parse) {
-      st = fail(err, WASM_BAD_ARG, "component values are not parsed yet");
-      break;
-    }
     st = cm_value_parse(args[parsed], arg_lens[parsed], ft->params[parsed].type,
                         &vals[parsed], &used, err);
     if (st != WASM_OK) break;
@@ -286,10 +290,6 @@ bool cmw_result_matches(const cmw_result *res, const char *const *expected,
   }
   if (n > 1) {
     snprintf(why, whylen, "expected %zu results, functions have at most one", n);
-    return false;
-  }
-  if (!cm_value_parse) {
-    snprintf(why, whylen, "component values are not parsed yet");
     return false;
   }
   cm_val want;

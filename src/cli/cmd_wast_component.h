@@ -13,6 +13,8 @@
 typedef struct cmw_state cmw_state;
 
 cmw_state *cmw_new(wasm_engine *e, wasm_store *s);
+/* Call after wasm_store_delete: the store's core instances use modules
+ * owned by the components freed here. */
 void cmw_delete(cmw_state *w);
 
 /* Compiles a component (text, quote or binary). *text_failed tells a text
@@ -23,7 +25,10 @@ wasm_status cmw_compile(cmw_state *w, const wast_module_src *src, cm_component *
 /* (component ...): compile and instantiate (it becomes the current
  * instance, named by src->name); (component definition ...): compile and
  * remember under src->name. */
-wasm_status cmw_component(cmw_state *w, const wast_module_src *src, wasm_error *err);
+wasm_status cmw_component(cmw_state *w, const wast_module_src *src, bool *instantiated,
+                          wasm_error *err);
+/* Is there an instance of that name ($id)? */
+bool cmw_has_instance(const cmw_state *w, const char *name);
 /* (component instance $i $def) */
 wasm_status cmw_instance(cmw_state *w, const char *name, const char *def, wasm_error *err);
 /* (register "name" $i?) */

@@ -672,6 +672,8 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     if (t && op == WASM_OP_LOOP) {
       t->loop_pc = c->n;
       c->barrier = c->n;
+      /* Hook: a fuel/deadline check for the loop header would be emitted
+       * here, so every back edge passes it. */
     }
     break;
   case WASM_OP_IF: {
