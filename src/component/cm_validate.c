@@ -17,9 +17,6 @@ static wasm_status unique_name(cm_ctx *c, const cm_component_def *s,
   for (uint32_t i = 0; i < n; i++) {
     const cm_def *d = &s->defs[list[i]];
     const char *o = imports ? d->u.import.name.name : d->u.export_.name.name;
-    if (!strcmp(o, nm->name))
-      return cm_fail(c->err, WASM_INVALID, "%s name `%s` already defined",
-                     imports ? "import" : "export", nm->name);
     if (!strcasecmp(o, nm->name) ||
         (nm->func && !strcasecmp(o, nm->func) && !strchr(o, '[')))
       return cm_fail(c->err, WASM_INVALID,
