@@ -141,6 +141,29 @@ wasm_status cm_linker_define_func(cm_linker *l, const char *iface,
                                   const char *func, const char *wit_type,
                                   cm_host_fn fn, void *env, wasm_error *err);
 
+/* Host-defined resources. cm_linker_define_resource defines resource type
+ * `name` of interface iface (NULL: a root import); a component importing
+ * that interface (or root type) gets it. dtor (may be NULL) runs with the
+ * representation when an own handle is dropped (by the component's
+ * resource.drop or by cm_linker_resource_drop). Handles in cm_val are
+ * owned by the host once a host function receives them: the host keeps an
+ * own handle, drops it, or returns it. */
+typedef void (*cm_resource_dtor)(void *env, uint32_t rep);
+typedef struct cm_host_resource cm_host_resource;
+wasm_status cm_linker_define_resource(cm_linker *l, const char *iface, const char *name,
+                                      cm_resource_dtor dtor, void *env,
+                                      cm_host_resource **out, wasm_error *err);
+/* A new own handle of r with representation rep, for a host function's
+ * result or a call argument (*out has kind CM_OWN). */
+wasm_status cm_linker_resource_new(cm_linker *l, cm_host_resource *r, uint32_t rep,
+                                   cm_val *out, wasm_error *err);
+/* The representation behind an own or borrow handle of r the host holds. */
+wasm_status cm_linker_resource_rep(cm_linker *l, cm_host_resource *r, const cm_val *handle,
+                                   uint32_t *rep, wasm_error *err);
+/* Drops an own handle the host holds (running the destructor) or ends a
+ * borrow; the handle value is invalid afterwards. */
+wasm_status cm_linker_resource_drop(cm_linker *l, const cm_val *handle, wasm_error *err);
+
 /* Instantiates c in store s. An import the linker cannot satisfy fails
  * with WASM_LINK_ERROR naming the interface. */
 wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s,

@@ -343,6 +343,7 @@ static wasm_status sec_core_module(cm_ctx *c, cm_component_def *s, cm_rd *r) {
   d->u.module = m;
   cm_externtype t = {.sort = CM_SORT_CORE_MODULE};
   if ((st = cmd_module_type(c, m, &t.u.module))) return st;
+  if ((st = cmv_core_names_unique(c, t.u.module))) return st;
   return cmd_def_item(c, s, CM_SORT_CORE_MODULE, &t);
 }
 

@@ -17,6 +17,7 @@ typedef struct cm_ctx {
   wasm_error *err;
   cm_component_def **scopes;
   uint32_t nscopes, scopecap;
+  struct cmv_vis *vis; /* visibility state (cm_validate_vis.c), arena */
 } cm_ctx;
 
 /* reader (cm_decode.c) */
@@ -81,6 +82,24 @@ wasm_status cmv_export(cm_ctx *c, cm_component_def *s, cm_export_def *ex,
 wasm_status cmv_finish(cm_ctx *c, cm_component_def *s);
 wasm_status cmv_component_type(cm_ctx *c, cm_component_def *s,
                                const cm_comptype **out);
+/* External visibility and annotated-name rules (cm_validate_vis.c).
+ * cmv_vis_extern gives an imported/exported type a fresh identity (in t)
+ * and checks that everything t refers to is named in s. */
+wasm_status cmv_vis_scope_kind(cm_ctx *c, const cm_component_def *s,
+                               bool instance_type);
+wasm_status cmv_vis_note_type(cm_ctx *c, const cm_type *node,
+                              const cm_deftype *handle_of);
+wasm_status cmv_vis_extern(cm_ctx *c, cm_component_def *s, const cm_name *nm,
+                           cm_externtype *t, bool import);
+wasm_status cmv_vis_instantiate_arg(cm_ctx *c, const cm_externtype *imp,
+                                    const cm_externtype *arg, unsigned depth);
+/* Two-level core import names must be unique (they mangle to one
+ * component-level name), and so must export names. */
+wasm_status cmv_core_names_unique(cm_ctx *c, const cm_moduletype *mt);
+/* Whether a type (transitively) mentions a resource type. */
+bool cmv_deftype_has_resource(const cm_deftype *dt, unsigned depth);
+wasm_status cmv_vis_bag_export(cm_ctx *c, const char *name,
+                               const cm_externtype *t);
 /* Copies t with fresh resources for those bound inside scope `bound`
  * (imports of instance types, instantiation exports). */
 wasm_status cmv_refresh(cm_ctx *c, const cm_component_def *owner,

@@ -143,7 +143,8 @@ static wasm_status read_labels(cm_ctx *c, cm_rd *r, bool flags, char ***out,
 }
 
 static wasm_status resource_of(cm_ctx *c, cm_component_def *s, uint32_t idx,
-                               const cm_resource_type **out) {
+                               const cm_resource_type **out,
+                               const cm_deftype **via) {
   const cm_deftype *dt = NULL;
   wasm_status st = type_at(c, s, idx, &dt);
   if (st) return st;
@@ -151,6 +152,7 @@ static wasm_status resource_of(cm_ctx *c, cm_component_def *s, uint32_t idx,
     return cm_fail(c->err, WASM_INVALID, "type index %u is not a resource type",
                    idx);
   *out = dt->u.resource;
+  if (via) *via = dt;
   return WASM_OK;
 }
 
@@ -165,6 +167,7 @@ static wasm_status defvaltype(cm_ctx *c, cm_component_def *s, cm_rd *r,
   if (!t) return cmd_nomem(c);
   wasm_status st = WASM_OK;
   uint32_t idx = 0;
+  const cm_deftype *via = NULL;
   switch (b) {
   case 0x72:
     t->kind = CM_RECORD;
@@ -248,7 +251,8 @@ static wasm_status defvaltype(cm_ctx *c, cm_component_def *s, cm_rd *r,
   case 0x68:
     t->kind = b == 0x69 ? CM_OWN : CM_BORROW;
     if ((st = cmd_u32(c, r, &idx))) break;
-    st = resource_of(c, s, idx, &t->as.handle.res);
+    if ((st = resource_of(c, s, idx, &t->as.handle.res, &via))) break;
+    st = cmv_vis_note_type(c, t, via);
     break;
   case 0x66:
   case 0x65:
@@ -262,6 +266,10 @@ static wasm_status defvaltype(cm_ctx *c, cm_component_def *s, cm_rd *r,
     return cmd_bad_byte(c, b, "component defined type");
   }
   if (st) return st;
+  if (t->kind == CM_RECORD || t->kind == CM_VARIANT || t->kind == CM_ENUM ||
+      t->kind == CM_FLAGS) {
+    if ((st = cmv_vis_note_type(c, t, NULL))) return st;
+  }
   *out = t;
   return WASM_OK;
 }
@@ -442,7 +450,12 @@ static wasm_status core_importdesc(cm_ctx *c, cm_component_def *s, cm_rd *r,
     return core_limits(c, r, t);
   case 0x02:
     t->kind = WASM_EXTERN_MEMORY;
-    return core_limits(c, r, t);
+    if ((st = core_limits(c, r, t))) return st;
+    if (!t->memory64 && (t->limits.min > 65536u ||
+                         (t->limits.has_max && t->limits.max > 65536u)))
+      return cm_fail(c->err, WASM_INVALID,
+                     "memory size must be at most 65536 pages (4GiB)");
+    return WASM_OK;
   case 0x03: {
     uint8_t m = 0;
     t->kind = WASM_EXTERN_GLOBAL;
@@ -517,10 +530,6 @@ static wasm_status module_type(cm_ctx *c, cm_component_def *s, cm_rd *r,
       cm_core_named *x = &ex[mt->nexports++];
       if ((st = cmd_name(c, r, &x->name, NULL))) return st;
       if ((st = core_importdesc(c, ms, r, &x->t))) return st;
-      for (uint32_t j = 0; j + 1 < mt->nexports; j++)
-        if (!strcmp(ex[j].name, x->name))
-          return cm_fail(c->err, WASM_INVALID, "duplicate export name `%s`",
-                         x->name);
       break;
     }
     default:
@@ -529,6 +538,7 @@ static wasm_status module_type(cm_ctx *c, cm_component_def *s, cm_rd *r,
   }
   mt->imports = im;
   mt->exports = ex;
+  if ((st = cmv_core_names_unique(c, mt))) return st;
   cm_deftype *dt = NULL;
   if ((st = new_deftype(c, CM_DT_CORE_MODULE, &dt))) return st;
   dt->u.module = mt;
@@ -660,6 +670,8 @@ static wasm_status declarators(cm_ctx *c, cm_component_def *s, cm_rd *r,
                                bool component, const cm_deftype **out) {
   cm_component_def *ts = cmd_new_scope(c, s, true);
   if (!ts) return c->err->status ? c->err->status : WASM_NOMEM;
+  wasm_status vst = cmv_vis_scope_kind(c, ts, !component);
+  if (vst) return vst;
   uint32_t n = 0;
   wasm_status st = cmd_count(c, r, &n);
   if (st) return st;

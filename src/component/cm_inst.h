@@ -51,6 +51,10 @@ typedef struct cm_ctx {
   uint32_t refs;
   cm_htable transit;
   uint32_t next_res_id;
+  /* host-defined resource types (cm_linker_define_resource): they live as
+   * long as any instance that may hold their handles */
+  cm_rtres **host_res;
+  uint32_t nhost_res, caphost_res;
 } cm_ctx;
 
 typedef struct cm_resmap { const cm_resource_type *st; const cm_rtres *rt; } cm_resmap;
@@ -69,6 +73,10 @@ struct cm_instance {
   cm_htable handles;
   bool may_enter, may_leave;
   int32_t context[2];    /* context.get/set slots (no tasks yet: per instance) */
+  /* The running async-lifted call (tasks complete synchronously): where
+   * task.return puts the result, and whether it has. */
+  cm_val *task_result;
+  bool task_active, task_returned;
   cm_iexports exports;
   uint32_t capexports;
   /* root only: every allocation and nested instance of the tree */
@@ -90,6 +98,7 @@ struct cm_func {
   wasm_memory *mem;
   wasm_func *realloc, *post_return;
   cm_strenc enc;
+  bool async_, callback; /* lifted with the async option (and a callback) */
   /* host */
   cm_host_fn fn;
   void *env;

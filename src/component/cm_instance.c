@@ -60,6 +60,8 @@ void cm_ctx_ref(cm_ctx *c) { c->refs++; }
 void cm_ctx_unref(cm_ctx *c) {
   if (!c || --c->refs) return;
   cm_htable_free(&c->transit);
+  for (uint32_t i = 0; i < c->nhost_res; i++) free(c->host_res[i]);
+  free(c->host_res);
   free(c);
 }
 
@@ -250,8 +252,32 @@ static wasm_status call_lifted(cm_func *f, cm_instance *caller, const cm_val *ar
     st = cm_rt_fail(err, WASM_TRAP, "core function signature mismatch");
     goto done;
   }
-  if ((st = wasm_func_call(f->store, f->core, cargs, nc, cres, ncr, err))) goto done;
   memset(result, 0, sizeof *result);
+  if (f->async_) {
+    /* An async lift runs as a task that must finish before this
+     * synchronous call returns: its result comes through task.return. */
+    if (f->callback) {
+      st = cm_rt_fail(err, WASM_TRAP, "async lift with a callback is not supported");
+      goto done;
+    }
+    cm_val *saved_res = in->task_result;
+    bool saved_active = in->task_active, saved_returned = in->task_returned;
+    in->task_result = result;
+    in->task_active = true;
+    in->task_returned = false;
+    st = wasm_func_call(f->store, f->core, cargs, nc, cres, ncr, err);
+    bool returned = in->task_returned;
+    in->task_result = saved_res;
+    in->task_active = saved_active;
+    in->task_returned = saved_returned;
+    if (!st && !returned)
+      st = cm_rt_fail(err, WASM_TRAP, "async task finished without calling task.return");
+    if (st) goto done;
+    if ((st = cm_scope_finish(&scope, true, err))) goto done;
+    in->may_enter = true;
+    goto done;
+  }
+  if ((st = wasm_func_call(f->store, f->core, cargs, nc, cres, ncr, err))) goto done;
   if (ft->result) {
     const cm_type *rt = ft->result;
     if ((st = cm_abi_lift_values(&cx, &rt, 1, CM_MAX_FLAT_RESULTS, cres, ncr, result)))
@@ -309,6 +335,8 @@ typedef struct lower_env {
   wasm_func *realloc;
   cm_strenc enc;
   uint32_t ncore_params;
+  bool async_; /* async lower: params up to MAX_FLAT_ASYNC_PARAMS, result
+                  through a pointer, returns the subtask state */
 } lower_env;
 
 static wasm_status lower_trampoline(void *envp, const wasm_val *args, wasm_val *results,
@@ -335,11 +363,24 @@ static wasm_status lower_trampoline(void *envp, const wasm_val *args, wasm_val *
     goto out;
   }
   param_types(ft, pts);
-  if ((st = cm_abi_lift_values(&cx, pts, ft->nparams, CM_MAX_FLAT_PARAMS, args,
-                               e->ncore_params, vals)))
+  uint32_t nparam_vals = e->ncore_params - (e->async_ && ft->result ? 1 : 0);
+  if ((st = cm_abi_lift_values(&cx, pts, ft->nparams,
+                               e->async_ ? CM_MAX_FLAT_ASYNC_PARAMS : CM_MAX_FLAT_PARAMS, args,
+                               nparam_vals, vals)))
     goto out;
   if ((st = cm_func_invoke(e->callee, in, vals, ft->nparams, &res, err))) goto out;
-  if (ft->result) {
+  if (e->async_) {
+    /* The callee always completes before returning here: the subtask is
+     * RETURNED (2) at once, with no subtask handle. */
+    uint32_t nout = 0;
+    if (ft->result) {
+      const cm_type *rt = ft->result;
+      uint32_t ptr = (uint32_t)args[e->ncore_params - 1].of.i32;
+      st = cm_abi_lower_values(&cx, &rt, 1, 0, &res, results, 0, &nout, true, ptr);
+    }
+    results[0].kind = WASM_I32;
+    results[0].of.i32 = 2;
+  } else if (ft->result) {
     const cm_type *rt = ft->result;
     uint32_t nflat = cm_abi_flatten(rt, NULL, 0), nout = 0;
     if (nflat > CM_MAX_FLAT_RESULTS) {
@@ -368,6 +409,12 @@ typedef struct builtin_env {
   const cm_resource_type *res;
   cm_canon_kind kind;
   uint32_t index; /* context.get/set slot */
+  /* task.return: the result type and the options it is lifted with */
+  const cm_type *result;
+  uint32_t nflat;
+  wasm_memory *mem;
+  wasm_func *realloc;
+  cm_strenc enc;
 } builtin_env;
 
 static wasm_status builtin_fn(void *envp, const wasm_val *args, wasm_val *results,
@@ -410,6 +457,33 @@ static wasm_status builtin_fn(void *envp, const wasm_val *args, wasm_val *result
     }
     results[0].kind = WASM_I32;
     results[0].of.i32 = in->context[slot];
+    return WASM_OK;
+  }
+  case CM_CANON_TASK_RETURN: {
+    if (!in->task_active || !in->task_result)
+      return cm_rt_fail(err, WASM_TRAP, "task.return: no async task is running");
+    if (in->task_returned) return cm_rt_fail(err, WASM_TRAP, "task.return called twice");
+    if (!e->result) {
+      in->task_returned = true;
+      return WASM_OK;
+    }
+    cm_callscope scope;
+    cm_scope_init(&scope);
+    cm_abi_cx cx = {
+        .store = in->store, .mem = e->mem, .realloc = e->realloc, .enc = e->enc,
+        .adapter = true, .handles = &in->handles, .self = in, .scope = &scope,
+        .transit = &in->ctx->transit, .resolve = resolve_res, .resolve_env = in, .err = err,
+    };
+    const cm_type *rt = e->result;
+    st = cm_abi_lift_values(&cx, &rt, 1, CM_MAX_FLAT_PARAMS, args, e->nflat, in->task_result);
+    if (!st) st = cm_scope_finish(&scope, false, err);
+    cm_scope_free(&scope);
+    if (st) {
+      cm_val_free(in->task_result);
+      memset(in->task_result, 0, sizeof *in->task_result);
+      return st;
+    }
+    in->task_returned = true;
     return WASM_OK;
   }
   default:
@@ -629,6 +703,8 @@ static wasm_status def_canon(cm_instance *in, const cm_def *d, wasm_error *err) 
     f->inst = in;
     f->core = cf->u.core.of.func;
     f->enc = c->opts.encoding;
+    f->async_ = c->opts.async_;
+    f->callback = c->opts.has_callback;
     if ((st = canon_opts(in, &c->opts, &f->mem, &f->realloc, &f->post_return, err))) return st;
     if (!f->type) return cm_rt_fail(err, WASM_INVALID, "canon lift: unresolved type");
     it.u.func = f;
@@ -650,7 +726,8 @@ static wasm_status def_canon(cm_instance *in, const cm_def *d, wasm_error *err) 
     uint8_t ps[CM_MAX_FLAT_PARAMS + 2], rs[2];
     uint32_t np, nr;
     cm_abi_flatten_functype(e->ft, true, ps, &np, rs, &nr);
-    e->ncore_params = np;
+    e->async_ = c->opts.async_;
+    e->ncore_params = c->core_type ? c->core_type->nparams : np;
     ft = c->core_type ? core_functype(in->root, c->core_type)
                       : wasm_functype_new(ps, np, rs, nr);
     if (ft && !c->core_type && !cm_pool_own(in->root, ft, functype_dtor)) {
@@ -666,6 +743,10 @@ static wasm_status def_canon(cm_instance *in, const cm_def *d, wasm_error *err) 
     e->res = c->resource;
     e->kind = c->kind;
     e->index = c->index;
+    e->result = c->kind == CM_CANON_TASK_RETURN ? c->result : NULL;
+    e->nflat = c->core_type ? c->core_type->nparams : 0;
+    e->enc = c->opts.encoding;
+    if ((st = canon_opts(in, &c->opts, &e->mem, &e->realloc, NULL, err))) return st;
     ft = core_functype(in->root, c->core_type);
     env = e;
     fn = builtin_fn;

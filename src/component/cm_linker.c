@@ -25,6 +25,8 @@ typedef struct host_def {
   void *env;
 } host_def;
 
+static bool name_matches(const char *want, const char *have);
+
 typedef struct inst_def {
   char *name;
   cm_instance *inst;
@@ -77,6 +79,9 @@ wasm_status cm_linker_define_func(cm_linker *l, const char *iface, const char *f
                                   const char *wit_type, cm_host_fn fn, void *env,
                                   wasm_error *err) {
   if (!l || !func || !fn) return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_define_func: bad arguments");
+  char why[160];
+  if (wit_type && *wit_type && cm_wit_check_func(wit_type, NULL, why, sizeof why) != WASM_OK)
+    return cm_rt_fail(err, WASM_MALFORMED, "WIT type of `%s`: %s", func, why);
   if (l->nfuncs >= l->capfuncs) {
     uint32_t c = l->capfuncs ? l->capfuncs * 2 : 16;
     host_def *f = realloc(l->funcs, (size_t)c * sizeof *f);
@@ -96,6 +101,87 @@ wasm_status cm_linker_define_func(cm_linker *l, const char *iface, const char *f
   }
   l->nfuncs++;
   return WASM_OK;
+}
+
+/* ---- host-defined resources ---- */
+
+/* One allocation: the run-time resource type first (the context frees it
+ * as a cm_rtres), then its names. */
+struct cm_host_resource {
+  cm_rtres rt;
+  const char *iface; /* NULL: root */
+  const char *name;
+};
+
+wasm_status cm_linker_define_resource(cm_linker *l, const char *iface, const char *name,
+                                      cm_resource_dtor dtor, void *env,
+                                      cm_host_resource **out, wasm_error *err) {
+  if (out) *out = NULL;
+  if (!l || !name) return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_define_resource: bad arguments");
+  cm_ctx *c = l->ctx;
+  if (c->nhost_res >= c->caphost_res) {
+    uint32_t cap = c->caphost_res ? c->caphost_res * 2 : 8;
+    cm_rtres **v = realloc(c->host_res, (size_t)cap * sizeof *v);
+    if (!v) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+    c->host_res = v;
+    c->caphost_res = cap;
+  }
+  size_t ni = iface ? strlen(iface) + 1 : 0, nn = strlen(name) + 1;
+  cm_host_resource *r = calloc(1, sizeof *r + ni + nn);
+  if (!r) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+  char *p = (char *)(r + 1);
+  if (iface) {
+    memcpy(p, iface, ni);
+    r->iface = p;
+    p += ni;
+  }
+  memcpy(p, name, nn);
+  r->name = p;
+  r->rt.id = c->next_res_id++;
+  r->rt.name = r->name;
+  r->rt.host_dtor = dtor;
+  r->rt.host_env = env;
+  c->host_res[c->nhost_res++] = &r->rt;
+  if (out) *out = r;
+  return WASM_OK;
+}
+
+static cm_host_resource *find_host_res(cm_linker *l, const char *iface, const char *name) {
+  for (uint32_t i = l->ctx->nhost_res; i-- > 0;) {
+    cm_host_resource *r = (cm_host_resource *)l->ctx->host_res[i];
+    if (strcmp(r->name, name) == 0 &&
+        (iface ? r->iface && name_matches(iface, r->iface) : !r->iface))
+      return r;
+  }
+  return NULL;
+}
+
+wasm_status cm_linker_resource_new(cm_linker *l, cm_host_resource *r, uint32_t rep,
+                                   cm_val *out, wasm_error *err) {
+  if (!l || !r || !out) return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_resource_new: bad arguments");
+  memset(out, 0, sizeof *out);
+  cm_handle h = {.rt = &r->rt, .rep = rep, .state = CM_H_OWN};
+  uint32_t i = cm_htable_insert(&l->ctx->transit, h, err);
+  if (!i) return WASM_TRAP;
+  out->kind = CM_OWN;
+  out->of.handle = i;
+  return WASM_OK;
+}
+
+wasm_status cm_linker_resource_rep(cm_linker *l, cm_host_resource *r, const cm_val *handle,
+                                   uint32_t *rep, wasm_error *err) {
+  if (!l || !handle || !rep || (handle->kind != CM_OWN && handle->kind != CM_BORROW))
+    return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_resource_rep: not a handle");
+  cm_handle *h = cm_htable_get_typed(&l->ctx->transit, handle->of.handle, r ? &r->rt : NULL, err);
+  if (!h) return WASM_TRAP;
+  *rep = h->rep;
+  return WASM_OK;
+}
+
+wasm_status cm_linker_resource_drop(cm_linker *l, const cm_val *handle, wasm_error *err) {
+  if (!l || !handle || (handle->kind != CM_OWN && handle->kind != CM_BORROW))
+    return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_resource_drop: not a handle");
+  return cm_resource_drop(&l->ctx->transit, NULL, handle->of.handle, err);
 }
 
 /* Registers a component instance's exports under name (the script runner's
@@ -158,6 +244,15 @@ static cm_func *host_func(void *unused, cm_linker *l, const host_def *d,
   return f;
 }
 
+/* The host's declared WIT type must fit the type the component imports. */
+static wasm_status check_host_type(const host_def *d, const cm_functype *ft, const char *where,
+                                   wasm_error *err) {
+  char why[160];
+  if (!d->wit[0] || cm_wit_check_func(d->wit, ft, why, sizeof why) == WASM_OK) return WASM_OK;
+  return cm_rt_fail(err, WASM_LINK_ERROR, "function `%s`%s%s has the wrong type: %s", d->func,
+                    where ? " of " : "", where ? where : "", why);
+}
+
 wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_component *c,
                                   cm_instance **out, wasm_error *err) {
   if (!l || !s || !c || !c->root || !out)
@@ -195,6 +290,7 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
     if (!found && t->sort == CM_SORT_FUNC) {
       for (uint32_t k = l->nfuncs; k-- > 0 && !found;)
         if (!l->funcs[k].iface && strcmp(l->funcs[k].func, nm) == 0) {
+          if ((st = check_host_type(&l->funcs[k], t->u.func, NULL, err))) break;
           it.sort = CM_SORT_FUNC;
           it.set = true;
           it.u.func = host_func(NULL, l, &l->funcs[k], t->u.func, allocs, &nallocs);
@@ -213,7 +309,25 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
       bool any = false;
       for (uint32_t e = 0; e < itp->nexports && !st; e++) {
         const cm_named_extern *ne = &itp->exports[e];
-        if (ne->t.sort == CM_SORT_TYPE) continue; /* resources: host types unsupported */
+        if (ne->t.sort == CM_SORT_TYPE) {
+          /* a resource the interface exports: a host-defined one */
+          const cm_deftype *dt = ne->t.u.type;
+          if (!dt || dt->kind != CM_DT_RESOURCE) continue;
+          cm_host_resource *hr = find_host_res(l, nm, ne->name.name);
+          if (!hr) {
+            st = cm_rt_fail(err, WASM_LINK_ERROR,
+                            "component imports instance `%s`, but a matching implementation "
+                            "was not found in the linker: resource `%s` is missing",
+                            nm, ne->name.name);
+            break;
+          }
+          ie->names[ie->n] = ne->name.name;
+          ie->items[ie->n].sort = CM_SORT_TYPE;
+          ie->items[ie->n].set = true;
+          ie->items[ie->n++].u.res = &hr->rt;
+          any = true;
+          continue;
+        }
         if (ne->t.sort != CM_SORT_FUNC) continue;
         const host_def *hd = NULL;
         for (uint32_t k = l->nfuncs; k-- > 0 && !hd;)
@@ -227,6 +341,7 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
                           nm, ne->name.name);
           break;
         }
+        if ((st = check_host_type(hd, ne->t.u.func, nm, err))) break;
         cm_ritem fi = {.sort = CM_SORT_FUNC, .set = true};
         fi.u.func = host_func(NULL, l, hd, ne->t.u.func, allocs, &nallocs);
         if (!fi.u.func) { st = cm_rt_fail(err, WASM_NOMEM, "out of memory"); break; }
@@ -239,6 +354,16 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
         it.sort = CM_SORT_INSTANCE;
         it.set = true;
         it.u.inst = ie;
+        found = true;
+      }
+    }
+    if (st) break;
+    if (!found && t->sort == CM_SORT_TYPE && t->u.type && t->u.type->kind == CM_DT_RESOURCE) {
+      cm_host_resource *hr = find_host_res(l, NULL, nm);
+      if (hr) {
+        it.sort = CM_SORT_TYPE;
+        it.set = true;
+        it.u.res = &hr->rt;
         found = true;
       }
     }

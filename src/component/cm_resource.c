@@ -166,5 +166,6 @@ wasm_status cm_resource_drop(cm_htable *t, const cm_rtres *rt, uint32_t i,
     wasm_val arg = {.kind = WASM_I32, .of.i32 = (int32_t)copy.rep};
     return wasm_func_call(copy.rt->store, copy.rt->dtor, &arg, 1, NULL, 0, err);
   }
+  if (copy.rt && copy.rt->host_dtor) copy.rt->host_dtor(copy.rt->host_env, copy.rep);
   return WASM_OK;
 }

@@ -26,6 +26,8 @@ struct cm_rtres {          /* a resource type at run time (generative) */
   uint32_t id;
   void *impl;              /* identity of the defining instance; NULL: host */
   wasm_func *dtor;         /* core destructor (param i32), or NULL */
+  cm_resource_dtor host_dtor; /* host-defined resource: C destructor, or NULL */
+  void *host_env;
   wasm_store *store;
   const char *name;        /* for messages; may be NULL */
 };
@@ -150,5 +152,12 @@ wasm_status cm_abi_lower_values(cm_abi_cx *cx, const cm_type *const *ts,
                                 const cm_val *vs, wasm_val *out, uint32_t cap,
                                 uint32_t *nout, bool out_ptr_given,
                                 uint32_t out_ptr);
+
+/* Checks a host definition's WIT function type ("func(x: u32) -> string")
+ * against the component's type ft (NULL: syntax only). Returns WASM_OK,
+ * WASM_MALFORMED (bad syntax) or WASM_LINK_ERROR (types differ), with the
+ * reason in why. */
+wasm_status cm_wit_check_func(const char *wit, const cm_functype *ft, char *why,
+                              size_t whylen);
 
 #endif

@@ -26,6 +26,39 @@ static wasm_status unique_name(cm_ctx *c, const cm_component_def *s,
   return WASM_OK;
 }
 
+/* ---- core module names ---- */
+
+static int cmp_named(const void *a, const void *b) {
+  const cm_core_named *x = *(const cm_core_named *const *)a;
+  const cm_core_named *y = *(const cm_core_named *const *)b;
+  int r = strcmp(x->module ? x->module : "", y->module ? y->module : "");
+  return r ? r : strcmp(x->name, y->name);
+}
+
+static wasm_status dup_named(cm_ctx *c, const cm_core_named *v, uint32_t n,
+                             bool imports) {
+  if (n < 2) return WASM_OK;
+  const cm_core_named **p = malloc((size_t)n * sizeof *p);
+  if (!p) return cmd_nomem(c);
+  for (uint32_t i = 0; i < n; i++) p[i] = &v[i];
+  qsort(p, n, sizeof *p, cmp_named);
+  wasm_status st = WASM_OK;
+  for (uint32_t i = 1; i < n && !st; i++)
+    if (!cmp_named(&p[i - 1], &p[i]))
+      st = imports ? cm_fail(c->err, WASM_INVALID,
+                             "duplicate import name `%s:%s`", p[i]->module,
+                             p[i]->name)
+                   : cm_fail(c->err, WASM_INVALID,
+                             "export name `%s` already defined", p[i]->name);
+  free(p);
+  return st;
+}
+
+wasm_status cmv_core_names_unique(cm_ctx *c, const cm_moduletype *mt) {
+  wasm_status st = dup_named(c, mt->imports, mt->nimports, true);
+  return st ? st : dup_named(c, mt->exports, mt->nexports, false);
+}
+
 /* ---- core instantiation ---- */
 
 wasm_status cmv_core_instantiate(cm_ctx *c, cm_component_def *s,
@@ -148,6 +181,7 @@ static wasm_status instantiate(cm_ctx *c, cm_component_def *s,
     }
     const cm_item *it = cm_item_at(s, arg->si.sort, arg->si.idx);
     if ((st = map_import(c, &m, &im->t, &it->t, 0))) break;
+    if ((st = cmv_vis_instantiate_arg(c, &im->t, &it->t, 0))) break;
     cm_externtype want = im->t;
     cmv_subst_extern(c, &m, &want, 0);
     char why[160] = "type mismatch";
@@ -200,6 +234,7 @@ wasm_status cmv_instance(cm_ctx *c, cm_component_def *s,
                      cm_sort_name(in->exports[i].si.sort));
     ex[i].name.name = in->exports[i].name;
     ex[i].t = it->t;
+    if ((st = cmv_vis_bag_export(c, ex[i].name.name, &ex[i].t))) return st;
   }
   t->exports = ex;
   t->nexports = in->nexports;
@@ -213,6 +248,11 @@ wasm_status cmv_alias(cm_ctx *c, cm_component_def *s, cm_alias_def *a,
                       cm_externtype *out) {
   wasm_status st;
   const cm_item *it = NULL;
+  if (s->is_type && a->sort != CM_SORT_TYPE && a->sort != CM_SORT_CORE_TYPE &&
+      a->sort != CM_SORT_INSTANCE)
+    return cm_fail(c->err, WASM_INVALID, "aliases in a type declaration may "
+                   "only refer to types or instances, not a %s",
+                   cm_sort_name(a->sort));
   switch (a->kind) {
   case CM_ALIAS_EXPORT: {
     if ((st = cmd_item(c, s, CM_SORT_INSTANCE, a->instance, &it))) return st;
@@ -257,11 +297,15 @@ wasm_status cmv_alias(cm_ctx *c, cm_component_def *s, cm_alias_def *a,
       return cm_fail(c->err, WASM_INVALID, "invalid outer alias count of %u",
                      a->outer_count);
     if ((st = cmd_item(c, o, a->sort, a->outer_idx, &it))) return st;
-    if (a->sort == CM_SORT_TYPE && a->outer_count > 0 &&
-        it->t.u.type->kind == CM_DT_RESOURCE &&
-        it->t.u.type->u.resource->origin == CM_RES_DEFINED && !s->is_type)
-      return cm_fail(c->err, WASM_INVALID,
-                     "refers to resources not defined in the current component");
+    /* a type crossing a component boundary may not mention resources */
+    bool crosses = false;
+    const cm_component_def *q = s;
+    for (uint32_t k = 0; k < a->outer_count && q; k++, q = q->parent)
+      if (!q->is_type) crosses = true;
+    if (crosses && a->sort == CM_SORT_TYPE &&
+        cmv_deftype_has_resource(it->t.u.type, 0))
+      return cm_fail(c->err, WASM_INVALID, "canonical type transitively refers "
+                     "to resources not defined in the current component");
     a->outer = o->is_type ? NULL : o;
     *out = it->t;
     return WASM_OK;
@@ -346,7 +390,13 @@ static wasm_status check_opts(cm_ctx *c, const cm_component_def *s,
     np += cm_flatten_type(ft->params[i].type, NULL, 0);
   uint32_t nr = ft->result ? cm_flatten_type(ft->result, flat, sizeof flat) : 0;
   (void)flat;
-  if (np > CM_MAX_FLAT_PARAMS) needs_mem = true, needs_realloc |= lift;
+  /* async lifts return through task.return; async lowers pass at most
+   * CM_MAX_FLAT_ASYNC_PARAMS flat parameters and write results to memory */
+  bool async_ = o->async_;
+  if (async_ && lift) nr = 0;
+  if (async_ && !lift && ft->result) needs_mem = true;
+  if (np > (async_ && !lift ? CM_MAX_FLAT_ASYNC_PARAMS : CM_MAX_FLAT_PARAMS))
+    needs_mem = true, needs_realloc |= lift;
   if (nr > CM_MAX_FLAT_RESULTS) needs_mem = true;
   if (functype_needs_memory(ft)) {
     needs_mem = true;
@@ -354,13 +404,59 @@ static wasm_status check_opts(cm_ctx *c, const cm_component_def *s,
      * results by the caller on lower */
     for (uint32_t i = 0; i < ft->nparams; i++)
       if (cm_type_needs_memory(ft->params[i].type)) needs_realloc |= lift;
-    if (ft->result && cm_type_needs_memory(ft->result)) needs_realloc |= !lift;
+    if (ft->result && cm_type_needs_memory(ft->result) && !(async_ && lift))
+      needs_realloc |= !lift;
   }
   if (needs_mem && !o->has_memory)
     return cm_fail(c->err, WASM_INVALID, "canonical option `memory` is required");
   if (needs_realloc && !o->has_realloc)
     return cm_fail(c->err, WASM_INVALID, "canonical option `realloc` is required");
   return WASM_OK;
+}
+
+/* Core signatures of the async and threading built-ins (CanonicalABI.md):
+ * "params>results", i = i32, l = i64. */
+static const cm_core_functype *builtin_type(cm_ctx *c, cm_canon_kind k) {
+  const char *sig = ">";
+  switch (k) {
+  case CM_CANON_TASK_CANCEL: case CM_CANON_BACKPRESSURE_INC:
+  case CM_CANON_BACKPRESSURE_DEC:
+    sig = ">"; break;
+  case CM_CANON_SUBTASK_CANCEL: case CM_CANON_STREAM_CANCEL_READ:
+  case CM_CANON_STREAM_CANCEL_WRITE: case CM_CANON_FUTURE_CANCEL_READ:
+  case CM_CANON_FUTURE_CANCEL_WRITE: case CM_CANON_THREAD_SUSPEND_THEN_RESUME:
+  case CM_CANON_THREAD_YIELD_THEN_RESUME:
+  case CM_CANON_THREAD_SUSPEND_THEN_PROMOTE:
+  case CM_CANON_THREAD_YIELD_THEN_PROMOTE:
+    sig = "i>i"; break;
+  case CM_CANON_BACKPRESSURE_SET: case CM_CANON_CONTEXT_SET:
+  case CM_CANON_SUBTASK_DROP: case CM_CANON_STREAM_DROP_READABLE:
+  case CM_CANON_STREAM_DROP_WRITABLE: case CM_CANON_FUTURE_DROP_READABLE:
+  case CM_CANON_FUTURE_DROP_WRITABLE: case CM_CANON_ERROR_CONTEXT_DROP:
+  case CM_CANON_WAITABLE_SET_DROP: case CM_CANON_THREAD_RESUME_LATER:
+    sig = "i>"; break;
+  case CM_CANON_CONTEXT_GET: case CM_CANON_THREAD_YIELD:
+  case CM_CANON_WAITABLE_SET_NEW: case CM_CANON_THREAD_INDEX:
+  case CM_CANON_THREAD_SUSPEND: case CM_CANON_THREAD_AVAILABLE_PARALLELISM:
+    sig = ">i"; break;
+  case CM_CANON_STREAM_NEW: case CM_CANON_FUTURE_NEW:
+    sig = ">l"; break;
+  case CM_CANON_STREAM_READ: case CM_CANON_STREAM_WRITE:
+    sig = "iii>i"; break;
+  case CM_CANON_FUTURE_READ: case CM_CANON_FUTURE_WRITE:
+  case CM_CANON_ERROR_CONTEXT_NEW: case CM_CANON_WAITABLE_SET_WAIT:
+  case CM_CANON_WAITABLE_SET_POLL: case CM_CANON_THREAD_NEW_INDIRECT:
+  case CM_CANON_THREAD_SPAWN_INDIRECT: case CM_CANON_THREAD_SPAWN_REF:
+    sig = "ii>i"; break;
+  case CM_CANON_ERROR_CONTEXT_DEBUG_MESSAGE: case CM_CANON_WAITABLE_JOIN:
+    sig = "ii>"; break;
+  default:
+    break;
+  }
+  const char *gt = strchr(sig, '>');
+  char params[8] = {0};
+  memcpy(params, sig, (size_t)(gt - sig));
+  return mk_core(c, params, gt + 1);
 }
 
 wasm_status cmv_canon(cm_ctx *c, cm_component_def *s, cm_canon_def *cd,
@@ -444,7 +540,20 @@ wasm_status cmv_canon(cm_ctx *c, cm_component_def *s, cm_canon_def *cd,
     if (cd->opts.has_memory &&
         (st = cmd_item(c, s, CM_SORT_CORE_MEMORY, cd->opts.memory, &it)))
       return st;
-    cd->core_type = mk_core(c, "", "");
+    if (cd->kind == CM_CANON_TASK_RETURN) {
+      /* the result travels as flattened parameters (lift limits) */
+      cm_field f = {.name = "r", .type = cd->result};
+      cm_functype ft = {.params = &f, .nparams = cd->result ? 1 : 0};
+      const cm_core_functype *x = cm_functype_flatten(c->arena, &ft, false,
+                                                      false);
+      cm_core_functype *y = cm_arena_alloc(c->arena, sizeof *y);
+      if (!x || !y) return cmd_nomem(c);
+      *y = *x;
+      y->nresults = 0;
+      cd->core_type = y;
+      break;
+    }
+    cd->core_type = builtin_type(c, cd->kind);
     break;
   }
   if (!cd->core_type) return cmd_nomem(c);
@@ -499,6 +608,7 @@ wasm_status cmv_import(cm_ctx *c, cm_component_def *s, const cm_name *name,
   if (name->implements && t->sort != CM_SORT_INSTANCE)
     return cm_fail(c->err, WASM_INVALID, "only instances can have an `implements`");
   if ((st = cmv_refresh(c, s, t))) return st;
+  if ((st = cmv_vis_extern(c, s, name, t, true))) return st;
   name_resource(t, name);
   return WASM_OK;
 }
@@ -513,6 +623,7 @@ wasm_status cmv_export(cm_ctx *c, cm_component_def *s, cm_export_def *ex,
   if (s->is_type) {
     /* exportdecl: the type was given; refresh bound resources */
     if ((st = cmv_refresh(c, s, &ex->t))) return st;
+    if ((st = cmv_vis_extern(c, s, &ex->name, &ex->t, false))) return st;
     name_resource(&ex->t, &ex->name);
     return WASM_OK;
   }
@@ -535,6 +646,7 @@ wasm_status cmv_export(cm_ctx *c, cm_component_def *s, cm_export_def *ex,
     else
       ex->t = *ascribed;
   }
+  if ((st = cmv_vis_extern(c, s, &ex->name, &ex->t, false))) return st;
   name_resource(&ex->t, &ex->name);
   return WASM_OK;
 }

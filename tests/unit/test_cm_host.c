@@ -161,6 +161,282 @@ static void test_imports(wasm_engine *e) {
   cm_component_delete(c);
 }
 
+/* WIT type strings: syntax errors at definition, mismatches at
+ * instantiation, compound types in both directions. */
+static wasm_status host_sum(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                            cm_val *result, wasm_error *err) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < args[0].of.list.n; i++) sum += args[0].of.list.elems[i].of.u;
+  bool some = args[1].of.variant.disc == 1;
+  if (some) sum += args[1].of.variant.payload->of.u;
+  cm_val *el = calloc(2, sizeof *el);
+  if (!el) return WASM_NOMEM;
+  el[0].kind = CM_U32;
+  el[0].of.u = sum;
+  el[1].kind = CM_BOOL;
+  el[1].of.b = some;
+  result->kind = CM_TUPLE;
+  result->of.list.elems = el;
+  result->of.list.n = 2;
+  return WASM_OK;
+}
+
+static void test_wit(wasm_engine *e) {
+  char wat[4096];
+  snprintf(wat, sizeof wat,
+      "(component\n%s"
+      "  (core instance $libc (instantiate $M))\n"
+      "  (import \"sum\" (func $sum (param \"xs\" (list u32)) (param \"o\" (option u32))\n"
+      "    (result (tuple u32 bool))))\n"
+      "  (core func $s (canon lower (func $sum) (memory (core memory $libc \"mem\"))))\n"
+      "  (core module $U (import \"\" \"mem\" (memory 1))\n"
+      "    (import \"\" \"s\" (func $s (param i32 i32 i32 i32 i32)))\n"
+      "    (func (export \"run\") (result i32)\n"
+      "      (i32.store (i32.const 100) (i32.const 1))\n"
+      "      (i32.store (i32.const 104) (i32.const 2))\n"
+      "      (i32.store (i32.const 108) (i32.const 3))\n"
+      "      (call $s (i32.const 100) (i32.const 3) (i32.const 1) (i32.const 10) (i32.const 200))\n"
+      "      (i32.add (i32.load (i32.const 200)) (i32.load8_u (i32.const 204))))\n"
+      "    (func (export \"pick\") (param i32 i32 i32 i32) (result i32)\n"
+      "      (i32.store8 (i32.const 300) (local.get 0))\n"
+      "      (i32.store (i32.const 304) (i32.add (local.get 1) (local.get 3)))\n"
+      "      (i32.const 300)))\n"
+      "  (core instance $u (instantiate $U (with \"\" (instance\n"
+      "    (export \"mem\" (memory $libc \"mem\")) (export \"s\" (func $s))))))\n"
+      "  (func (export \"run\") (result u32) (canon lift (core func $u \"run\")))\n"
+      "  (func (export \"pick\") (param \"o\" (option u32)) (param \"r\" (result u32 (error u8)))\n"
+      "    (result (option u32)) (canon lift (core func $u \"pick\") (memory $libc \"mem\")))\n"
+      ")\n", LIBC);
+  wasm_error err = {0};
+  cm_component *c = compile(e, wat, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  wasm_store *s = wasm_store_new(e);
+  static const char *const syntax_bad[] = {"func(x: u32", "fn(x: u32)", "func(x u32)",
+                                           "func() -> list<u32", "func(x: u32) junk"};
+  cm_linker *l = cm_linker_new(e);
+  for (size_t i = 0; i < sizeof syntax_bad / sizeof syntax_bad[0]; i++) {
+    wasm_status st = cm_linker_define_func(l, NULL, "sum", syntax_bad[i], host_sum, NULL, &err);
+    CHECK(st == WASM_MALFORMED, "WIT `%s` accepted: %d", syntax_bad[i], st);
+  }
+  static const char *const mismatched[] = {
+      "func(xs: list<u32>, o: option<u32>) -> tuple<u32, u8>",
+      "func(xs: list<u64>, o: option<u32>) -> tuple<u32, bool>",
+      "func(ys: list<u32>, o: option<u32>) -> tuple<u32, bool>",
+      "func(xs: list<u32>) -> tuple<u32, bool>",
+      "func(xs: list<u32>, o: option<u32>)",
+      "func(xs: list<u32>, o: result<u32>) -> tuple<u32, bool>",
+  };
+  for (size_t i = 0; i < sizeof mismatched / sizeof mismatched[0]; i++) {
+    cm_linker *bad = cm_linker_new(e);
+    wasm_status st = cm_linker_define_func(bad, NULL, "sum", mismatched[i], host_sum, NULL, &err);
+    CHECK(st == WASM_OK, "define `%s`: %s", mismatched[i], err.message);
+    cm_instance *inst = NULL;
+    st = cm_linker_instantiate(bad, s, c, &inst, &err);
+    CHECK(st == WASM_LINK_ERROR && strstr(err.message, "wrong type"),
+          "mismatch `%s` not caught: %d %s", mismatched[i], st, err.message);
+    if (st == WASM_OK) cm_instance_delete(inst);
+    cm_linker_delete(bad);
+  }
+  wasm_status st = cm_linker_define_func(
+      l, NULL, "sum", "func(xs: list<u32>, o: option<u32>) -> tuple<u32, bool>", host_sum, NULL,
+      &err);
+  CHECK(st == WASM_OK, "define sum: %s", err.message);
+  cm_instance *inst = NULL;
+  st = cm_linker_instantiate(l, s, c, &inst, &err);
+  CHECK(st == WASM_OK, "instantiate: %s", err.message);
+  if (st == WASM_OK) {
+    /* component -> host: list and option in, tuple out (through memory) */
+    cm_func *run = cm_instance_func(inst, "run");
+    cm_val res;
+    st = run ? cm_func_call(run, NULL, 0, &res, &err) : WASM_BAD_ARG;
+    CHECK(st == WASM_OK && res.kind == CM_U32 && res.of.u == 17, "run: %s %llu", err.message,
+          st == WASM_OK ? (unsigned long long)res.of.u : 0ull);
+    if (st == WASM_OK) cm_val_free(&res);
+    /* host -> component: option and result in, option out (through memory) */
+    cm_func *pick = cm_instance_func(inst, "pick");
+    cm_val five = {.kind = CM_U32, .of.u = 5}, two = {.kind = CM_U32, .of.u = 2};
+    cm_val args[2];
+    memset(args, 0, sizeof args);
+    args[0].kind = CM_OPTION;
+    args[0].of.variant.disc = 1;
+    args[0].of.variant.payload = &five;
+    args[1].kind = CM_RESULT;
+    args[1].of.variant.disc = 0;
+    args[1].of.variant.payload = &two;
+    st = pick ? cm_func_call(pick, args, 2, &res, &err) : WASM_BAD_ARG;
+    CHECK(st == WASM_OK && res.kind == CM_OPTION && res.of.variant.disc == 1 &&
+              res.of.variant.payload && res.of.variant.payload->of.u == 7,
+          "pick: %s", err.message);
+    if (st == WASM_OK) cm_val_free(&res);
+    cm_instance_delete(inst);
+  }
+  cm_linker_delete(l);
+  wasm_store_delete(s);
+  cm_component_delete(c);
+}
+
+/* Host-defined resources: created by the host, borrowed and consumed by
+ * the component, dropped in every order; destructors run once each. */
+typedef struct res_host {
+  cm_linker *l;
+  cm_host_resource *blob;
+  uint32_t dropped[8];
+  int ndropped;
+  int bad;
+} res_host;
+
+static void blob_dtor(void *env, uint32_t rep) {
+  res_host *h = env;
+  if (h->ndropped < 8) h->dropped[h->ndropped] = rep;
+  h->ndropped++;
+}
+
+static wasm_status host_make(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                             cm_val *result, wasm_error *err) {
+  res_host *h = env;
+  return cm_linker_resource_new(h->l, h->blob, (uint32_t)args[0].of.u, result, err);
+}
+
+static wasm_status host_peek(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                             cm_val *result, wasm_error *err) {
+  res_host *h = env;
+  uint32_t rep = 0;
+  wasm_status st = cm_linker_resource_rep(h->l, h->blob, &args[0], &rep, err);
+  if (st) return st;
+  if (args[0].kind != CM_BORROW) h->bad++;
+  result->kind = CM_U32;
+  result->of.u = rep;
+  return WASM_OK;
+}
+
+static wasm_status host_consume(void *env, cm_instance *caller, const cm_val *args,
+                                size_t nargs, cm_val *result, wasm_error *err) {
+  res_host *h = env;
+  uint32_t rep = 0;
+  wasm_status st = cm_linker_resource_rep(h->l, h->blob, &args[0], &rep, err);
+  if (st) return st;
+  if (args[0].kind != CM_OWN) h->bad++;
+  if ((st = cm_linker_resource_drop(h->l, &args[0], err))) return st;
+  result->kind = CM_U32;
+  result->of.u = rep;
+  return WASM_OK;
+}
+
+static const char *RES_WAT =
+    "(component\n"
+    "  (import \"test:res/store\" (instance $st\n"
+    "    (export \"blob\" (type $blob (sub resource)))\n"
+    "    (export \"make\" (func (param \"x\" u32) (result (own $blob))))\n"
+    "    (export \"peek\" (func (param \"b\" (borrow $blob)) (result u32)))\n"
+    "    (export \"consume\" (func (param \"b\" (own $blob)) (result u32)))))\n"
+    "  (alias export $st \"blob\" (type $blob))\n"
+    "  (alias export $st \"make\" (func $make))\n"
+    "  (alias export $st \"peek\" (func $peek))\n"
+    "  (alias export $st \"consume\" (func $consume))\n"
+    "  (core func $make' (canon lower (func $make)))\n"
+    "  (core func $peek' (canon lower (func $peek)))\n"
+    "  (core func $consume' (canon lower (func $consume)))\n"
+    "  (core func $drop (canon resource.drop $blob))\n"
+    "  (core module $M\n"
+    "    (import \"\" \"make\" (func $make (param i32) (result i32)))\n"
+    "    (import \"\" \"peek\" (func $peek (param i32) (result i32)))\n"
+    "    (import \"\" \"consume\" (func $consume (param i32) (result i32)))\n"
+    "    (import \"\" \"drop\" (func $drop (param i32)))\n"
+    "    (global $a (mut i32) (i32.const 0))\n"
+    "    (global $b (mut i32) (i32.const 0))\n"
+    "    (func (export \"setup\") (result i32)\n"
+    "      (global.set $a (call $make (i32.const 7)))\n"
+    "      (global.set $b (call $make (i32.const 8)))\n"
+    "      (i32.add (call $peek (global.get $a)) (call $peek (global.get $b))))\n"
+    "    (func (export \"drop-a\") (call $drop (global.get $a)))\n"
+    "    (func (export \"drop-b\") (call $drop (global.get $b)))\n"
+    "    (func (export \"consume-b\") (result i32) (call $consume (global.get $b))))\n"
+    "  (core instance $m (instantiate $M (with \"\" (instance\n"
+    "    (export \"make\" (func $make')) (export \"peek\" (func $peek'))\n"
+    "    (export \"consume\" (func $consume')) (export \"drop\" (func $drop))))))\n"
+    "  (func (export \"setup\") (result u32) (canon lift (core func $m \"setup\")))\n"
+    "  (func (export \"drop-a\") (canon lift (core func $m \"drop-a\")))\n"
+    "  (func (export \"drop-b\") (canon lift (core func $m \"drop-b\")))\n"
+    "  (func (export \"consume-b\") (result u32) (canon lift (core func $m \"consume-b\")))\n"
+    ")\n";
+
+static void test_resources(wasm_engine *e) {
+  wasm_error err = {0};
+  cm_component *c = compile(e, RES_WAT, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  /* the calls of each scenario after setup, and the destructor order */
+  static const struct { const char *calls[3]; uint32_t order[2]; int ndrops; } cases[] = {
+      {{"drop-a", "drop-b", NULL}, {7, 8}, 2},
+      {{"drop-b", "drop-a", NULL}, {8, 7}, 2},
+      {{"consume-b", "drop-a", NULL}, {8, 7}, 2},
+      {{"drop-a", "consume-b", NULL}, {7, 8}, 2},
+      {{"drop-a", "drop-a", NULL}, {7, 0}, 1}, /* the second drop traps */
+      {{NULL}, {0, 0}, 0},                     /* never dropped */
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    wasm_store *s = wasm_store_new(e);
+    res_host h;
+    memset(&h, 0, sizeof h);
+    h.l = cm_linker_new(e);
+    /* a missing resource is named at instantiation */
+    cm_instance *inst = NULL;
+    wasm_status st = cm_linker_define_func(h.l, "test:res/store", "make",
+                                           "func(x: u32) -> own<blob>", host_make, &h, &err);
+    st = st ? st : cm_linker_define_func(h.l, "test:res/store", "peek",
+                                         "func(b: borrow<blob>) -> u32", host_peek, &h, &err);
+    st = st ? st : cm_linker_define_func(h.l, "test:res/store", "consume",
+                                         "func(b: blob) -> u32", host_consume, &h, &err);
+    CHECK(st == WASM_OK, "define: %s", err.message);
+    if (k == 0) {
+      st = cm_linker_instantiate(h.l, s, c, &inst, &err);
+      CHECK(st == WASM_LINK_ERROR && strstr(err.message, "blob"), "missing resource: %d %s",
+            st, err.message);
+    }
+    st = cm_linker_define_resource(h.l, "test:res/store@1.0.0", "blob", blob_dtor, &h, &h.blob,
+                                   &err);
+    CHECK(st == WASM_OK, "define resource: %s", err.message);
+    /* an unversioned import is not served by a versioned definition */
+    st = cm_linker_instantiate(h.l, s, c, &inst, &err);
+    CHECK(st == WASM_LINK_ERROR, "version mismatch accepted");
+    cm_linker_delete(h.l);
+    h.l = cm_linker_new(e);
+    st = cm_linker_define_resource(h.l, "test:res/store", "blob", blob_dtor, &h, &h.blob, &err);
+    st = st ? st : cm_linker_define_func(h.l, "test:res/store", "make", NULL, host_make, &h, &err);
+    st = st ? st : cm_linker_define_func(h.l, "test:res/store", "peek", NULL, host_peek, &h, &err);
+    st = st ? st : cm_linker_define_func(h.l, "test:res/store", "consume", NULL, host_consume, &h,
+                                         &err);
+    st = st ? st : cm_linker_instantiate(h.l, s, c, &inst, &err);
+    CHECK(st == WASM_OK, "instantiate: %s", err.message);
+    if (st == WASM_OK) {
+      cm_val res;
+      cm_func *f = cm_instance_func(inst, "setup");
+      st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
+      CHECK(st == WASM_OK && res.of.u == 15, "setup: %s", err.message);
+      for (int i = 0; i < 3 && cases[k].calls[i]; i++) {
+        f = cm_instance_func(inst, cases[k].calls[i]);
+        st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
+        bool want_trap = k == 4 && i == 1;
+        CHECK(want_trap ? st == WASM_TRAP : st == WASM_OK, "case %zu %s: %d %s", k,
+              cases[k].calls[i], st, err.message);
+        if (st == WASM_OK) cm_val_free(&res);
+        if (strcmp(cases[k].calls[i], "consume-b") == 0)
+          CHECK(st == WASM_OK && res.of.u == 8, "consume-b result");
+      }
+      CHECK(h.ndropped == cases[k].ndrops && h.bad == 0, "case %zu: %d drops, %d bad", k,
+            h.ndropped, h.bad);
+      for (int i = 0; i < cases[k].ndrops && i < h.ndropped; i++)
+        CHECK(h.dropped[i] == cases[k].order[i], "case %zu: drop %d was rep %u", k, i,
+              h.dropped[i]);
+      cm_instance_delete(inst);
+    }
+    cm_linker_delete(h.l);
+    wasm_store_delete(s);
+  }
+  cm_component_delete(c);
+}
+
 static void test_malformed(wasm_engine *e) {
   static const uint8_t bad[][12] = {
       {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x07, 0xff},
@@ -180,6 +456,8 @@ int main(void) {
   wasm_engine *e = wasm_engine_new(NULL);
   test_exports(e);
   test_imports(e);
+  test_wit(e);
+  test_resources(e);
   test_malformed(e);
   wasm_engine_delete(e);
   printf("test_cm_host: %d/%d checks passed\n", checks - failures, checks);

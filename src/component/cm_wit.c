@@ -1,0 +1,243 @@
+/*
+ * cm_wit.c: WIT function type strings of host definitions
+ * ("func(x: u32, s: string) -> result<list<u8>, error-code>").
+ *
+ * The text is not turned into a type tree: it is walked together with the
+ * component's import type, so a host function's declared type is checked
+ * against what the component expects at instantiation. A named type
+ * ("error-code") stands for a record, variant, enum, flags or own handle
+ * defined by the component; the host receives values of the component's
+ * type. Called with a NULL type, the walk only checks the syntax.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "component/cm_rt.h"
+
+#define WIT_MAX_DEPTH 64
+
+typedef struct wit_cur {
+  const char *s;
+  size_t pos;
+  char *why;
+  size_t whylen;
+  bool syntax; /* the failure is a syntax error (vs a type mismatch) */
+  bool failed;
+} wit_cur;
+
+static void skip_ws(wit_cur *c) {
+  while (c->s[c->pos] == ' ' || c->s[c->pos] == '\t' || c->s[c->pos] == '\n' ||
+         c->s[c->pos] == '\r')
+    c->pos++;
+}
+
+static bool wit_fail(wit_cur *c, bool syntax, const char *fmt, const char *arg) {
+  if (!c->failed) {
+    c->failed = true;
+    c->syntax = syntax;
+    snprintf(c->why, c->whylen, fmt, arg ? arg : "");
+    if (syntax) {
+      size_t n = strlen(c->why);
+      snprintf(c->why + n, c->whylen - n, " at offset %zu", c->pos);
+    }
+  }
+  return false;
+}
+
+static bool eat(wit_cur *c, char ch) {
+  skip_ws(c);
+  if (c->s[c->pos] != ch) return false;
+  c->pos++;
+  return true;
+}
+
+static bool expect(wit_cur *c, char ch) {
+  if (eat(c, ch)) return true;
+  char what[4] = {'`', ch, '`', 0};
+  return wit_fail(c, true, "expected %s", what);
+}
+
+/* A WIT identifier (kebab case, optional '%'); returns its length. */
+static size_t ident(wit_cur *c, const char **start) {
+  skip_ws(c);
+  if (c->s[c->pos] == '%') c->pos++;
+  *start = c->s + c->pos;
+  size_t n = 0;
+  for (;;) {
+    char ch = c->s[c->pos + n];
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+        ch == '-')
+      n++;
+    else
+      break;
+  }
+  c->pos += n;
+  return n;
+}
+
+static bool word_is(const char *p, size_t n, const char *w) {
+  return strlen(w) == n && memcmp(p, w, n) == 0;
+}
+
+static const struct { const char *name; cm_typekind kind; } wit_prims[] = {
+    {"bool", CM_BOOL}, {"s8", CM_S8},   {"u8", CM_U8},     {"s16", CM_S16},
+    {"u16", CM_U16},   {"s32", CM_S32}, {"u32", CM_U32},   {"s64", CM_S64},
+    {"u64", CM_U64},   {"f32", CM_F32}, {"f64", CM_F64},   {"float32", CM_F32},
+    {"float64", CM_F64}, {"char", CM_CHAR}, {"string", CM_STRING},
+    {"error-context", CM_ERROR_CONTEXT},
+};
+
+static bool kind_is(wit_cur *c, const cm_type *t, cm_typekind k, const char *wit) {
+  if (!t || t->kind == k) return true;
+  char have[96];
+  cm_type_print(t, have, sizeof have);
+  char msg[160];
+  snprintf(msg, sizeof msg, "the host declares `%s` where the component uses `%%s`", wit);
+  return wit_fail(c, false, msg, have);
+}
+
+static bool wit_type(wit_cur *c, const cm_type *t, unsigned depth);
+
+/* "<T>" for list/option; t is the element type or NULL. */
+static bool one_arg(wit_cur *c, const cm_type *elem, unsigned depth) {
+  return expect(c, '<') && wit_type(c, elem, depth + 1) && expect(c, '>');
+}
+
+static bool wit_type(wit_cur *c, const cm_type *t, unsigned depth) {
+  if (depth > WIT_MAX_DEPTH) return wit_fail(c, true, "type nested too deeply%s", NULL);
+  const char *w;
+  size_t n = ident(c, &w);
+  if (n == 0) return wit_fail(c, true, "expected a type%s", NULL);
+  for (size_t i = 0; i < sizeof wit_prims / sizeof wit_prims[0]; i++)
+    if (word_is(w, n, wit_prims[i].name)) return kind_is(c, t, wit_prims[i].kind, wit_prims[i].name);
+  if (word_is(w, n, "list")) {
+    if (!kind_is(c, t, CM_LIST, "list")) return false;
+    if (!expect(c, '<') || !wit_type(c, t ? t->as.list.elem : NULL, depth + 1)) return false;
+    uint32_t len = 0;
+    if (eat(c, ',')) {
+      skip_ws(c);
+      if (c->s[c->pos] < '0' || c->s[c->pos] > '9') return wit_fail(c, true, "expected a length%s", NULL);
+      while (c->s[c->pos] >= '0' && c->s[c->pos] <= '9' && len < 100000000u)
+        len = len * 10 + (uint32_t)(c->s[c->pos++] - '0');
+    }
+    if (t && t->as.list.fixed_len != len)
+      return wit_fail(c, false, "list length differs from the component's%s", NULL);
+    return expect(c, '>');
+  }
+  if (word_is(w, n, "option"))
+    return kind_is(c, t, CM_OPTION, "option") && one_arg(c, t ? t->as.option.t : NULL, depth);
+  if (word_is(w, n, "stream") || word_is(w, n, "future")) {
+    cm_typekind k = w[0] == 's' ? CM_STREAM : CM_FUTURE;
+    if (!kind_is(c, t, k, k == CM_STREAM ? "stream" : "future")) return false;
+    skip_ws(c);
+    if (c->s[c->pos] != '<') return !t || !t->as.async.t || wit_fail(c, false, "payload missing%s", NULL);
+    if (t && !t->as.async.t) return wit_fail(c, false, "the component's %s has no payload", "stream");
+    return one_arg(c, t ? t->as.async.t : NULL, depth);
+  }
+  if (word_is(w, n, "result")) {
+    if (!kind_is(c, t, CM_RESULT, "result")) return false;
+    const cm_type *ok = t ? t->as.result.ok : NULL, *er = t ? t->as.result.err : NULL;
+    bool has_ok = false, has_err = false;
+    if (eat(c, '<')) {
+      skip_ws(c);
+      if (c->s[c->pos] == '_') {
+        c->pos++;
+      } else {
+        has_ok = true;
+        if (t && !ok) return wit_fail(c, false, "the component's result has no ok type%s", NULL);
+        if (!wit_type(c, ok, depth + 1)) return false;
+      }
+      if (eat(c, ',')) {
+        has_err = true;
+        if (t && !er) return wit_fail(c, false, "the component's result has no error type%s", NULL);
+        if (!wit_type(c, er, depth + 1)) return false;
+      }
+      if (!expect(c, '>')) return false;
+    }
+    if (t && ((ok && !has_ok) || (er && !has_err)))
+      return wit_fail(c, false, "the host's result lacks a case type the component has%s", NULL);
+    return true;
+  }
+  if (word_is(w, n, "tuple")) {
+    if (!kind_is(c, t, CM_TUPLE, "tuple") || !expect(c, '<')) return false;
+    uint32_t i = 0;
+    do {
+      if (t && i >= t->as.tuple.n) return wit_fail(c, false, "tuple has more types than the component's%s", NULL);
+      if (!wit_type(c, t ? t->as.tuple.types[i] : NULL, depth + 1)) return false;
+      i++;
+    } while (eat(c, ','));
+    if (t && i != t->as.tuple.n) return wit_fail(c, false, "tuple has fewer types than the component's%s", NULL);
+    return expect(c, '>');
+  }
+  if (word_is(w, n, "borrow") || word_is(w, n, "own")) {
+    bool borrow = w[0] == 'b';
+    if (!kind_is(c, t, borrow ? CM_BORROW : CM_OWN, borrow ? "borrow" : "own")) return false;
+    const char *r;
+    if (!expect(c, '<')) return false;
+    if (!ident(c, &r)) return wit_fail(c, true, "expected a resource name%s", NULL);
+    return expect(c, '>');
+  }
+  /* A named type: anything nominal the component defines. */
+  if (t && t->kind != CM_RECORD && t->kind != CM_VARIANT && t->kind != CM_ENUM &&
+      t->kind != CM_FLAGS && t->kind != CM_OWN) {
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), w);
+    return kind_is(c, t, CM_RECORD, name);
+  }
+  return true;
+}
+
+wasm_status cm_wit_check_func(const char *wit, const cm_functype *ft, char *why,
+                              size_t whylen) {
+  wit_cur c = {.s = wit ? wit : "", .why = why, .whylen = whylen};
+  if (whylen) why[0] = 0;
+  const char *w;
+  size_t n = ident(&c, &w);
+  bool ok = word_is(w, n, "func") || wit_fail(&c, true, "expected `func`%s", NULL);
+  if (ok) ok = expect(&c, '(');
+  uint32_t i = 0;
+  skip_ws(&c);
+  if (ok && c.s[c.pos] != ')') {
+    do {
+      skip_ws(&c);
+      if (c.s[c.pos] == ')') break; /* trailing comma */
+      const char *pn;
+      size_t pl = ident(&c, &pn);
+      if (!pl) {
+        ok = wit_fail(&c, true, "expected a parameter name%s", NULL);
+        break;
+      }
+      if (!(ok = expect(&c, ':'))) break;
+      if (ft && i >= ft->nparams) {
+        ok = wit_fail(&c, false, "the host declares more parameters than the component%s", NULL);
+        break;
+      }
+      if (ft && !word_is(pn, pl, ft->params[i].name)) {
+        ok = wit_fail(&c, false, "parameter name differs from the component's `%s`",
+                      ft->params[i].name);
+        break;
+      }
+      if (!(ok = wit_type(&c, ft ? ft->params[i].type : NULL, 1))) break;
+      i++;
+    } while (eat(&c, ','));
+  }
+  if (ok) ok = expect(&c, ')');
+  if (ok && ft && i != ft->nparams)
+    ok = wit_fail(&c, false, "the host declares fewer parameters than the component%s", NULL);
+  if (ok) {
+    skip_ws(&c);
+    if (c.s[c.pos] == '-' && c.s[c.pos + 1] == '>') {
+      c.pos += 2;
+      if (ft && !ft->result) ok = wit_fail(&c, false, "the component's function has no result%s", NULL);
+      else ok = wit_type(&c, ft ? ft->result : NULL, 1);
+    } else if (ft && ft->result) {
+      ok = wit_fail(&c, false, "the host's function has no result, the component's has%s", NULL);
+    }
+  }
+  if (ok) {
+    skip_ws(&c);
+    if (c.s[c.pos]) ok = wit_fail(&c, true, "unexpected text after the type%s", NULL);
+  }
+  if (ok) return WASM_OK;
+  return c.syntax ? WASM_MALFORMED : WASM_LINK_ERROR;
+}
