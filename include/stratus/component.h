@@ -164,6 +164,31 @@ wasm_status cm_linker_resource_rep(cm_linker *l, cm_host_resource *r, const cm_v
  * borrow; the handle value is invalid afterwards. */
 wasm_status cm_linker_resource_drop(cm_linker *l, const cm_val *handle, wasm_error *err);
 
+/* The resource `name` of interface iface defined on l, or NULL. */
+cm_host_resource *cm_linker_resource(cm_linker *l, const char *iface, const char *name);
+
+/* A whole host interface at once, described in WIT:
+ *   interface store {
+ *     record point { x: u32, y: u32 }        (types: matched by name)
+ *     resource blob { constructor(x: u32); size: func() -> u32;
+ *                     open: static func(s: string) -> blob; }
+ *     get: func(p: point) -> option<string>;
+ *   }
+ * registered under iface ("test:demo/store@1.0.0"). Every function needs
+ * an entry named as the component imports it: "get", "[constructor]blob",
+ * "[method]blob.size", "[static]blob.open"; an entry "[resource-drop]blob"
+ * gives the resource's destructor (dtor). Methods take the borrowed
+ * resource as their first argument. */
+typedef struct cm_host_entry {
+  const char *name;
+  cm_host_fn fn;
+  cm_resource_dtor dtor; /* "[resource-drop]R" entries */
+  void *env;
+} cm_host_entry;
+wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const char *wit,
+                                       const cm_host_entry *entries, size_t nentries,
+                                       wasm_error *err);
+
 /* Instantiates c in store s. An import the linker cannot satisfy fails
  * with WASM_LINK_ERROR naming the interface. */
 wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s,

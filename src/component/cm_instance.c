@@ -325,6 +325,44 @@ wasm_status cm_func_call(cm_func *f, const cm_val *args, size_t nargs, cm_val *r
 
 const cm_functype *cm_func_type(const cm_func *f) { return f ? f->type : NULL; }
 
+/* Ends the borrows a host function received: they live in the transit
+ * table only for the duration of the call. */
+static void release_borrows(cm_htable *transit, const cm_type *t, const cm_val *v,
+                            unsigned depth) {
+  if (!t || !v || depth > 100 || !cm_type_has_borrow(t)) return;
+  switch (t->kind) {
+  case CM_BORROW:
+    if (v->kind == CM_BORROW) cm_htable_remove(transit, v->of.handle);
+    return;
+  case CM_LIST:
+    for (size_t i = 0; v->kind == CM_LIST && i < v->of.list.n; i++)
+      release_borrows(transit, t->as.list.elem, &v->of.list.elems[i], depth + 1);
+    return;
+  case CM_RECORD:
+    for (size_t i = 0; i < v->of.list.n && i < t->as.record.n; i++)
+      release_borrows(transit, t->as.record.fields[i].type, &v->of.list.elems[i], depth + 1);
+    return;
+  case CM_TUPLE:
+    for (size_t i = 0; i < v->of.list.n && i < t->as.tuple.n; i++)
+      release_borrows(transit, t->as.tuple.types[i], &v->of.list.elems[i], depth + 1);
+    return;
+  case CM_VARIANT:
+    if (v->of.variant.disc < t->as.record.n)
+      release_borrows(transit, t->as.record.fields[v->of.variant.disc].type,
+                      v->of.variant.payload, depth + 1);
+    return;
+  case CM_OPTION:
+    if (v->of.variant.disc == 1)
+      release_borrows(transit, t->as.option.t, v->of.variant.payload, depth + 1);
+    return;
+  case CM_RESULT:
+    release_borrows(transit, v->of.variant.disc == 0 ? t->as.result.ok : t->as.result.err,
+                    v->of.variant.payload, depth + 1);
+    return;
+  default: return;
+  }
+}
+
 /* ---- canon lower: a core host function ---- */
 
 typedef struct lower_env {
@@ -368,7 +406,11 @@ static wasm_status lower_trampoline(void *envp, const wasm_val *args, wasm_val *
                                e->async_ ? CM_MAX_FLAT_ASYNC_PARAMS : CM_MAX_FLAT_PARAMS, args,
                                nparam_vals, vals)))
     goto out;
-  if ((st = cm_func_invoke(e->callee, in, vals, ft->nparams, &res, err))) goto out;
+  st = cm_func_invoke(e->callee, in, vals, ft->nparams, &res, err);
+  if (e->callee->kind == CMF_HOST)
+    for (uint32_t i = 0; i < ft->nparams; i++)
+      release_borrows(&in->ctx->transit, pts[i], &vals[i], 0);
+  if (st) goto out;
   if (e->async_) {
     /* The callee always completes before returning here: the subtask is
      * RETURNED (2) at once, with no subtask handle. */

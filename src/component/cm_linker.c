@@ -8,8 +8,10 @@
  * (same major, and for 0.x the same minor).
  *
  * A host function takes the function type the importing component declares
- * (the values it receives are lifted with that type); the WIT text given
- * at definition is kept for messages.
+ * (the values it receives are lifted with that type); the WIT type given
+ * at definition is checked for syntax then, and against the component's
+ * type at instantiation (cm_wit.c). Host-defined resource types live in
+ * the linker's context, which instances keep alive.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +156,10 @@ static cm_host_resource *find_host_res(cm_linker *l, const char *iface, const ch
       return r;
   }
   return NULL;
+}
+
+cm_host_resource *cm_linker_resource(cm_linker *l, const char *iface, const char *name) {
+  return l && name ? find_host_res(l, iface, name) : NULL;
 }
 
 wasm_status cm_linker_resource_new(cm_linker *l, cm_host_resource *r, uint32_t rep,

@@ -241,3 +241,178 @@ wasm_status cm_wit_check_func(const char *wit, const cm_functype *ft, char *why,
   if (ok) return WASM_OK;
   return c.syntax ? WASM_MALFORMED : WASM_LINK_ERROR;
 }
+
+/* ---- WIT interfaces (cm_linker_define_interface) ---- */
+
+typedef struct wit_if {
+  const char *s;
+  size_t pos, len;
+} wit_if;
+
+/* Skips blanks and // comments. */
+static void if_ws(wit_if *p) {
+  for (;;) {
+    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
+                               p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+      p->pos++;
+    if (p->pos + 1 < p->len && p->s[p->pos] == '/' && p->s[p->pos + 1] == '/') {
+      while (p->pos < p->len && p->s[p->pos] != '\n') p->pos++;
+      continue;
+    }
+    return;
+  }
+}
+
+static size_t if_ident(wit_if *p, const char **w) {
+  if_ws(p);
+  if (p->pos < p->len && p->s[p->pos] == '%') p->pos++;
+  *w = p->s + p->pos;
+  size_t n = 0;
+  while (p->pos + n < p->len) {
+    char ch = p->s[p->pos + n];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '-' || ch == '_'))
+      break;
+    n++;
+  }
+  p->pos += n;
+  return n;
+}
+
+static bool if_eat(wit_if *p, char ch) {
+  if_ws(p);
+  if (p->pos < p->len && p->s[p->pos] == ch) {
+    p->pos++;
+    return true;
+  }
+  return false;
+}
+
+/* Skips to the end of the item: past ';' or past a balanced {...}. */
+static bool if_skip_item(wit_if *p) {
+  int depth = 0;
+  while (p->pos < p->len) {
+    char ch = p->s[p->pos++];
+    if (ch == '{') depth++;
+    else if (ch == '}' && --depth <= 0) return depth == 0;
+    else if (ch == ';' && depth == 0) return true;
+  }
+  return false;
+}
+
+/* The text of a function type up to ';' (exclusive). */
+static bool if_until_semi(wit_if *p, const char **start, size_t *n) {
+  if_ws(p);
+  *start = p->s + p->pos;
+  while (p->pos < p->len && p->s[p->pos] != ';' && p->s[p->pos] != '}') p->pos++;
+  if (p->pos >= p->len || p->s[p->pos] != ';') return false;
+  *n = (size_t)(p->s + p->pos - *start);
+  p->pos++;
+  return true;
+}
+
+static const cm_host_entry *find_entry(const cm_host_entry *e, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (e[i].name && strcmp(e[i].name, name) == 0) return &e[i];
+  return NULL;
+}
+
+/* Defines one function: name is the import name ("f", "[method]r.f"). */
+static wasm_status if_func(cm_linker *l, const char *iface, const char *name, const char *type,
+                           const cm_host_entry *e, size_t n, wasm_error *err) {
+  char why[160];
+  if (cm_wit_check_func(type, NULL, why, sizeof why) != WASM_OK)
+    return cm_rt_fail(err, WASM_MALFORMED, "WIT: function `%s`: %s", name, why);
+  const cm_host_entry *en = find_entry(e, n, name);
+  if (!en || !en->fn)
+    return cm_rt_fail(err, WASM_BAD_ARG, "interface `%s`: no callback for `%s`", iface, name);
+  return cm_linker_define_func(l, iface, name, type, en->fn, en->env, err);
+}
+
+#define WIT_TEXT_MAX 4096
+
+wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const char *wit,
+                                       const cm_host_entry *entries, size_t nentries,
+                                       wasm_error *err) {
+  if (!l || !iface || !wit) return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_define_interface: bad arguments");
+  wit_if p = {.s = wit, .len = strlen(wit)};
+  const char *w;
+  size_t n = if_ident(&p, &w);
+  if (!word_is(w, n, "interface") || !if_ident(&p, &w) || !if_eat(&p, '{'))
+    return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected `interface name {`");
+  char name[256], type[WIT_TEXT_MAX];
+  wasm_status st;
+  for (;;) {
+    if (if_eat(&p, '}')) break;
+    size_t at = p.pos;
+    n = if_ident(&p, &w);
+    if (!n) return cm_rt_fail(err, WASM_MALFORMED, "WIT: unexpected text at offset %zu", at);
+    if (word_is(w, n, "use") || word_is(w, n, "type") || word_is(w, n, "record") ||
+        word_is(w, n, "variant") || word_is(w, n, "enum") || word_is(w, n, "flags")) {
+      /* named types are matched against the component's (see above) */
+      if (!if_skip_item(&p)) return cm_rt_fail(err, WASM_MALFORMED, "WIT: unterminated `%.*s`", (int)n, w);
+      continue;
+    }
+    if (word_is(w, n, "resource")) {
+      const char *r;
+      size_t rn = if_ident(&p, &r);
+      if (!rn || rn >= 128) return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected a resource name");
+      char res[128];
+      snprintf(res, sizeof res, "%.*s", (int)rn, r);
+      snprintf(name, sizeof name, "[resource-drop]%s", res);
+      const cm_host_entry *de = find_entry(entries, nentries, name);
+      if ((st = cm_linker_define_resource(l, iface, res, de ? de->dtor : NULL,
+                                          de ? de->env : NULL, NULL, err)))
+        return st;
+      if (if_eat(&p, ';')) continue;
+      if (!if_eat(&p, '{')) return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected `{` or `;` after resource");
+      while (!if_eat(&p, '}')) {
+        const char *m, *t;
+        size_t mn = if_ident(&p, &m), tn;
+        if (!mn || mn >= 100) return cm_rt_fail(err, WASM_MALFORMED, "WIT: bad item in resource `%s`", res);
+        if (word_is(m, mn, "constructor")) {
+          if (!if_until_semi(&p, &t, &tn)) return cm_rt_fail(err, WASM_MALFORMED, "WIT: unterminated constructor");
+          snprintf(name, sizeof name, "[constructor]%s", res);
+          snprintf(type, sizeof type, "func%.*s -> %s", (int)tn, t, res);
+        } else {
+          if (!if_eat(&p, ':')) return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected `:` after `%.*s`", (int)mn, m);
+          size_t save = p.pos;
+          const char *k;
+          size_t kn = if_ident(&p, &k);
+          bool is_static = word_is(k, kn, "static");
+          if (!is_static) p.pos = save;
+          if (!if_until_semi(&p, &t, &tn)) return cm_rt_fail(err, WASM_MALFORMED, "WIT: unterminated method");
+          snprintf(name, sizeof name, "[%s]%s.%.*s", is_static ? "static" : "method", res,
+                   (int)mn, m);
+          /* a method's first parameter is the borrowed resource */
+          const char *paren = memchr(t, '(', tn);
+          if (!paren) return cm_rt_fail(err, WASM_MALFORMED, "WIT: method without parameters");
+          size_t head = (size_t)(paren + 1 - t);
+          const char *q = paren + 1;
+          while (q < t + tn && (*q == ' ' || *q == '\n' || *q == '\t')) q++;
+          bool empty = q < t + tn && *q == ')';
+          if (is_static)
+            snprintf(type, sizeof type, "%.*s", (int)tn, t);
+          else
+            snprintf(type, sizeof type, "%.*sself: borrow<%s>%s%.*s", (int)head, t, res,
+                     empty ? "" : ", ", (int)(tn - head), t + head);
+        }
+        if ((st = if_func(l, iface, name, type, entries, nentries, err))) return st;
+      }
+      continue;
+    }
+    /* name: func(...) -> T; */
+    if (n >= 200 || !if_eat(&p, ':'))
+      return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected `:` after `%.*s`", (int)(n < 64 ? n : 64), w);
+    snprintf(name, sizeof name, "%.*s", (int)n, w);
+    const char *t;
+    size_t tn;
+    if (!if_until_semi(&p, &t, &tn) || tn >= sizeof type)
+      return cm_rt_fail(err, WASM_MALFORMED, "WIT: unterminated function `%s`", name);
+    snprintf(type, sizeof type, "%.*s", (int)tn, t);
+    if ((st = if_func(l, iface, name, type, entries, nentries, err))) return st;
+  }
+  if_ws(&p);
+  if (p.pos != p.len) return cm_rt_fail(err, WASM_MALFORMED, "WIT: text after the interface");
+  return WASM_OK;
+}

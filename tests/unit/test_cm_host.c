@@ -1,7 +1,10 @@
 /*
  * test_cm_host.c: the component host API: components written in component
  * WAT, instantiated with a cm_linker, called with cm_val arguments; host
- * functions called by components; imports the host lacks; malformed input.
+ * functions called by components; WIT type strings (syntax, mismatches,
+ * compound types both ways); host-defined resources dropped in every
+ * order; a WIT interface with callbacks; imports the host lacks;
+ * malformed input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,6 +440,120 @@ static void test_resources(wasm_engine *e) {
   cm_component_delete(c);
 }
 
+/* A host interface described once in WIT, with its callbacks. */
+typedef struct if_host {
+  cm_linker *l;
+  int drops;
+} if_host;
+
+static wasm_status if_ctor(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                           cm_val *result, wasm_error *err) {
+  if_host *h = env;
+  return cm_linker_resource_new(h->l, cm_linker_resource(h->l, "test:demo/shapes", "blob"),
+                                (uint32_t)args[0].of.u, result, err);
+}
+
+static wasm_status if_size(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                           cm_val *result, wasm_error *err) {
+  if_host *h = env;
+  uint32_t rep = 0;
+  wasm_status st = cm_linker_resource_rep(
+      h->l, cm_linker_resource(h->l, "test:demo/shapes", "blob"), &args[0], &rep, err);
+  result->kind = CM_U32;
+  result->of.u = rep * 10;
+  return st;
+}
+
+static wasm_status if_sum(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                          cm_val *result, wasm_error *err) {
+  result->kind = CM_U32;
+  result->of.u = args[0].of.list.elems[0].of.u + args[0].of.list.elems[1].of.u;
+  return WASM_OK;
+}
+
+static void if_drop(void *env, uint32_t rep) { ((if_host *)env)->drops++; }
+
+static void test_interface(wasm_engine *e) {
+  const char *wat =
+      "(component\n"
+      "  (import \"test:demo/shapes\" (instance $sh\n"
+      "    (export \"blob\" (type $blob (sub resource)))\n"
+      "    (type $point' (record (field \"x\" u32) (field \"y\" u32)))\n"
+      "    (export \"point\" (type $point (eq $point')))\n"
+      "    (export \"[constructor]blob\" (func (param \"x\" u32) (result (own $blob))))\n"
+      "    (export \"[method]blob.size\" (func (param \"self\" (borrow $blob)) (result u32)))\n"
+      "    (export \"sum\" (func (param \"p\" $point) (result u32)))))\n"
+      "  (alias export $sh \"blob\" (type $blob))\n"
+      "  (core func $new (canon lower (func $sh \"[constructor]blob\")))\n"
+      "  (core func $size (canon lower (func $sh \"[method]blob.size\")))\n"
+      "  (core func $sum (canon lower (func $sh \"sum\")))\n"
+      "  (core func $drop (canon resource.drop $blob))\n"
+      "  (core module $M\n"
+      "    (import \"\" \"new\" (func $new (param i32) (result i32)))\n"
+      "    (import \"\" \"size\" (func $size (param i32) (result i32)))\n"
+      "    (import \"\" \"sum\" (func $sum (param i32 i32) (result i32)))\n"
+      "    (import \"\" \"drop\" (func $drop (param i32)))\n"
+      "    (func (export \"run\") (result i32) (local $h i32)\n"
+      "      (local.set $h (call $new (i32.const 4)))\n"
+      "      (call $size (local.get $h))\n"
+      "      (call $drop (local.get $h))\n"
+      "      (i32.add (call $sum (i32.const 1) (i32.const 2)))))\n"
+      "  (core instance $m (instantiate $M (with \"\" (instance\n"
+      "    (export \"new\" (func $new)) (export \"size\" (func $size))\n"
+      "    (export \"sum\" (func $sum)) (export \"drop\" (func $drop))))))\n"
+      "  (func (export \"run\") (result u32) (canon lift (core func $m \"run\")))\n"
+      ")\n";
+  const char *wit =
+      "interface shapes {\n"
+      "  // types are matched by name\n"
+      "  record point { x: u32, y: u32 }\n"
+      "  resource blob {\n"
+      "    constructor(x: u32);\n"
+      "    size: func() -> u32;\n"
+      "  }\n"
+      "  sum: func(p: point) -> u32;\n"
+      "}\n";
+  wasm_error err = {0};
+  cm_component *c = compile(e, wat, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  wasm_store *s = wasm_store_new(e);
+  if_host h = {0};
+  h.l = cm_linker_new(e);
+  cm_host_entry entries[] = {
+      {"[constructor]blob", if_ctor, NULL, &h},
+      {"[method]blob.size", if_size, NULL, &h},
+      {"sum", if_sum, NULL, &h},
+      {"[resource-drop]blob", NULL, if_drop, &h},
+  };
+  wasm_status st = cm_linker_define_interface(h.l, "test:demo/shapes", wit, entries + 1, 3, &err);
+  CHECK(st == WASM_BAD_ARG && strstr(err.message, "[constructor]blob"), "missing callback: %d %s", st,
+        err.message);
+  cm_linker_delete(h.l);
+  h.l = cm_linker_new(e);
+  st = cm_linker_define_interface(h.l, "test:demo/shapes", "interface x { f: func(; }", entries,
+                                  4, &err);
+  CHECK(st == WASM_MALFORMED, "malformed WIT accepted: %d", st);
+  cm_linker_delete(h.l);
+  h.l = cm_linker_new(e);
+  st = cm_linker_define_interface(h.l, "test:demo/shapes", wit, entries, 4, &err);
+  CHECK(st == WASM_OK, "define interface: %s", err.message);
+  cm_instance *inst = NULL;
+  st = cm_linker_instantiate(h.l, s, c, &inst, &err);
+  CHECK(st == WASM_OK, "instantiate: %s", err.message);
+  if (st == WASM_OK) {
+    cm_func *f = cm_instance_func(inst, "run");
+    cm_val res;
+    st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
+    CHECK(st == WASM_OK && res.of.u == 43 && h.drops == 1, "run: %s (%llu, %d drops)",
+          err.message, st == WASM_OK ? (unsigned long long)res.of.u : 0ull, h.drops);
+    cm_instance_delete(inst);
+  }
+  cm_linker_delete(h.l);
+  wasm_store_delete(s);
+  cm_component_delete(c);
+}
+
 static void test_malformed(wasm_engine *e) {
   static const uint8_t bad[][12] = {
       {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x07, 0xff},
@@ -458,6 +575,7 @@ int main(void) {
   test_imports(e);
   test_wit(e);
   test_resources(e);
+  test_interface(e);
   test_malformed(e);
   wasm_engine_delete(e);
   printf("test_cm_host: %d/%d checks passed\n", checks - failures, checks);
