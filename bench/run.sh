@@ -225,4 +225,16 @@ if [ $instantiate = 1 ]; then
   else
     echo "instantiate: n/a (build/libstratus_wasm.a missing or link failed; see $out/instantiate.build.log)"
   fi
+  # A ~12 MB componentize-js component instantiated again after a first
+  # instantiation (the fixtures are built by tests/fixtures/build.sh).
+  echo
+  libs="build/libstratus_wasi.a build/libstratus_component.a build/libstratus_wasm.a"
+  if tests/fixtures/build.sh >"$out/fixtures.build.log" 2>&1 &&
+     gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude \
+       -o "$out/instantiate_component" bench/instantiate_component.c $libs -lm -lpthread \
+       2>"$out/instantiate_component.build.log"; then
+    "$out/instantiate_component" build/fixtures/js_app.component.wasm || echo "instantiate_component: failed"
+  else
+    echo "instantiate_component: n/a (fixtures or link failed; see $out/fixtures.build.log, $out/instantiate_component.build.log)"
+  fi
 fi

@@ -118,6 +118,22 @@ const char *cm_component_import_name(const cm_component *c, uint32_t i);
 uint32_t cm_component_export_count(const cm_component *c);
 const char *cm_component_export_name(const cm_component *c, uint32_t i);
 
+/* Kinds, function types and the world in WIT, for `stratus inspect`
+ * (cm_inspect.c). */
+typedef enum cm_extern_kind {
+  CM_EXTERN_FUNC, CM_EXTERN_INSTANCE, CM_EXTERN_TYPE, CM_EXTERN_COMPONENT,
+  CM_EXTERN_CORE_MODULE, CM_EXTERN_VALUE, CM_EXTERN_OTHER,
+} cm_extern_kind;
+cm_extern_kind cm_component_import_kind(const cm_component *c, uint32_t i);
+cm_extern_kind cm_component_export_kind(const cm_component *c, uint32_t i);
+/* The function type of a function import/export, else NULL. */
+const cm_functype *cm_component_import_func(const cm_component *c, uint32_t i);
+const cm_functype *cm_component_export_func(const cm_component *c, uint32_t i);
+/* The component's world in WIT ("package root:component; world NAME {...}"
+ * then the interfaces it names, in nested package blocks), with world
+ * name `world` (NULL: "root"). Malloc'ed; NULL when out of memory. */
+char *cm_component_wit(const cm_component *c, const char *world);
+
 /* ---- host functions and the linker ---- */
 
 typedef struct cm_instance cm_instance;
@@ -194,6 +210,17 @@ wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const ch
 wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s,
                                   const cm_component *c, cm_instance **out,
                                   wasm_error *err);
+
+/* Which imports of c the linker cannot satisfy, without running c: why[i]
+ * (an array of cm_component_import_count(c) entries) becomes NULL for a
+ * satisfied import, else a malloc'ed reason the caller frees. Defines
+ * stand-ins for the unsatisfied imports on l (to get past them), so use a
+ * linker made for the check. Imports after one that cannot be stood in
+ * for (a component or value import) are reported satisfied. Returns
+ * WASM_LINK_ERROR (message in err) when resolution fails for a reason
+ * that is not one import (an alias of a missing instance export). */
+wasm_status cm_linker_check_imports(cm_linker *l, const cm_component *c, char **why,
+                                    wasm_error *err);
 
 /* Frees an instance returned by cm_linker_instantiate (its core objects
  * stay in the store until wasm_store_delete). */

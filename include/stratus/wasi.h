@@ -68,6 +68,60 @@ void wasi_ctx_set_memory(wasi_ctx *ctx, wasm_memory *memory);
 /* True when the guest called proc_exit; *code gets its exit code. */
 bool wasi_ctx_exit_code(const wasi_ctx *ctx, int *code);
 
+
+/* ---- WASI 0.2 for components (wasi:io, clocks, random, cli, filesystem,
+ * sockets) ---- wasi2 API READY
+ *
+ * Usage:
+ *   wasi2_config cfg = {...};
+ *   wasi2_ctx *ctx;  wasi2_ctx_new(&cfg, &ctx, &err);
+ *   wasi2_link(ctx, cm_linker, &err);   // every wasi:* 0.2 interface
+ *   cm_linker_instantiate(...); call "wasi:cli/run@0.2.x#run";
+ *   if the call traps, wasi2_exit_code() tells whether it was
+ *   wasi:cli/exit (and with which code) or a real trap.
+ * Interfaces are registered at one 0.2.x version; imports of any 0.2.y
+ * match (semver-compatible). Nothing is ambient: only the preopened
+ * directories are reachable, sockets are denied (access-denied) unless
+ * granted. A context is linked into one linker and used by one thread. */
+
+/* The trap message of wasi:cli/exit starts with this marker. */
+#define WASI2_EXIT_TRAP_MARKER "wasi exit "
+
+enum { /* wasi2_config.network grants */
+  WASI2_NET_TCP = 1,    /* tcp-create-socket, tcp */
+  WASI2_NET_UDP = 2,    /* udp-create-socket, udp */
+  WASI2_NET_LOOKUP = 4, /* ip-name-lookup */
+};
+
+typedef struct wasi2_config {
+  const char *const *args; /* get-arguments; args[0] is the program name */
+  uint32_t nargs;
+  const char *const *env; /* "KEY=VALUE" strings */
+  uint32_t nenv;
+  const char *cwd;        /* initial-cwd, or NULL (none) */
+  int stdin_fd, stdout_fd, stderr_fd; /* host fds, borrowed; -1: empty
+                                         input / discarded output */
+  const wasi_preopen *preopens; /* get-directories, in this order */
+  uint32_t npreopens;
+  uint32_t network;       /* WASI2_NET_* bits; 0 denies every socket call */
+} wasi2_config;
+
+typedef struct wasi2_ctx wasi2_ctx;
+struct cm_linker;
+
+/* Creates a context; opens the preopened directories (WASM_BAD_ARG if one
+ * cannot be opened). Strings are copied; stdio fds are never closed. */
+wasm_status wasi2_ctx_new(const wasi2_config *cfg, wasi2_ctx **out, wasm_error *err);
+/* Frees the context; call after the instances using it are gone. */
+void wasi2_ctx_delete(wasi2_ctx *ctx);
+
+/* Defines every WASI 0.2 interface on the linker. */
+wasm_status wasi2_link(wasi2_ctx *ctx, struct cm_linker *l, wasm_error *err);
+
+/* True when the guest called wasi:cli/exit; *code gets its exit code
+ * (exit(ok) is 0, exit(err) is 1, exit-with-code(n) is n). */
+bool wasi2_exit_code(const wasi2_ctx *ctx, int *code);
+
 #ifdef __cplusplus
 }
 #endif

@@ -120,9 +120,13 @@ typedef struct wasm_extern {
 
 typedef struct wasm_engine wasm_engine;
 
+/* Proposals beyond WebAssembly 2.0 (bits of wasm_config.features). */
+#define WASM_FEATURE_MULTI_MEMORY 0x1u /* several memories, memarg index */
+
 typedef struct wasm_config {
   uint32_t max_call_depth;  /* frames; 0 = default */
   uint32_t max_stack_bytes; /* value stack per store; 0 = default */
+  uint32_t features;        /* WASM_FEATURE_* bits; 0 = WebAssembly 2.0 */
 } wasm_config;
 
 wasm_engine *wasm_engine_new(const wasm_config *config /* may be NULL */);
@@ -179,6 +183,26 @@ typedef struct wasm_store_limits {
   uint64_t max_tables;       /* tables in the store, defined or created */
 } wasm_store_limits;
 void wasm_store_set_limits(wasm_store *s, const wasm_store_limits *limits);
+
+/* CPU budgets that interrupt running wasm, checked at every function entry
+ * and every backward jump, i.e. each loop iteration after the first (one
+ * unit of fuel each). An interrupted call
+ * returns WASM_EXHAUSTED ("all fuel consumed", "interrupted: deadline
+ * exceeded"); the store stays usable.
+ *
+ * Fuel: deterministic. wasm_store_set_fuel sets the units left
+ * (UINT64_MAX, the default: unlimited); wasm_store_get_fuel reads them.
+ *
+ * Epochs: the engine keeps a counter that wasm_engine_increment_epoch
+ * advances, safe to call from any thread (e.g. a timer). A store with a
+ * deadline traps once the counter reaches it, within a few microseconds.
+ * wasm_store_set_epoch_deadline sets it `ticks` increments from now
+ * (UINT64_MAX: no deadline, the default). */
+void wasm_store_set_fuel(wasm_store *s, uint64_t fuel);
+uint64_t wasm_store_get_fuel(const wasm_store *s);
+void wasm_engine_increment_epoch(wasm_engine *e);
+uint64_t wasm_engine_epoch(const wasm_engine *e);
+void wasm_store_set_epoch_deadline(wasm_store *s, uint64_t ticks);
 
 /* ---- functions ---- */
 

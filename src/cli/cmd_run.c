@@ -1,28 +1,44 @@
 /*
  * cmd_run.c: `stratus run [options] prog.wasm [args...]`: runs a WASI
- * (preview1) command module, or one export of a module with --invoke.
+ * (preview1) command module, or one export of a module with --invoke, or a
+ * component as a wasi:cli/command (WASI 0.2 linked, the `run` function of
+ * its wasi:cli/run export called).
  *
  *   --env K=V           add K=V to the guest's (otherwise empty) environment
  *   --dir HOST[::GUEST] preopen host directory HOST as GUEST (default HOST)
+ *   --allow-tcp, --allow-udp, --allow-ip-name-lookup, --allow-net (all
+ *                       three): network grants for components (WASI 0.2
+ *                       sockets), denied by default
  *   --invoke NAME       call export NAME with the remaining arguments parsed
  *                       as its parameters, and print its results
  *   --max-memory BYTES  cap each linear memory at BYTES (suffixes K, M, G:
  *                       binary multiples, e.g. 64M); a module whose minimum
  *                       is larger fails to instantiate, memory.grow past it
  *                       returns -1
+ *   --fuel N            stop the guest after N units of fuel (one per
+ *                       function call and loop back edge): deterministic
+ *   --timeout DURATION  stop the guest after DURATION of wall time
+ *                       (e.g. 500ms, 1s, 2m; a bare number is seconds)
+ *   --max-call-depth N  limit nested wasm calls to N frames
+ * An interrupted guest is a trap: "all fuel consumed", "interrupted:
+ * deadline exceeded", "call stack exhausted".
  *
- * Exit status: the guest's exit code (proc_exit, or 0 when _start returns);
- * 134 after a trap ("error: <trap message>" on stderr); 1 when the module
+ * Exit status: the guest's exit code (proc_exit or wasi:cli/exit; else 0
+ * when _start returns or run returns ok, 1 when run returns err); 134
+ * after a trap ("error: <trap message>" on stderr); 1 when the module
  * cannot be read, compiled, linked or instantiated; 2 on bad usage.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "stratus/component.h"
 #include "stratus/wasi.h"
 #include "stratus/wasm.h"
 
@@ -36,6 +52,10 @@ typedef struct run_opts {
   uint32_t ndirs;
   const char *invoke;
   uint64_t max_memory; /* bytes; 0: no limit */
+  uint32_t network;    /* WASI2_NET_* grants (components) */
+  uint64_t fuel;       /* 0: unlimited */
+  uint64_t timeout_ns; /* 0: none */
+  uint32_t max_call_depth; /* 0: default */
   const char *path;
   char **args; /* after the module path */
   int nargs;
@@ -43,7 +63,9 @@ typedef struct run_opts {
 
 static int run_usage(void) {
   fprintf(stderr, "usage: stratus run [--env K=V]... [--dir HOST[::GUEST]]... "
-                  "[--invoke NAME] [--max-memory BYTES] prog.wasm [args...]\n");
+                  "[--allow-net|--allow-tcp|--allow-udp|--allow-ip-name-lookup]... "
+                  "[--invoke NAME] [--max-memory BYTES] [--fuel N] [--timeout DURATION] "
+                  "[--max-call-depth N] prog.wasm [args...]\n");
   return 2;
 }
 
@@ -103,6 +125,83 @@ static bool parse_bytes(const char *s, uint64_t *out) {
   return true;
 }
 
+/* Parses a positive decimal count no larger than max. */
+static bool parse_count(const char *s, uint64_t max, uint64_t *out) {
+  if (*s < '0' || *s > '9') return false;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end || v == 0 || v > max) return false;
+  *out = v;
+  return true;
+}
+
+/* Parses a duration: a decimal number with a unit ns, us, ms, s, m or h
+ * (none: seconds), e.g. 500ms, 1.5s, 2m. Zero is refused. */
+static bool parse_duration(const char *s, uint64_t *ns) {
+  if ((*s < '0' || *s > '9') && *s != '.') return false;
+  errno = 0;
+  char *end;
+  double v = strtod(s, &end);
+  if (errno || !(v > 0)) return false;
+  static const struct { const char *unit; double scale; } units[] = {
+      {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}, {"", 1e9}};
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    if (strcmp(end, units[i].unit) != 0) continue;
+    double t = v * units[i].scale;
+    if (t < 1 || t > 1e18) return false;
+    *ns = (uint64_t)t;
+    return true;
+  }
+  return false;
+}
+
+/* --timeout: a thread that waits until the time is up (or it is told to
+ * stop), then advances the engine's epoch past the store's deadline. */
+typedef struct run_timer {
+  wasm_engine *engine;
+  struct timespec until; /* CLOCK_MONOTONIC */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool stop;
+  pthread_t th;
+} run_timer;
+
+static void *timer_main(void *arg) {
+  run_timer *t = arg;
+  pthread_mutex_lock(&t->mu);
+  int rc = 0;
+  while (!t->stop && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&t->cv, &t->mu, &t->until);
+  bool fire = !t->stop;
+  pthread_mutex_unlock(&t->mu);
+  if (fire) wasm_engine_increment_epoch(t->engine);
+  return NULL;
+}
+
+static bool timer_start(run_timer *t, wasm_engine *e, uint64_t ns) {
+  t->engine = e;
+  t->stop = false;
+  clock_gettime(CLOCK_MONOTONIC, &t->until);
+  uint64_t nsec = (uint64_t)t->until.tv_nsec + ns % 1000000000u;
+  t->until.tv_sec += (time_t)(ns / 1000000000u + nsec / 1000000000u);
+  t->until.tv_nsec = (long)(nsec % 1000000000u);
+  pthread_condattr_t ca;
+  if (pthread_condattr_init(&ca) != 0) return false;
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  bool ok = pthread_mutex_init(&t->mu, NULL) == 0;
+  ok = ok && pthread_cond_init(&t->cv, &ca) == 0;
+  pthread_condattr_destroy(&ca);
+  return ok && pthread_create(&t->th, NULL, timer_main, t) == 0;
+}
+
+static void timer_stop(run_timer *t) {
+  pthread_mutex_lock(&t->mu);
+  t->stop = true;
+  pthread_cond_signal(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+  pthread_join(t->th, NULL);
+}
+
 /* Parses the options; the strings stay in argv. */
 static int parse_opts(int argc, char **argv, run_opts *o) {
   memset(o, 0, sizeof *o);
@@ -117,8 +216,20 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       break;
     }
     if (a[0] != '-' || a[1] == '\0') break;
+    /* value-less network grants */
+    static const struct { const char *name; uint32_t bits; } grants[] = {
+        {"--allow-net", WASI2_NET_TCP | WASI2_NET_UDP | WASI2_NET_LOOKUP},
+        {"--allow-tcp", WASI2_NET_TCP},
+        {"--allow-udp", WASI2_NET_UDP},
+        {"--allow-ip-name-lookup", WASI2_NET_LOOKUP},
+    };
+    bool granted = false;
+    for (size_t k = 0; k < sizeof grants / sizeof grants[0] && !granted; k++)
+      if (strcmp(a, grants[k].name) == 0) o->network |= grants[k].bits, granted = true;
+    if (granted) continue;
     /* "--opt VALUE" or "--opt=VALUE" */
-    static const char *const names[] = {"--env", "--dir", "--invoke", "--max-memory"};
+    static const char *const names[] = {"--env", "--dir", "--invoke", "--max-memory",
+                                        "--fuel", "--timeout", "--max-call-depth"};
     size_t nlen = 0;
     const char *val = NULL;
     for (size_t k = 0; k < sizeof names / sizeof names[0] && !nlen; k++) {
@@ -147,6 +258,14 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       o->invoke = val;
     } else if (nlen == 12 && strncmp(a, "--max-memory", 12) == 0) {
       if (!parse_bytes(val, &o->max_memory)) return -1;
+    } else if (nlen == 6 && strncmp(a, "--fuel", 6) == 0) {
+      if (!parse_count(val, UINT64_MAX - 1, &o->fuel)) return -1;
+    } else if (nlen == 9 && strncmp(a, "--timeout", 9) == 0) {
+      if (!parse_duration(val, &o->timeout_ns)) return -1;
+    } else if (nlen == 16 && strncmp(a, "--max-call-depth", 16) == 0) {
+      uint64_t d;
+      if (!parse_count(val, UINT32_MAX, &d)) return -1;
+      o->max_call_depth = (uint32_t)d;
     } else {
       return -1;
     }
@@ -257,6 +376,112 @@ static wasm_status invoke(wasm_store *store, wasm_instance *inst,
   return st;
 }
 
+/* The name of c's wasi:cli/run@0.2.x export, or NULL. */
+static const char *find_run_export(const cm_component *c) {
+  static const char prefix[] = "wasi:cli/run@0.2.";
+  for (uint32_t i = 0; i < cm_component_export_count(c); i++) {
+    const char *n = cm_component_export_name(c, i);
+    if (n && strncmp(n, prefix, sizeof prefix - 1) == 0) return n;
+  }
+  return NULL;
+}
+
+/* What running a component holds; the store's core objects refer to all
+ * of it, so it is freed after the store (comp_free). */
+typedef struct comp_run {
+  cm_component *comp;
+  cm_linker *linker;
+  wasi2_ctx *ctx;
+} comp_run;
+
+static void comp_free(comp_run *r) {
+  if (r->linker) cm_linker_delete(r->linker);
+  wasi2_ctx_delete(r->ctx);
+  cm_component_delete(r->comp);
+}
+
+/* Runs a component as a wasi:cli/command in store: WASI 0.2 linked, the
+ * `run` function of its wasi:cli/run export called. Returns the exit
+ * status. */
+static int run_component(wasm_engine *engine, wasm_store *store, const uint8_t *bytes,
+                         size_t len, const run_opts *o, const char **gargs, comp_run *r) {
+  int rc = 1;
+  wasm_error err = {0};
+  cm_instance *inst = NULL;
+  char *fname = NULL;
+  cm_val res = {0};
+
+  if (o->invoke) {
+    fprintf(stderr, "error: --invoke is not supported for components\n");
+    return 2;
+  }
+  if (cm_component_new(engine, bytes, len, &r->comp, &err) != WASM_OK) {
+    fprintf(stderr, "error: %s: %s\n", o->path, err.message);
+    return 1;
+  }
+  const char *run_name = find_run_export(r->comp);
+  if (!run_name) {
+    fprintf(stderr, "error: %s is not a wasi:cli/command (no wasi:cli/run@0.2 export)\n",
+            o->path);
+    goto done;
+  }
+  size_t nlen = strlen(run_name);
+  fname = malloc(nlen + sizeof "#run");
+  if (!fname) goto oom;
+  memcpy(fname, run_name, nlen);
+  memcpy(fname + nlen, "#run", sizeof "#run");
+
+  wasi2_config cfg = {
+      .args = gargs,
+      .nargs = (uint32_t)o->nargs + 1,
+      .env = o->env,
+      .nenv = o->nenv,
+      .stdin_fd = STDIN_FILENO,
+      .stdout_fd = STDOUT_FILENO,
+      .stderr_fd = STDERR_FILENO,
+      .preopens = o->dirs,
+      .npreopens = o->ndirs,
+      .network = o->network,
+  };
+  r->linker = cm_linker_new(engine);
+  if (!r->linker) goto oom;
+  if (wasi2_ctx_new(&cfg, &r->ctx, &err) != WASM_OK ||
+      wasi2_link(r->ctx, r->linker, &err) != WASM_OK ||
+      cm_linker_instantiate(r->linker, store, r->comp, &inst, &err) != WASM_OK) {
+    fprintf(stderr, "error: %s\n", err.message);
+    goto done;
+  }
+  cm_func *run = cm_instance_func(inst, fname);
+  if (!run) {
+    fprintf(stderr, "error: %s: export %s is not a function\n", o->path, fname);
+    goto done;
+  }
+  wasm_status st = cm_func_call(run, NULL, 0, &res, &err);
+  fflush(stdout);
+  int code;
+  if (wasi2_exit_code(r->ctx, &code)) {
+    rc = code;
+  } else if (st == WASM_OK) {
+    /* run: func() -> result */
+    rc = res.kind == CM_RESULT && res.of.variant.disc == 0 ? 0 : 1;
+  } else if (st == WASM_TRAP || st == WASM_EXHAUSTED) {
+    fprintf(stderr, "error: %s\n", err.message);
+    rc = RUN_TRAP_EXIT;
+  } else {
+    fprintf(stderr, "error: %s\n", err.message);
+    rc = 1;
+  }
+  goto done;
+
+oom:
+  fprintf(stderr, "error: out of memory\n");
+done:
+  cm_val_free(&res);
+  if (inst) cm_instance_delete(inst);
+  free(fname);
+  return rc;
+}
+
 int cmd_run(int argc, char **argv) {
   run_opts o;
   if (parse_opts(argc, argv, &o) != 0) {
@@ -274,13 +499,18 @@ int cmd_run(int argc, char **argv) {
   const char **gargs = NULL;
   wasm_error err = {0};
   wasm_instance *inst = NULL;
+  run_timer timer;
+  bool timer_on = false;
+  comp_run crun = {0};
 
   if (!read_file(o.path, &bytes, &len)) {
     fprintf(stderr, "error: cannot read %s: %s\n", o.path, strerror(errno));
     goto done;
   }
-  engine = wasm_engine_new(NULL);
-  if (!engine || wasm_module_new(engine, bytes, len, &mod, &err) != WASM_OK) {
+  wasm_config ecfg = {.max_call_depth = o.max_call_depth};
+  engine = wasm_engine_new(&ecfg);
+  bool is_component = cm_is_component(bytes, len);
+  if (!engine || (!is_component && wasm_module_new(engine, bytes, len, &mod, &err) != WASM_OK)) {
     fprintf(stderr, "error: %s: %s\n", o.path, engine ? err.message : "out of memory");
     goto done;
   }
@@ -308,6 +538,19 @@ int cmd_run(int argc, char **argv) {
   if (o.max_memory) {
     wasm_store_limits lim = {.max_memory_bytes = o.max_memory};
     wasm_store_set_limits(store, &lim);
+  }
+  if (o.fuel) wasm_store_set_fuel(store, o.fuel);
+  if (o.timeout_ns) {
+    wasm_store_set_epoch_deadline(store, 1);
+    if (!timer_start(&timer, engine, o.timeout_ns)) {
+      fprintf(stderr, "error: cannot start the timeout thread\n");
+      goto done;
+    }
+    timer_on = true;
+  }
+  if (is_component) {
+    rc = run_component(engine, store, bytes, len, &o, gargs, &crun);
+    goto done;
   }
   if (wasi_ctx_new(&cfg, &ctx, &err) != WASM_OK ||
       wasi_ctx_link(ctx, linker, store, &err) != WASM_OK) {
@@ -353,9 +596,11 @@ int cmd_run(int argc, char **argv) {
   }
 
 done:
+  if (timer_on) timer_stop(&timer);
   wasi_ctx_delete(ctx);
   if (linker) wasm_linker_delete(linker);
   if (store) wasm_store_delete(store);
+  comp_free(&crun);
   if (mod) wasm_module_delete(mod);
   if (engine) wasm_engine_delete(engine);
   free(gargs);

@@ -900,7 +900,7 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 /* Runs one script; returns 0, 1 (a check failed) or 2 (unreadable). */
-static int run_script(const char *path, bool verbose) {
+static int run_script(const char *path, bool verbose, uint32_t features) {
   size_t len;
   char *text = read_file(path, &len);
   if (!text) {
@@ -919,7 +919,9 @@ static int run_script(const char *path, bool verbose) {
   memset(&r, 0, sizeof r);
   r.file = path;
   r.verbose = verbose;
-  r.engine = wasm_engine_new(NULL);
+  wasm_config config = {0};
+  config.features = features;
+  r.engine = wasm_engine_new(&config);
   r.store = r.engine ? wasm_store_new(r.engine) : NULL;
   r.linker = r.engine ? wasm_linker_new(r.engine) : NULL;
   int rc = 0;
@@ -949,20 +951,39 @@ static int run_script(const char *path, bool verbose) {
   return rc;
 }
 
+/* Features beyond WebAssembly 2.0, by their proposal names (`-W NAME`).
+ * Off by default: the 2.0 suite requires rejecting them. */
+static bool parse_feature(const char *name, uint32_t *features) {
+  if (strcmp(name, "multi-memory") == 0) {
+    *features |= WASM_FEATURE_MULTI_MEMORY;
+    return true;
+  }
+  return false;
+}
+
 int cmd_wast(int argc, char **argv) {
   bool verbose = false;
+  uint32_t features = 0;
   int nfiles = 0, rc = 0;
-  for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "-v") == 0) verbose = true;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-v") == 0) continue;
-    nfiles++;
-    int frc = run_script(argv[i], verbose);
-    if (frc > rc) rc = frc;
+    if (strcmp(argv[i], "-v") == 0) {
+      verbose = true;
+    } else if (strcmp(argv[i], "-W") == 0 && i + 1 < argc) {
+      if (!parse_feature(argv[++i], &features)) {
+        fprintf(stderr, "stratus wast: unknown feature '%s' (known: multi-memory)\n", argv[i]);
+        return 2;
+      }
+    } else {
+      argv[++nfiles] = argv[i]; /* compact the file names in place */
+    }
   }
   if (nfiles == 0) {
-    fprintf(stderr, "usage: stratus wast [-v] FILE.wast...\n");
+    fprintf(stderr, "usage: stratus wast [-v] [-W FEATURE]... FILE.wast...\n");
     return 2;
+  }
+  for (int i = 1; i <= nfiles; i++) {
+    int frc = run_script(argv[i], verbose, features);
+    if (frc > rc) rc = frc;
   }
   return rc;
 }

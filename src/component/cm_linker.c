@@ -259,6 +259,31 @@ static wasm_status check_host_type(const host_def *d, const cm_functype *ft, con
                     where ? " of " : "", where ? where : "", why);
 }
 
+/* Whether resource r is a type export (or type import) of one of the
+ * first n imports of def; *imp and *name (NULL for a type import) say
+ * which. */
+static bool bound_earlier(const cm_component_def *def, uint32_t n, const cm_resource_type *r,
+                          const char **imp, const char **name) {
+  for (uint32_t i = 0; i < n && r; i++) {
+    const cm_def *d = &def->defs[def->imports[i]];
+    const cm_externtype *t = &d->u.import.t;
+    *imp = d->u.import.name.name;
+    *name = NULL;
+    if (t->sort == CM_SORT_TYPE && t->u.type && t->u.type->kind == CM_DT_RESOURCE &&
+        t->u.type->u.resource == r)
+      return true;
+    if (t->sort != CM_SORT_INSTANCE || !t->u.instance) continue;
+    for (uint32_t e = 0; e < t->u.instance->nexports; e++) {
+      const cm_externtype *x = &t->u.instance->exports[e].t;
+      *name = t->u.instance->exports[e].name.name;
+      if (x->sort == CM_SORT_TYPE && x->u.type && x->u.type->kind == CM_DT_RESOURCE &&
+          x->u.type->u.resource == r)
+        return true;
+    }
+  }
+  return false;
+}
+
 wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_component *c,
                                   cm_instance **out, wasm_error *err) {
   if (!l || !s || !c || !c->root || !out)
@@ -318,8 +343,22 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
         if (ne->t.sort == CM_SORT_TYPE) {
           /* a resource the interface exports: a host-defined one */
           const cm_deftype *dt = ne->t.u.type;
-          if (!dt || dt->kind != CM_DT_RESOURCE) continue;
-          cm_host_resource *hr = find_host_res(l, nm, ne->name.name);
+          if (!dt || dt->kind != CM_DT_RESOURCE) {
+            /* a value type (record, enum, ...): aliasable, nothing to bind */
+            ie->names[ie->n] = ne->name.name;
+            ie->items[ie->n].sort = CM_SORT_TYPE;
+            ie->items[ie->n++].set = true;
+            continue;
+          }
+          /* (eq R) of a resource an earlier import binds (wasi:cli/stdout
+           * re-exporting wasi:io/streams' output-stream): the same host
+           * resource as there */
+          const char *bimp = NULL, *bname = NULL;
+          bool earlier = bound_earlier(def, i, dt->u.resource, &bimp, &bname);
+          cm_host_resource *hr = earlier ? find_host_res(l, bname ? bimp : NULL,
+                                                         bname ? bname : bimp)
+                                         : find_host_res(l, nm, ne->name.name);
+          if (earlier && !hr) continue; /* bound by a registered instance */
           if (!hr) {
             st = cm_rt_fail(err, WASM_LINK_ERROR,
                             "component imports instance `%s`, but a matching implementation "

@@ -81,6 +81,7 @@ enum wasm_xop {
   XOP_GLOBAL_SET2,
   XOP_REF_IS_NULL,
   XOP_REF_FUNC,
+  XOP_MEMOP_MULTI, /* a memory op on memory != 0: wasm_exec_memop_multi */
   XOP_COUNT
 };
 
@@ -112,6 +113,13 @@ typedef struct wasm_code {
 /* The interpreter's handler table, indexed by opcode (wasm_op or
  * wasm_xop); entries are NULL for opcodes that are never emitted. */
 const void *const *wasm_exec_handlers(void);
+
+/* XOP_MEMOP_MULTI [h, op, mem, mem2/seg, dst?, inputs.., offset?, lane?]
+ * (layout in wasm_exec_mem.c): runs it on inst's memories; returns the next
+ * instruction, or NULL with *trap set. */
+struct wasm_instance;
+const wasm_cell *wasm_exec_memop_multi(struct wasm_instance *inst, uint64_t *fp,
+                                       const wasm_cell *ip, const char **trap);
 
 static inline uint32_t wasm_kind_slots(uint8_t kind) {
   return kind == 0x7B /* WASM_V128 */ ? 2 : 1;

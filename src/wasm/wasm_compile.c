@@ -154,10 +154,13 @@ static const char *op_name(int op, char *buf, size_t n) {
       "unreachable", "copy1", "copy2", "copyn", "const", "const2", "br",
       "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
       "select", "select2", "global.get", "global.get2", "global.set",
-      "global.set2", "ref.is_null", "ref.func"};
+      "global.set2", "ref.is_null", "ref.func", "memop.multi"};
   static const char *const vnames[] = {"", "k", "br", "brk", "addk"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
-  if (op < XOP_COUNT) return xnames[op - XOP_FIRST - 1];
+  if (op < XOP_COUNT) {
+    size_t x = (size_t)(op - XOP_FIRST - 1);
+    return x < sizeof xnames / sizeof xnames[0] ? xnames[x] : "xop";
+  }
   int v = (op - XOP_COUNT) / WASM_OP_COUNT + 1;
   snprintf(buf, n, "%s.%s", wasm_opinfo_table[(op - XOP_COUNT) % WASM_OP_COUNT].name,
            vnames[v]);
@@ -649,9 +652,53 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
   }
 }
 
+/* The memory index a memory instruction uses other than 0 (memory.copy:
+ * either), or 0: those take the out-of-line XOP_MEMOP_MULTI. */
+static bool memop_multi(const wasm_opinfo *oi, const wasm_instr *in) {
+  switch ((wasm_imm_kind)oi->imm) {
+  case WASM_IMM_MEMARG: case WASM_IMM_MEMARG_LANE: return in->imm.mem.memory != 0;
+  case WASM_IMM_MEM: return in->imm.index != 0;
+  case WASM_IMM_MEM_MEM: return in->imm.pair.a != 0 || in->imm.pair.b != 0;
+  case WASM_IMM_DATA_MEM: return in->imm.pair.b != 0;
+  default: return false;
+  }
+}
+
+/* XOP_MEMOP_MULTI [h, op, mem, mem2/seg, dst?, inputs.., offset?, lane?],
+ * shaped by the op's signature (see wasm_exec_mem.c). */
+static void compile_memop_multi(comp *c, const wasm_opinfo *oi, int op,
+                                const wasm_instr *in) {
+  const char *colon = strchr(oi->sig, ':');
+  uint32_t np = (uint32_t)(colon - oi->sig);
+  cval v[3];
+  memset(v, 0, sizeof v);
+  if (np > 3) {
+    fail(c, WASM_INVALID, "bad signature");
+    return;
+  }
+  pop_use(c, v, np);
+  bool memarg = oi->imm == WASM_IMM_MEMARG || oi->imm == WASM_IMM_MEMARG_LANE;
+  uint64_t a = memarg ? in->imm.mem.memory : in->imm.index, b = 0;
+  if (oi->imm == WASM_IMM_MEM_MEM) a = in->imm.pair.a, b = in->imm.pair.b;
+  if (oi->imm == WASM_IMM_DATA_MEM) a = in->imm.pair.b, b = in->imm.pair.a;
+  emit_op(c, XOP_MEMOP_MULTI);
+  emit_u(c, (uint64_t)op);
+  emit_u(c, a);
+  emit_u(c, b);
+  if (colon[1]) emit_u(c, c->slots);
+  emit_srcs(c, v, np);
+  if (memarg) emit_u(c, in->imm.mem.offset);
+  if (oi->imm == WASM_IMM_MEMARG_LANE) emit_u(c, in->imm.mem.lane);
+  if (colon[1]) push(c, sig_kind(colon[1]));
+}
+
 static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   int op = in->op;
   const wasm_opinfo *oi = &wasm_opinfo_table[op];
+  if (memop_multi(oi, in)) { /* multi-memory: memory 0 keeps its fast path */
+    compile_memop_multi(c, oi, op, in);
+    return;
+  }
   const wasm_module *m = c->m;
   ctl *t;
   const uint8_t *p, *r;
@@ -670,10 +717,9 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     materialize_all(c);
     t = push_ctl(c, op == WASM_OP_LOOP ? CTL_LOOP : CTL_BLOCK, p, np, r, nr);
     if (t && op == WASM_OP_LOOP) {
+      /* Back edges (any backward jump) check fuel and deadline. */
       t->loop_pc = c->n;
       c->barrier = c->n;
-      /* Hook: a fuel/deadline check for the loop header would be emitted
-       * here, so every back edge passes it. */
     }
     break;
   case WASM_OP_IF: {

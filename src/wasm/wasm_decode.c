@@ -12,6 +12,7 @@
 
 #include "wasm_opcodes.h"
 #include "wasm_read.h"
+#include "wasm_runtime.h"
 
 typedef struct dec {
   wasm_module *m;
@@ -24,6 +25,7 @@ typedef struct dec {
   const uint8_t *names_end;
   uint8_t *nest;       /* block-kind stack for scan_expr */
   size_t nest_cap;
+  bool multi_memory;   /* memory indexes beyond 2.0's zero byte allowed */
 } dec;
 
 #define TRY(x) do { wasm_status s_ = (x); if (s_ != WASM_OK) return s_; } while (0)
@@ -139,6 +141,7 @@ static wasm_status scan_expr(dec *d) {
     default:
       break;
     }
+    if (!d->multi_memory) TRY(wasm_check_memimm_v2(&d->r, &in, d->err));
   }
 }
 
@@ -619,6 +622,7 @@ wasm_status wasm_decode(wasm_module *m, wasm_error *err) {
   d.r.base = m->bytes;
   d.r.p = m->bytes;
   d.r.end = m->bytes + m->len;
+  d.multi_memory = wasm_module_multi_memory(m);
   if (!m->bytes && m->len) return wasm_fail(err, WASM_BAD_ARG, "no bytes");
   wasm_status s = decode_sections(&d);
   free(d.nest);
@@ -663,6 +667,10 @@ void wasm_module_free_contents(wasm_module *m) {
   m->engine = engine;
   m->bytes = bytes;
   m->len = len;
+}
+
+bool wasm_module_multi_memory(const wasm_module *m) {
+  return m->engine && (m->engine->config.features & WASM_FEATURE_MULTI_MEMORY);
 }
 
 const wasm_functype *wasm_module_func_type(const wasm_module *m, uint32_t f) {

@@ -492,6 +492,9 @@ typedef struct xstate {
   size_t nframes, cap_frames;
   uint64_t *stack_end;
   uint32_t max_depth, depth0;
+  /* Fuel/deadline checks left before the slow path (budget_refill): units
+   * of fuel taken from the store (when it is limited) and not yet used. */
+  int64_t budget;
   const char *trap_msg;
   int64_t trap_index;   /* named in the message when >= 0 */
   wasm_status status;
@@ -505,6 +508,75 @@ typedef struct xjump {
 } xjump;
 
 static wasm_memory no_memory; /* size 0: every access traps */
+
+/* ---- fuel and epoch deadlines ----
+ * Every check (function entry, backward jump) costs one decrement of
+ * X->budget and a compare. The budget is a chunk of at most
+ * EXEC_BUDGET_CHUNK units; when it runs out the slow path accounts the
+ * store's fuel exactly and polls the engine's epoch, so a deadline is
+ * noticed within one chunk of checks (microseconds). */
+#define EXEC_BUDGET_CHUNK 10000
+
+/* Called when a check finds the budget exhausted (it is then -1: the unit
+ * for the current check is owed). False on an interruption. */
+static __attribute__((noinline)) bool budget_refill(xstate *X) {
+  wasm_store *s = X->s;
+  X->budget = 0;
+  if (s->deadline_set &&
+      atomic_load_explicit(&s->engine->epoch, memory_order_relaxed) >= s->epoch_deadline) {
+    X->status = WASM_EXHAUSTED;
+    X->trap_msg = "interrupted: deadline exceeded";
+    return false;
+  }
+  uint64_t take = EXEC_BUDGET_CHUNK;
+  if (s->fuel_limited) {
+    if (s->fuel == 0) {
+      X->status = WASM_EXHAUSTED;
+      X->trap_msg = "all fuel consumed";
+      return false;
+    }
+    if (take > s->fuel) take = s->fuel;
+    s->fuel -= take;
+  }
+  X->budget = (int64_t)take - 1;
+  return true;
+}
+
+/* Gives the unused part of the budget back to the store (before a host call
+ * and when the call ends), so the store's count is exact there. */
+static void budget_return(xstate *X) {
+  if (X->budget > 0 && X->s->fuel_limited) X->s->fuel += (uint64_t)X->budget;
+  X->budget = 0;
+}
+
+void wasm_store_set_fuel(wasm_store *s, uint64_t fuel) {
+  if (!s) return;
+  s->fuel_limited = fuel != UINT64_MAX;
+  s->fuel = fuel;
+}
+
+uint64_t wasm_store_get_fuel(const wasm_store *s) {
+  return s && s->fuel_limited ? s->fuel : UINT64_MAX;
+}
+
+void wasm_engine_increment_epoch(wasm_engine *e) {
+  if (e) atomic_fetch_add_explicit(&e->epoch, 1, memory_order_relaxed);
+}
+
+uint64_t wasm_engine_epoch(const wasm_engine *e) {
+  return e ? atomic_load_explicit(&((wasm_engine *)e)->epoch, memory_order_relaxed) : 0;
+}
+
+void wasm_store_set_epoch_deadline(wasm_store *s, uint64_t ticks) {
+  if (!s) return;
+  if (ticks == UINT64_MAX) {
+    s->deadline_set = false;
+    return;
+  }
+  uint64_t now = wasm_engine_epoch(s->engine);
+  s->deadline_set = true;
+  s->epoch_deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+}
 
 static void set_instance(xstate *X, wasm_instance *inst) {
   X->inst = inst;
@@ -528,6 +600,7 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
                                              uint64_t *fp) {
   wasm_store *s = X->s;
   if (callee->host) {
+    budget_return(X); /* the host may read or set the fuel, or call wasm */
     wasm_status st = call_host(s, callee, nfp, X->err);
     if (st != WASM_OK) return fail_jump(X, st, NULL);
     return (xjump){ret, fp};
@@ -537,6 +610,7 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
   if (UNLIKELY(s->call_depth >= X->max_depth ||
                (size_t)(X->stack_end - nfp) < code->max_slots))
     return fail_jump(X, WASM_EXHAUSTED, "call stack exhausted");
+  if (UNLIKELY(--X->budget < 0) && !budget_refill(X)) return (xjump){NULL, NULL};
   if (UNLIKELY(X->nframes == X->cap_frames)) {
     size_t nc = X->cap_frames * 2;
     frame *nf = X->frames == X->local_frames ? malloc(nc * sizeof *nf)
@@ -551,7 +625,6 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
   memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
   X->func = callee;
   if (callee->instance != X->inst) set_instance(X, callee->instance);
-  /* Hook for a future fuel/deadline check at function entry. */
   return (xjump){code->cells, nfp};
 }
 
@@ -584,6 +657,15 @@ static __attribute__((noinline)) xjump leave(xstate *X) {
   do {                                                                       \
     X.trap_index = (int64_t)(i);                                             \
     TRAP(msg);                                                               \
+  } while (0)
+/* Branches to t. A backward jump (a loop's back edge: every loop that
+ * runs forever takes one) costs a unit of the fuel/deadline budget. */
+#define JUMP_TO(t)                                                           \
+  do {                                                                       \
+    const wasm_cell *t_ = (t);                                               \
+    if (t_ < ip && UNLIKELY(--X.budget < 0) && !budget_refill(&X)) goto stop; \
+    ip = t_;                                                                 \
+    NEXT();                                                                  \
   } while (0)
 /* Continues after enter/leave. */
 #define JUMP(j)                                                              \
@@ -682,6 +764,7 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
       [XOP_GLOBAL_SET2] = &&H_GLOBAL_SET2,
       [XOP_REF_IS_NULL] = &&H_REF_IS_NULL,
       [XOP_REF_FUNC] = &&H_REF_FUNC,
+      [XOP_MEMOP_MULTI] = &&H_MEMOP_MULTI,
   };
   if (table_out) {
     *table_out = table;
@@ -733,8 +816,7 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
   LABEL : {                                                                  \
     xres r_ = CALL;                                                          \
     if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
-    ip = r_.ip;                                                              \
-    NEXT();                                                                  \
+    JUMP_TO(r_.ip);                                                          \
   }
 #define GH_LANE(ID, MS)                                                      \
   G_##ID : {                                                                 \
@@ -865,20 +947,18 @@ H_I8X16_SHUFFLE: {
 H_UNREACHABLE:
   TRAP("unreachable");
 H_BR:
-  ip = ip[1].target;
-  NEXT();
+  JUMP_TO(ip[1].target);
 H_BR_IF:
-  if (rd_u32(SLOT(1))) ip = ip[2].target;
-  else ip += 3;
+  if (rd_u32(SLOT(1))) JUMP_TO(ip[2].target);
+  ip += 3;
   NEXT();
 H_BR_UNLESS:
-  if (!rd_u32(SLOT(1))) ip = ip[2].target;
-  else ip += 3;
+  if (!rd_u32(SLOT(1))) JUMP_TO(ip[2].target);
+  ip += 3;
   NEXT();
 H_BR_TABLE: {
   uint64_t i = rd_u32(SLOT(1)), n = U(2);
-  ip = ip[3 + (i < n ? i : n)].target;
-  NEXT();
+  JUMP_TO(ip[3 + (i < n ? i : n)].target);
 }
 H_CALL:
   JUMP(enter(&X, X.inst->funcs[U(1)], fp + U(2), ip + 3, fp));
@@ -895,6 +975,14 @@ H_CALL_INDIRECT: {
 }
 H_RETURN:
   JUMP(leave(&X));
+H_MEMOP_MULTI: { /* memory != 0 (wasm_exec_mem.c); it may alias memory 0 */
+  const char *msg = NULL;
+  const wasm_cell *next = wasm_exec_memop_multi(X.inst, fp, ip, &msg);
+  if (UNLIKELY(!next)) TRAP(msg);
+  ip = next;
+  LOAD_MEM();
+  NEXT();
+}
 
   /* ---- memory ---- */
 H_MEMORY_SIZE:
@@ -1024,6 +1112,7 @@ stop:
     else
       wasm_fail(err, X.status, "%s (in function %s)", X.trap_msg, name);
   }
+  budget_return(&X);
   s->call_depth = X.depth0;
   if (X.frames != X.local_frames) free(X.frames);
   return X.status;

@@ -192,6 +192,9 @@ wasm_status wasm_validate(const wasm_module *m, wasm_error *err);
 wasm_status wasm_compile(wasm_module *m, wasm_error *err);
 /* Frees what wasm_decode and wasm_compile allocated (not m itself). */
 void wasm_module_free_contents(wasm_module *m);
+/* Whether the module's engine enables multi-memory (WASM_FEATURE_MULTI_MEMORY);
+ * without it, decoding and validation follow WebAssembly 2.0. */
+bool wasm_module_multi_memory(const wasm_module *m);
 void wasm_compile_free(void *code);
 
 /* Fills err with a printf-style message and returns status. */

@@ -157,24 +157,23 @@ bool wasm_utf8_valid(const uint8_t *s, size_t n) {
 
 /* ---- instructions ---- */
 
-/* A memory index of 2.0: a single 0x00 byte. */
-static wasm_status rd_zero(wasm_reader *r, wasm_error *err) {
-  uint8_t b = 0;
-  wasm_status s = wasm_rd_byte(r, &b, err);
-  if (s != WASM_OK) return s;
-  if (b != 0) return wasm_fail(err, WASM_MALFORMED, "zero byte expected");
-  return WASM_OK;
-}
-
+/* memarg: flags (the alignment exponent, plus bit 6 when a memory index
+ * follows: multi-memory), then the offset. Flags of 128 or more are
+ * malformed; a large exponent is left to the validator. Whether bit 6 may
+ * be used at all (WebAssembly 2.0 has no memory index) is the decoder's
+ * check, see wasm_memarg_flags. */
 static wasm_status rd_memarg(wasm_reader *r, wasm_instr *in, wasm_error *err) {
-  wasm_status s = wasm_rd_u32(r, &in->imm.mem.align, err);
+  uint32_t flags = 0;
+  wasm_status s = wasm_rd_u32(r, &flags, err);
   if (s != WASM_OK) return s;
-  /* Bit 6 would announce a memory index (multi-memory, not in 2.0); any
-   * alignment exponent of 32 or more is malformed as well. */
-  if (in->imm.mem.align >= 32)
-    return wasm_fail(err, WASM_MALFORMED, "malformed memop flags");
+  if (flags >= 128) return wasm_fail(err, WASM_MALFORMED, "malformed memop flags");
+  in->imm.mem.align = flags & 0x3f;
   in->imm.mem.memory = 0;
   in->imm.mem.lane = 0;
+  if (flags & 0x40) {
+    s = wasm_rd_u32(r, &in->imm.mem.memory, err);
+    if (s != WASM_OK) return s;
+  }
   return wasm_rd_u32(r, &in->imm.mem.offset, err);
 }
 
@@ -282,20 +281,56 @@ static wasm_status rd_imm(wasm_reader *r, wasm_instr *in, uint8_t kind,
     break;
   case WASM_IMM_DATA_MEM:
     s = wasm_rd_u32(r, &in->imm.pair.a, err);
-    if (s == WASM_OK) s = rd_zero(r, err);
     in->imm.pair.b = 0;
+    if (s == WASM_OK) s = wasm_rd_u32(r, &in->imm.pair.b, err);
     break;
   case WASM_IMM_MEM:
-    s = rd_zero(r, err);
     in->imm.index = 0;
+    s = wasm_rd_u32(r, &in->imm.index, err);
     break;
   case WASM_IMM_MEM_MEM:
-    s = rd_zero(r, err);
-    if (s == WASM_OK) s = rd_zero(r, err);
     in->imm.pair.a = in->imm.pair.b = 0;
+    s = wasm_rd_u32(r, &in->imm.pair.a, err);
+    if (s == WASM_OK) s = wasm_rd_u32(r, &in->imm.pair.b, err);
     break;
   }
   return s;
+}
+
+static wasm_status rd_zero(wasm_reader *r, wasm_error *err) {
+  uint8_t b = 0;
+  wasm_status s = wasm_rd_byte(r, &b, err);
+  if (s != WASM_OK) return s;
+  if (b != 0) return wasm_fail(err, WASM_MALFORMED, "zero byte expected");
+  return WASM_OK;
+}
+
+wasm_status wasm_check_memimm_v2(const wasm_reader *r, const wasm_instr *in,
+                                 wasm_error *err) {
+  const wasm_opinfo *oi = &wasm_opinfo_table[in->op];
+  wasm_reader q = {r->base, r->base + in->offset, r->end};
+  uint8_t b = 0;
+  uint32_t code = 0, flags = 0;
+  wasm_status s = wasm_rd_byte(&q, &b, err);
+  if (s == WASM_OK && oi->prefix) s = wasm_rd_u32(&q, &code, err);
+  if (s != WASM_OK) return s;
+  switch ((wasm_imm_kind)oi->imm) {
+  case WASM_IMM_MEMARG: case WASM_IMM_MEMARG_LANE:
+    s = wasm_rd_u32(&q, &flags, err);
+    if (s == WASM_OK && flags >= 32)
+      s = wasm_fail(err, WASM_MALFORMED, "malformed memop flags");
+    return s;
+  case WASM_IMM_DATA_MEM:
+    s = wasm_rd_u32(&q, &code, err);
+    return s == WASM_OK ? rd_zero(&q, err) : s;
+  case WASM_IMM_MEM_MEM:
+    s = rd_zero(&q, err);
+    return s == WASM_OK ? rd_zero(&q, err) : s;
+  case WASM_IMM_MEM:
+    return rd_zero(&q, err);
+  default:
+    return WASM_OK;
+  }
 }
 
 wasm_status wasm_read_instr(wasm_reader *r, wasm_instr *in, wasm_error *err) {

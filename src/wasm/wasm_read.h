@@ -31,6 +31,14 @@ wasm_status wasm_rd_len(wasm_reader *r, uint32_t *out, wasm_error *err);
  * the bytes left must run off the end: fail early, before allocating. */
 wasm_status wasm_rd_count(wasm_reader *r, uint32_t *out, wasm_error *err);
 
+/* WebAssembly 2.0's encoding of the memory immediates of an instruction
+ * just read with wasm_read_instr from r->base + in->offset: each memory
+ * index is a single 0x00 byte ("zero byte expected") and a memarg's flags
+ * have no memory-index bit ("malformed memop flags"). OK for other
+ * instructions. */
+wasm_status wasm_check_memimm_v2(const wasm_reader *r, const wasm_instr *in,
+                                 wasm_error *err);
+
 /* Value-type bytes. */
 bool wasm_is_valtype(uint8_t b);
 static inline bool wasm_is_reftype(uint8_t b) {

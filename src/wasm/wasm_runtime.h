@@ -5,6 +5,8 @@
 #ifndef WASM_RUNTIME_H
 #define WASM_RUNTIME_H
 
+#include <stdatomic.h>
+
 #include "wasm_module.h"
 
 #define WASM_DEFAULT_CALL_DEPTH 10000u
@@ -13,6 +15,7 @@
 struct wasm_engine {
   wasm_config config; /* defaults filled in */
   struct wasm_mem_pool *mem_pool; /* reserved memory regions for reuse */
+  _Atomic uint64_t epoch; /* wasm_engine_increment_epoch, any thread */
 };
 
 /* A linear memory. The whole addressable range (up to the maximum, at most
@@ -92,6 +95,11 @@ struct wasm_store {
   size_t stack_slots;
   size_t stack_top;     /* first free slot for a nested call */
   uint32_t call_depth;
+  /* CPU budgets (wasm_exec.c); zero-initialised means unlimited. */
+  bool fuel_limited;
+  uint64_t fuel;           /* units left when fuel_limited */
+  bool deadline_set;
+  uint64_t epoch_deadline; /* engine epoch at which to interrupt */
   /* Objects created so far, checked against limits. */
   uint64_t ninstances, nmemories, ntables;
 };

@@ -169,7 +169,8 @@ wasm_status wasm_validate(const wasm_module *m, wasm_error *err) {
     TRY(check_table_limits(&m->tables[i].limits, err));
   for (uint32_t i = 0; i < m->nmemories; i++)
     TRY(check_memory_limits(&m->memories[i].limits, err));
-  if (wasm_module_total_memories(m) > 1) return invalid(err, "multiple memories");
+  if (wasm_module_total_memories(m) > 1 && !wasm_module_multi_memory(m))
+    return invalid(err, "multiple memories");
   for (uint32_t i = 0; i < m->nglobals; i++)
     TRY(check_const(m, &m->globals[i].init, m->globals[i].type.kind, err));
   TRY(check_elems(m, err));

@@ -5,6 +5,7 @@
 #
 #   tests/spec/run_spec.sh STRATUS SUITE_DIR EXPECTED [--record] [--label L]
 #                          [--skip-dir D]... [--only-dir D] [--skip-list FILE]
+#                          [--flags "STRATUS WAST FLAGS"]
 #
 # Scripts are found recursively and named by their path inside SUITE_DIR
 # ("values/strings.wast"). --skip-dir leaves out a subdirectory, --only-dir
@@ -20,7 +21,7 @@
 set -u
 
 bin=$(realpath "$1"); suite=$(realpath "$2"); expected=$(realpath -m "$3"); shift 3
-record=0; label=$(basename "$suite"); skip_dirs=(); skip_list=; only_dir=
+record=0; label=$(basename "$suite"); skip_dirs=(); skip_list=; only_dir=; flags=
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) record=1 ;;
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --skip-dir) skip_dirs+=("$2"); shift ;;
     --skip-list) skip_list=$(realpath "$2"); shift ;;
     --only-dir) only_dir=$2; shift ;;
+    --flags) flags=$2; shift ;;
   esac
   shift
 done
@@ -38,9 +40,10 @@ trap 'rm -rf "$work"' EXIT
 
 # Run the scripts two at a time; each writes its failure keys to a file.
 run_one() {
-  local bin=$1 work=$2 t=$3 f=$4
+  local bin=$1 work=$2 t=$3 f=$4 flags=$5
   local out="$work/${f//\//__}.out" keys="$work/${f//\//__}.keys"
-  timeout "$t" "$bin" wast "$f" >"$out" 2>&1
+  # shellcheck disable=SC2086 # flags are words on purpose
+  timeout "$t" "$bin" wast $flags "$f" >"$out" 2>&1
   local rc=$?
   sed -n 's/^FAIL \([^:]*\):\([0-9]*\):.*/\1:\2/p' "$out" | sort -u >"$keys"
   case $rc in
@@ -62,7 +65,7 @@ find . -name '*.wast' | sort | while read -r f; do
   if [ -n "$skip_list" ] && grep -qxF "$f" "$skip_list"; then continue; fi
   echo "${f#./}"
 done >"$work/scripts"
-xargs -P 2 -I{} bash -c 'run_one "$@"' _ "$bin" "$work" "$timeout_s" {} <"$work/scripts"
+xargs -P 2 -I{} bash -c 'run_one "$@"' _ "$bin" "$work" "$timeout_s" {} "$flags" <"$work/scripts"
 
 if [ $record -eq 1 ]; then
   { echo "# Known failures of $label, recorded by tests/spec/run_spec.sh --record."

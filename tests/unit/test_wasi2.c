@@ -1,0 +1,540 @@
+/*
+ * test_wasi2.c: WASI 0.2 host interfaces (wasi2_link) driven by components
+ * written in component WAT: stdout through wasi:io/streams, environment
+ * and arguments, random, clocks, exit; the filesystem in a granted temp
+ * directory (create, write, read back through a stream), escapes refused
+ * ("..", absolute paths, symlinks out), a read-only grant; sockets denied
+ * by default; imports at older 0.2.x versions matched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stratus/component.h"
+#include "stratus/wasi.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                   \
+  do {                                                                     \
+    checks++;                                                              \
+    if (!(cond)) {                                                         \
+      failures++;                                                          \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                          \
+      printf(__VA_ARGS__);                                                 \
+      printf("\n");                                                        \
+    }                                                                      \
+  } while (0)
+
+static cm_component *compile(wasm_engine *e, const char *wat, wasm_error *err) {
+  uint8_t *bin = NULL;
+  size_t n = 0;
+  if (cm_wat_to_binary(wat, strlen(wat), &bin, &n, err) != WASM_OK) return NULL;
+  cm_component *c = NULL;
+  wasm_status st = cm_component_new(e, bin, n, &c, err);
+  free(bin);
+  return st == WASM_OK ? c : NULL;
+}
+
+/* Memory and a bump allocator, instantiated first so the lowered imports
+ * can use them. */
+#define MEM_MODULE                                                            \
+  "  (core module $Mem\n"                                                     \
+  "    (memory (export \"mem\") 1)\n"                                         \
+  "    (global $next (mut i32) (i32.const 4096))\n"                           \
+  "    (func (export \"realloc\") (param i32 i32 i32 i32) (result i32)\n"     \
+  "      (local $r i32)\n"                                                    \
+  "      (global.set $next (i32.and (i32.add (global.get $next) (i32.const 7)) (i32.const -8)))\n" \
+  "      (local.set $r (global.get $next))\n"                                 \
+  "      (global.set $next (i32.add (global.get $next) (local.get 3)))\n"     \
+  "      (if (i32.gt_u (global.get $next) (i32.mul (memory.size) (i32.const 65536)))\n" \
+  "        (then (drop (memory.grow (i32.add (i32.shr_u (global.get $next) (i32.const 16)) (i32.const 1))))))\n" \
+  "      (if (local.get 0) (then (memory.copy (local.get $r) (local.get 0) (local.get 1))))\n" \
+  "      (local.get $r)))\n"                                                  \
+  "  (core instance $mem (instantiate $Mem))\n"                               \
+  "  (alias core export $mem \"mem\" (core memory $m))\n"                     \
+  "  (alias core export $mem \"realloc\" (core func $realloc))\n"
+
+#define IO_IMPORTS                                                            \
+  "  (import \"wasi:io/error@0.2.0\" (instance $err (export \"error\" (type (sub resource)))))\n" \
+  "  (alias export $err \"error\" (type $error))\n"                           \
+  "  (import \"wasi:io/streams@0.2.0\" (instance $streams\n"                  \
+  "    (export \"input-stream\" (type $is (sub resource)))\n"                 \
+  "    (export \"output-stream\" (type $os (sub resource)))\n"                \
+  "    (alias outer 1 $error (type $e)) (export \"error\" (type $e2 (eq $e)))\n" \
+  "    (type $se (variant (case \"last-operation-failed\" (own $e2)) (case \"closed\")))\n" \
+  "    (export \"stream-error\" (type $se2 (eq $se)))\n"                      \
+  "    (export \"[method]input-stream.blocking-read\" (func (param \"self\" (borrow $is))\n" \
+  "      (param \"len\" u64) (result (result (list u8) (error $se2)))))\n"    \
+  "    (export \"[method]output-stream.blocking-write-and-flush\" (func (param \"self\" (borrow $os))\n" \
+  "      (param \"contents\" (list u8)) (result (result (error $se2)))))))\n" \
+  "  (alias export $streams \"input-stream\" (type $is))\n"                   \
+  "  (alias export $streams \"output-stream\" (type $os))\n"
+
+/* ---- cli, io, random, clocks ---- */
+
+static const char *CLI_WAT =
+    "(component\n" IO_IMPORTS
+    "  (import \"wasi:cli/stdout@0.2.3\" (instance $stdout\n"
+    "    (alias outer 1 $os (type $o)) (export \"output-stream\" (type $o2 (eq $o)))\n"
+    "    (export \"get-stdout\" (func (result (own $o2))))))\n"
+    "  (import \"wasi:cli/environment@0.2.0\" (instance $env\n"
+    "    (export \"get-environment\" (func (result (list (tuple string string)))))\n"
+    "    (export \"get-arguments\" (func (result (list string))))))\n"
+    "  (import \"wasi:cli/exit@0.2.0\" (instance $exit\n"
+    "    (export \"exit\" (func (param \"status\" (result))))))\n"
+    "  (import \"wasi:random/random@0.2.0\" (instance $random\n"
+    "    (export \"get-random-u64\" (func (result u64)))))\n"
+    "  (import \"wasi:clocks/monotonic-clock@0.2.0\" (instance $mono\n"
+    "    (export \"now\" (func (result u64)))))\n"
+    "  (import \"wasi:clocks/wall-clock@0.2.0\" (instance $wall\n"
+    "    (type $dt (record (field \"seconds\" u64) (field \"nanoseconds\" u32)))\n"
+    "    (export \"datetime\" (type $dt2 (eq $dt)))\n"
+    "    (export \"now\" (func (result $dt2)))))\n" MEM_MODULE
+    "  (core func $get-stdout (canon lower (func $stdout \"get-stdout\")))\n"
+    "  (core func $write (canon lower (func $streams \"[method]output-stream.blocking-write-and-flush\")\n"
+    "    (memory $m)))\n"
+    "  (core func $drop-os (canon resource.drop $os))\n"
+    "  (core func $get-env (canon lower (func $env \"get-environment\") (memory $m) (realloc $realloc)))\n"
+    "  (core func $get-args (canon lower (func $env \"get-arguments\") (memory $m) (realloc $realloc)))\n"
+    "  (core func $exit (canon lower (func $exit \"exit\")))\n"
+    "  (core func $rand (canon lower (func $random \"get-random-u64\")))\n"
+    "  (core func $now (canon lower (func $mono \"now\")))\n"
+    "  (core func $wall (canon lower (func $wall \"now\") (memory $m)))\n"
+    "  (core module $Main\n"
+    "    (import \"m\" \"mem\" (memory 1))\n"
+    "    (import \"w\" \"get-stdout\" (func $get-stdout (result i32)))\n"
+    "    (import \"w\" \"write\" (func $write (param i32 i32 i32 i32)))\n"
+    "    (import \"w\" \"drop-os\" (func $drop-os (param i32)))\n"
+    "    (import \"w\" \"get-env\" (func $get-env (param i32)))\n"
+    "    (import \"w\" \"get-args\" (func $get-args (param i32)))\n"
+    "    (import \"w\" \"exit\" (func $exit (param i32)))\n"
+    "    (import \"w\" \"rand\" (func $rand (result i64)))\n"
+    "    (import \"w\" \"now\" (func $now (result i64)))\n"
+    "    (import \"w\" \"wall\" (func $wall (param i32)))\n"
+    "    (data (i32.const 256) \"hello, wasi\\n\")\n"
+    "    (func (export \"hello\") (result i32) (local $h i32)\n"
+    "      (local.set $h (call $get-stdout))\n"
+    "      (call $write (local.get $h) (i32.const 256) (i32.const 12) (i32.const 64))\n"
+    "      (call $drop-os (local.get $h))\n"
+    "      (i32.load8_u (i32.const 64)))\n"
+    "    (func (export \"env-count\") (result i32)\n"
+    "      (call $get-env (i32.const 64)) (i32.load (i32.const 68)))\n"
+    "    ;; length of the value of the first variable\n"
+    "    (func (export \"env-val-len\") (result i32)\n"
+    "      (call $get-env (i32.const 64))\n"
+    "      (i32.load offset=12 (i32.load (i32.const 64))))\n"
+    "    (func (export \"arg-len\") (param $i i32) (result i32)\n"
+    "      (call $get-args (i32.const 64))\n"
+    "      (if (i32.ge_u (local.get $i) (i32.load (i32.const 68))) (then (return (i32.const -1))))\n"
+    "      (i32.load offset=4 (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $i) (i32.const 8)))))\n"
+    "    (func (export \"rand\") (result i64) (call $rand))\n"
+    "    (func (export \"now\") (result i64) (call $now))\n"
+    "    (func (export \"wall\") (result i64) (call $wall (i32.const 64)) (i64.load (i32.const 64)))\n"
+    "    (func (export \"bye\") (param i32) (call $exit (local.get 0))))\n"
+    "  (core instance $main (instantiate $Main\n"
+    "    (with \"m\" (instance (export \"mem\" (memory $m))))\n"
+    "    (with \"w\" (instance (export \"get-stdout\" (func $get-stdout)) (export \"write\" (func $write))\n"
+    "      (export \"drop-os\" (func $drop-os)) (export \"get-env\" (func $get-env))\n"
+    "      (export \"get-args\" (func $get-args)) (export \"exit\" (func $exit))\n"
+    "      (export \"rand\" (func $rand)) (export \"now\" (func $now)) (export \"wall\" (func $wall))))))\n"
+    "  (func (export \"hello\") (result u32) (canon lift (core func $main \"hello\")))\n"
+    "  (func (export \"env-count\") (result u32) (canon lift (core func $main \"env-count\")))\n"
+    "  (func (export \"env-val-len\") (result u32) (canon lift (core func $main \"env-val-len\")))\n"
+    "  (func (export \"arg-len\") (param \"i\" u32) (result u32) (canon lift (core func $main \"arg-len\")))\n"
+    "  (func (export \"rand\") (result u64) (canon lift (core func $main \"rand\")))\n"
+    "  (func (export \"now\") (result u64) (canon lift (core func $main \"now\")))\n"
+    "  (func (export \"wall\") (result u64) (canon lift (core func $main \"wall\")))\n"
+    "  (func (export \"bye\") (param \"code\" u32) (canon lift (core func $main \"bye\")))\n"
+    ")\n";
+
+static uint64_t call_u(cm_instance *inst, const char *name, const cm_val *args, size_t n,
+                       wasm_status *st, wasm_error *err) {
+  cm_func *f = cm_instance_func(inst, name);
+  cm_val res;
+  memset(&res, 0, sizeof res);
+  *st = f ? cm_func_call(f, args, n, &res, err) : WASM_BAD_ARG;
+  if (!f) snprintf(err->message, sizeof err->message, "no export %s", name);
+  uint64_t v = *st == WASM_OK ? res.of.u : 0;
+  if (*st == WASM_OK) cm_val_free(&res);
+  return v;
+}
+
+typedef struct env_t {
+  wasm_store *store;
+  cm_linker *l;
+  wasi2_ctx *ctx;
+  cm_instance *inst;
+} env_t;
+
+static bool setup(wasm_engine *e, cm_component *c, const wasi2_config *cfg, env_t *t,
+                  wasm_error *err) {
+  memset(t, 0, sizeof *t);
+  t->store = wasm_store_new(e);
+  t->l = cm_linker_new(e);
+  wasm_status st = wasi2_ctx_new(cfg, &t->ctx, err);
+  if (!st) st = wasi2_link(t->ctx, t->l, err);
+  if (!st) st = cm_linker_instantiate(t->l, t->store, c, &t->inst, err);
+  return st == WASM_OK;
+}
+
+static void teardown(env_t *t) {
+  if (t->inst) cm_instance_delete(t->inst);
+  cm_linker_delete(t->l);
+  wasm_store_delete(t->store);
+  wasi2_ctx_delete(t->ctx);
+}
+
+static void test_cli(wasm_engine *e) {
+  wasm_error err = {0};
+  cm_component *c = compile(e, CLI_WAT, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return;
+  const char *args[] = {"prog", "argument-one"};
+  const char *envs[] = {"GREETING=hi there", "EMPTY="};
+  wasi2_config cfg = {.args = args, .nargs = 2, .env = envs, .nenv = 2, .stdin_fd = -1,
+                      .stdout_fd = pipefd[1], .stderr_fd = -1};
+  env_t t;
+  bool ok = setup(e, c, &cfg, &t, &err);
+  CHECK(ok, "instantiate: %s", err.message);
+  if (ok) {
+    wasm_status st;
+    uint64_t r = call_u(t.inst, "hello", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 0, "hello: %d %s (%llu)", st, err.message, (unsigned long long)r);
+    char buf[64] = {0};
+    ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
+    CHECK(n == 12 && memcmp(buf, "hello, wasi\n", 12) == 0, "stdout got %zd bytes '%s'", n, buf);
+    r = call_u(t.inst, "env-count", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 2, "env-count: %s %llu", err.message, (unsigned long long)r);
+    r = call_u(t.inst, "env-val-len", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 8, "env-val-len: %s %llu", err.message, (unsigned long long)r);
+    cm_val one = {.kind = CM_U32, .of.u = 1};
+    r = call_u(t.inst, "arg-len", &one, 1, &st, &err);
+    CHECK(st == WASM_OK && r == strlen(args[1]), "arg-len: %s %llu", err.message,
+          (unsigned long long)r);
+    uint64_t r1 = call_u(t.inst, "rand", NULL, 0, &st, &err);
+    uint64_t r2 = call_u(t.inst, "rand", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r1 != r2, "random: %s", err.message);
+    uint64_t t1 = call_u(t.inst, "now", NULL, 0, &st, &err);
+    uint64_t t2 = call_u(t.inst, "now", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && t1 > 0 && t2 >= t1, "monotonic: %s", err.message);
+    uint64_t w = call_u(t.inst, "wall", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && w > 1600000000ull, "wall-clock: %s %llu", err.message,
+          (unsigned long long)w);
+    int code = -1;
+    CHECK(!wasi2_exit_code(t.ctx, &code), "exit code before exit");
+    cm_val v = {.kind = CM_U32, .of.u = 1};
+    call_u(t.inst, "bye", &v, 1, &st, &err);
+    CHECK(st == WASM_TRAP && strstr(err.message, WASI2_EXIT_TRAP_MARKER), "exit: %d %s", st,
+          err.message);
+    CHECK(wasi2_exit_code(t.ctx, &code) && code == 1, "exit code %d", code);
+  }
+  teardown(&t);
+  close(pipefd[0]);
+  close(pipefd[1]);
+  cm_component_delete(c);
+}
+
+/* ---- filesystem ---- */
+
+#define FS_ERROR_CODES                                                        \
+  "\"access\" \"would-block\" \"already\" \"bad-descriptor\" \"busy\" \"deadlock\" \"quota\"\n" \
+  "    \"exist\" \"file-too-large\" \"illegal-byte-sequence\" \"in-progress\" \"interrupted\"\n" \
+  "    \"invalid\" \"io\" \"is-directory\" \"loop\" \"too-many-links\" \"message-size\"\n" \
+  "    \"name-too-long\" \"no-device\" \"no-entry\" \"no-lock\" \"insufficient-memory\"\n" \
+  "    \"insufficient-space\" \"not-directory\" \"not-empty\" \"not-recoverable\" \"unsupported\"\n" \
+  "    \"no-tty\" \"no-such-device\" \"overflow\" \"not-permitted\" \"pipe\" \"read-only\"\n" \
+  "    \"invalid-seek\" \"text-file-busy\" \"cross-device\""
+
+enum { EC_EXIST = 7, EC_NO_ENTRY = 20, EC_NOT_PERMITTED = 31 };
+
+static const char *FS_WAT =
+    "(component\n" IO_IMPORTS
+    "  (import \"wasi:filesystem/types@0.2.0\" (instance $types\n"
+    "    (alias outer 1 $is (type $is1)) (export \"input-stream\" (type $is2 (eq $is1)))\n"
+    "    (export \"descriptor\" (type $d (sub resource)))\n"
+    "    (type $ec (enum " FS_ERROR_CODES "))\n"
+    "    (export \"error-code\" (type $ec2 (eq $ec)))\n"
+    "    (type $pf (flags \"symlink-follow\")) (export \"path-flags\" (type $pf2 (eq $pf)))\n"
+    "    (type $of (flags \"create\" \"directory\" \"exclusive\" \"truncate\"))\n"
+    "    (export \"open-flags\" (type $of2 (eq $of)))\n"
+    "    (type $df (flags \"read\" \"write\" \"file-integrity-sync\" \"data-integrity-sync\"\n"
+    "      \"requested-write-sync\" \"mutate-directory\"))\n"
+    "    (export \"descriptor-flags\" (type $df2 (eq $df)))\n"
+    "    (export \"[method]descriptor.open-at\" (func (param \"self\" (borrow $d))\n"
+    "      (param \"path-flags\" $pf2) (param \"path\" string) (param \"open-flags\" $of2)\n"
+    "      (param \"flags\" $df2) (result (result (own $d) (error $ec2)))))\n"
+    "    (export \"[method]descriptor.write\" (func (param \"self\" (borrow $d))\n"
+    "      (param \"buffer\" (list u8)) (param \"offset\" u64) (result (result u64 (error $ec2)))))\n"
+    "    (export \"[method]descriptor.read-via-stream\" (func (param \"self\" (borrow $d))\n"
+    "      (param \"offset\" u64) (result (result (own $is2) (error $ec2)))))))\n"
+    "  (alias export $types \"descriptor\" (type $desc))\n"
+    "  (import \"wasi:filesystem/preopens@0.2.0\" (instance $pre\n"
+    "    (alias outer 1 $desc (type $d1)) (export \"descriptor\" (type $d2 (eq $d1)))\n"
+    "    (export \"get-directories\" (func (result (list (tuple (own $d2) string)))))))\n"
+    "  (import \"wasi:sockets/tcp@0.2.0\" (instance $tcp (export \"tcp-socket\" (type (sub resource)))))\n"
+    "  (alias export $tcp \"tcp-socket\" (type $tcp-socket))\n"
+    "  (import \"wasi:sockets/tcp-create-socket@0.2.0\" (instance $tcpc\n"
+    "    (alias outer 1 $tcp-socket (type $t1)) (export \"tcp-socket\" (type $t (eq $t1)))\n"
+    "    (type $fam (enum \"ipv4\" \"ipv6\")) (export \"ip-address-family\" (type $fam2 (eq $fam)))\n"
+    "    (type $nec (enum \"unknown\" \"access-denied\" \"not-supported\" \"invalid-argument\"\n"
+    "      \"out-of-memory\" \"timeout\" \"concurrency-conflict\" \"not-in-progress\" \"would-block\"\n"
+    "      \"invalid-state\" \"new-socket-limit\" \"address-not-bindable\" \"address-in-use\"\n"
+    "      \"remote-unreachable\" \"connection-refused\" \"connection-reset\" \"connection-aborted\"\n"
+    "      \"datagram-too-large\" \"name-unresolvable\" \"temporary-resolver-failure\"\n"
+    "      \"permanent-resolver-failure\"))\n"
+    "    (export \"error-code\" (type $nec2 (eq $nec)))\n"
+    "    (export \"create-tcp-socket\" (func (param \"address-family\" $fam2)\n"
+    "      (result (result (own $t) (error $nec2)))))))\n" MEM_MODULE
+    "  (core func $get-dirs (canon lower (func $pre \"get-directories\") (memory $m) (realloc $realloc)))\n"
+    "  (core func $open-at (canon lower (func $types \"[method]descriptor.open-at\") (memory $m)\n"
+    "    (realloc $realloc)))\n"
+    "  (core func $write (canon lower (func $types \"[method]descriptor.write\") (memory $m)))\n"
+    "  (core func $rvs (canon lower (func $types \"[method]descriptor.read-via-stream\") (memory $m)))\n"
+    "  (core func $read (canon lower (func $streams \"[method]input-stream.blocking-read\")\n"
+    "    (memory $m) (realloc $realloc)))\n"
+    "  (core func $drop-d (canon resource.drop $desc))\n"
+    "  (core func $drop-is (canon resource.drop $is))\n"
+    "  (core func $tcp (canon lower (func $tcpc \"create-tcp-socket\") (memory $m)))\n"
+    "  (core module $Main\n"
+    "    (import \"m\" \"mem\" (memory 1))\n"
+    "    (import \"w\" \"get-dirs\" (func $get-dirs (param i32)))\n"
+    "    (import \"w\" \"open-at\" (func $open-at (param i32 i32 i32 i32 i32 i32 i32)))\n"
+    "    (import \"w\" \"write\" (func $write (param i32 i32 i32 i64 i32)))\n"
+    "    (import \"w\" \"rvs\" (func $rvs (param i32 i64 i32)))\n"
+    "    (import \"w\" \"read\" (func $read (param i32 i64 i32)))\n"
+    "    (import \"w\" \"drop-d\" (func $drop-d (param i32)))\n"
+    "    (import \"w\" \"drop-is\" (func $drop-is (param i32)))\n"
+    "    (import \"w\" \"tcp\" (func $tcp (param i32 i32)))\n"
+    "    (global $dir (mut i32) (i32.const -1))\n"
+    "    (func $dir (result i32)\n"
+    "      (if (i32.lt_s (global.get $dir) (i32.const 0)) (then\n"
+    "        (call $get-dirs (i32.const 0))\n"
+    "        (if (i32.eqz (i32.load (i32.const 4))) (then unreachable))\n"
+    "        (global.set $dir (i32.load (i32.load (i32.const 0))))))\n"
+    "      (global.get $dir))\n"
+    "    ;; open path with open-flags o and descriptor-flags f: the new handle,\n"
+    "    ;; or -(1000 + error-code)\n"
+    "    (func $open (param $p i32) (param $n i32) (param $o i32) (param $f i32) (result i32)\n"
+    "      ;; bit 8 of o: path-flags symlink-follow\n"
+    "      (call $open-at (call $dir) (i32.shr_u (local.get $o) (i32.const 8)) (local.get $p)\n"
+    "        (local.get $n) (i32.and (local.get $o) (i32.const 255))\n"
+    "        (local.get $f) (i32.const 16))\n"
+    "      (if (result i32) (i32.load8_u (i32.const 16))\n"
+    "        (then (i32.sub (i32.const 0) (i32.add (i32.const 1000) (i32.load8_u (i32.const 20)))))\n"
+    "        (else (i32.load (i32.const 20)))))\n"
+    "    (func (export \"open\") (param i32 i32 i32 i32) (result i32) (local $h i32)\n"
+    "      (local.set $h (call $open (local.get 0) (local.get 1) (local.get 2) (local.get 3)))\n"
+    "      (if (i32.lt_s (local.get $h) (i32.const 0)) (then (return (i32.sub (i32.const 0) (local.get $h)))))\n"
+    "      (call $drop-d (local.get $h))\n"
+    "      (i32.const 0))\n"
+    "    ;; create/truncate path, write data: bytes written or 1000 + error-code\n"
+    "    (func (export \"put\") (param $p i32) (param $n i32) (param $d i32) (param $dn i32) (result i32)\n"
+    "      (local $h i32) (local $r i32)\n"
+    "      (local.set $h (call $open (local.get $p) (local.get $n) (i32.const 9) (i32.const 2)))\n"
+    "      (if (i32.lt_s (local.get $h) (i32.const 0)) (then (return (i32.sub (i32.const 0) (local.get $h)))))\n"
+    "      (call $write (local.get $h) (local.get $d) (local.get $dn) (i64.const 0) (i32.const 32))\n"
+    "      (local.set $r (if (result i32) (i32.load8_u (i32.const 32))\n"
+    "        (then (i32.add (i32.const 1000) (i32.load8_u (i32.const 40))))\n"
+    "        (else (i32.wrap_i64 (i64.load (i32.const 40))))))\n"
+    "      (call $drop-d (local.get $h))\n"
+    "      (local.get $r))\n"
+    "    ;; read path through a stream: length * 256 + first byte, or 1000 + error-code\n"
+    "    (func (export \"get\") (param $p i32) (param $n i32) (result i32)\n"
+    "      (local $h i32) (local $s i32) (local $r i32)\n"
+    "      (local.set $h (call $open (local.get $p) (local.get $n) (i32.const 0) (i32.const 1)))\n"
+    "      (if (i32.lt_s (local.get $h) (i32.const 0)) (then (return (i32.sub (i32.const 0) (local.get $h)))))\n"
+    "      (call $rvs (local.get $h) (i64.const 0) (i32.const 48))\n"
+    "      (if (i32.load8_u (i32.const 48)) (then (return (i32.add (i32.const 1000) (i32.load8_u (i32.const 52))))))\n"
+    "      (local.set $s (i32.load (i32.const 52)))\n"
+    "      (call $read (local.get $s) (i64.const 100) (i32.const 64))\n"
+    "      (local.set $r (if (result i32) (i32.load8_u (i32.const 64))\n"
+    "        (then (i32.const 999))\n"
+    "        (else (i32.add (i32.mul (i32.load (i32.const 72)) (i32.const 256))\n"
+    "          (i32.load8_u (i32.load (i32.const 68)))))))\n"
+    "      (call $drop-is (local.get $s))\n"
+    "      (call $drop-d (local.get $h))\n"
+    "      (local.get $r))\n"
+    "    ;; create-tcp-socket(ipv4): 0 for a socket, else 1000 + error-code\n"
+    "    (func (export \"tcp\") (result i32)\n"
+    "      (call $tcp (i32.const 0) (i32.const 80))\n"
+    "      (if (result i32) (i32.load8_u (i32.const 80))\n"
+    "        (then (i32.add (i32.const 1000) (i32.load8_u (i32.const 84))))\n"
+    "        (else (i32.const 0)))))\n"
+    "  (core instance $main (instantiate $Main\n"
+    "    (with \"m\" (instance (export \"mem\" (memory $m))))\n"
+    "    (with \"w\" (instance (export \"get-dirs\" (func $get-dirs)) (export \"open-at\" (func $open-at))\n"
+    "      (export \"write\" (func $write)) (export \"rvs\" (func $rvs)) (export \"read\" (func $read))\n"
+    "      (export \"drop-d\" (func $drop-d)) (export \"drop-is\" (func $drop-is))\n"
+    "      (export \"tcp\" (func $tcp))))))\n"
+    "  (func (export \"open\") (param \"p\" string) (param \"o\" u32) (param \"f\" u32) (result u32)\n"
+    "    (canon lift (core func $main \"open\") (memory $m) (realloc $realloc)))\n"
+    "  (func (export \"put\") (param \"p\" string) (param \"d\" string) (result u32)\n"
+    "    (canon lift (core func $main \"put\") (memory $m) (realloc $realloc)))\n"
+    "  (func (export \"get\") (param \"p\" string) (result u32)\n"
+    "    (canon lift (core func $main \"get\") (memory $m) (realloc $realloc)))\n"
+    "  (func (export \"tcp\") (result u32) (canon lift (core func $main \"tcp\")))\n"
+    ")\n";
+
+static cm_val str_val(const char *s) {
+  cm_val v;
+  memset(&v, 0, sizeof v);
+  v.kind = CM_STRING;
+  v.of.str.len = strlen(s);
+  v.of.str.ptr = (char *)s;
+  return v;
+}
+
+static uint64_t fs_open(env_t *t, const char *path, uint32_t of, uint32_t df, wasm_status *st,
+                        wasm_error *err) {
+  cm_val a[3] = {str_val(path), {.kind = CM_U32, .of.u = of}, {.kind = CM_U32, .of.u = df}};
+  return call_u(t->inst, "open", a, 3, st, err);
+}
+
+static uint64_t fs_put(env_t *t, const char *path, const char *data, wasm_status *st,
+                       wasm_error *err) {
+  cm_val a[2] = {str_val(path), str_val(data)};
+  return call_u(t->inst, "put", a, 2, st, err);
+}
+
+static uint64_t fs_get(env_t *t, const char *path, wasm_status *st, wasm_error *err) {
+  cm_val a[1] = {str_val(path)};
+  return call_u(t->inst, "get", a, 1, st, err);
+}
+
+static void test_fs(wasm_engine *e) {
+  wasm_error err = {0};
+  cm_component *c = compile(e, FS_WAT, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  char root[] = "/tmp/stratus-wasi2-XXXXXX";
+  if (!mkdtemp(root)) return;
+  char granted[300], path[400];
+  snprintf(granted, sizeof granted, "%s/granted", root);
+  mkdir(granted, 0755);
+  snprintf(path, sizeof path, "%s/sub", granted);
+  mkdir(path, 0755);
+  snprintf(path, sizeof path, "%s/secret", root);
+  FILE *f = fopen(path, "w");
+  if (f) {
+    fputs("top secret", f);
+    fclose(f);
+  }
+  snprintf(path, sizeof path, "%s/out", granted);
+  if (symlink("..", path) != 0) perror("symlink");
+  snprintf(path, sizeof path, "%s/abs", granted);
+  if (symlink(root, path) != 0) perror("symlink");
+
+  wasi_preopen pre = {.host_path = granted, .guest_path = "/data", .read_only = false};
+  wasi2_config cfg = {.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .preopens = &pre,
+                      .npreopens = 1};
+  env_t t;
+  bool ok = setup(e, c, &cfg, &t, &err);
+  CHECK(ok, "instantiate: %s", err.message);
+  if (ok) {
+    wasm_status st;
+    uint64_t r = fs_put(&t, "hello.txt", "hello world", &st, &err);
+    CHECK(st == WASM_OK && r == 11, "put: %d %s %llu", st, err.message, (unsigned long long)r);
+    snprintf(path, sizeof path, "%s/hello.txt", granted);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && sb.st_size == 11, "file on the host");
+    r = fs_get(&t, "hello.txt", &st, &err);
+    CHECK(st == WASM_OK && r == 11 * 256 + 'h', "get: %s %llu", err.message,
+          (unsigned long long)r);
+    r = fs_get(&t, "missing", &st, &err);
+    CHECK(st == WASM_OK && r == 1000 + EC_NO_ENTRY, "missing: %llu", (unsigned long long)r);
+    /* exclusive create of an existing file */
+    r = fs_open(&t, "hello.txt", 1 | 4, 2, &st, &err);
+    CHECK(st == WASM_OK && r == 1000 + EC_EXIST, "exclusive: %llu", (unsigned long long)r);
+    /* escapes: .., absolute, symlinks out (relative and absolute) */
+    static const char *escapes[] = {"../secret", "/etc/passwd", "out/secret", "abs/secret",
+                                    "sub/../../secret", "..", "out"};
+    for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++)
+      for (uint32_t follow = 0; follow <= 0x100; follow += 0x100) {
+        uint32_t of = (i >= 5 ? 2 : 0) | follow; /* directory for ".." and "out" */
+        r = fs_open(&t, escapes[i], of, 1, &st, &err);
+        CHECK(st == WASM_OK && r >= 1000, "escape %s opened (%llu)", escapes[i],
+              (unsigned long long)r);
+        /* refused: not-permitted, or for an unfollowed symlink loop/not-directory */
+        CHECK(r == 1000 + EC_NOT_PERMITTED || (!follow && (r == 1000 + 15 || r == 1000 + 24)),
+              "escape %s (follow %u): code %llu", escapes[i], follow, (unsigned long long)r);
+      }
+    /* symlinks that stay inside are followed */
+    snprintf(path, sizeof path, "%s/inside", granted);
+    CHECK(symlink("hello.txt", path) == 0, "symlink inside");
+    r = fs_open(&t, "inside", 0x100, 1, &st, &err);
+    CHECK(st == WASM_OK && r == 0, "symlink inside followed: %llu", (unsigned long long)r);
+    r = fs_get(&t, "out/secret", &st, &err);
+    CHECK(st == WASM_OK && r >= 1000, "read through a symlink out: %llu", (unsigned long long)r);
+    r = fs_put(&t, "../evil", "x", &st, &err);
+    snprintf(path, sizeof path, "%s/evil", root);
+    CHECK(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED && access(path, F_OK) != 0,
+          "write outside: %llu", (unsigned long long)r);
+    /* sockets are denied without a grant */
+    r = call_u(t.inst, "tcp", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 1001, "tcp without grant: %d %s %llu", st, err.message,
+          (unsigned long long)r);
+  }
+  teardown(&t);
+
+  /* read-only grant: reading works, creating and writing do not */
+  pre.read_only = true;
+  cfg.network = WASI2_NET_TCP;
+  ok = setup(e, c, &cfg, &t, &err);
+  CHECK(ok, "instantiate: %s", err.message);
+  if (ok) {
+    wasm_status st;
+    uint64_t r = fs_get(&t, "hello.txt", &st, &err);
+    CHECK(st == WASM_OK && r == 11 * 256 + 'h', "read-only get: %llu", (unsigned long long)r);
+    r = fs_put(&t, "new.txt", "x", &st, &err);
+    CHECK(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED, "read-only put: %llu",
+          (unsigned long long)r);
+    r = fs_open(&t, "hello.txt", 0, 2, &st, &err);
+    CHECK(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED, "read-only open for write: %llu",
+          (unsigned long long)r);
+    r = call_u(t.inst, "tcp", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 0, "tcp with a grant: %s %llu", err.message,
+          (unsigned long long)r);
+  }
+  teardown(&t);
+
+  snprintf(path, sizeof path, "rm -rf '%s'", root);
+  if (system(path) != 0) printf("cleanup of %s failed\n", root);
+  cm_component_delete(c);
+}
+
+/* A component importing an interface the host does not have fails to
+ * instantiate with a message naming it. */
+static void test_missing(wasm_engine *e) {
+  const char *wat =
+      "(component\n"
+      "  (import \"wasi:nope/thing@0.2.0\" (instance (export \"f\" (func))))\n"
+      "  (import \"wasi:cli/environment@0.3.0\" (instance\n"
+      "    (export \"get-arguments\" (func (result (list string)))))))\n";
+  wasm_error err = {0};
+  cm_component *c = compile(e, wat, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  wasi2_config cfg = {.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
+  env_t t;
+  CHECK(!setup(e, c, &cfg, &t, &err) && strstr(err.message, "wasi:nope/thing"),
+        "missing interface: %s", err.message);
+  teardown(&t);
+  cm_component_delete(c);
+}
+
+int main(void) {
+  wasm_engine *e = wasm_engine_new(NULL);
+  test_cli(e);
+  test_fs(e);
+  test_missing(e);
+  wasm_engine_delete(e);
+  printf("test_wasi2: %d/%d checks passed\n", checks - failures, checks);
+  return failures ? 1 : 0;
+}
