@@ -6,30 +6,17 @@
 #include <string.h>
 
 #include "stratus/wasm.h"
+#include "unit.h"
 
-static int passed, failed;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (cond) passed++;                                                  \
-    else { failed++; fprintf(stderr, "%s:%d: check failed: %s\n",        \
-                             __FILE__, __LINE__, #cond); }               \
-  } while (0)
 
 static wasm_engine *engine;
 
 /* Compiles WAT text; NULL (and a message) on failure. */
 static wasm_module *compile(const char *wat, wasm_error *err) {
-  uint8_t *bin;
-  size_t len;
-  if (wasm_wat_to_binary(wat, strlen(wat), &bin, &len, err) != WASM_OK)
-    return NULL;
-  wasm_module *m = NULL;
-  wasm_module_new(engine, bin, len, &m, err);
-  free(bin);
-  return m;
+  return unit_compile(engine, wat, err, 1);
 }
 
-static wasm_val i32(int32_t v) { wasm_val x = {.kind = WASM_I32}; x.of.i32 = v; return x; }
+#define i32(v) unit_i32(v)
 
 /* A host function that adds its two arguments and counts its calls. */
 static wasm_status host_add(void *env, const wasm_val *args, wasm_val *results,
@@ -198,6 +185,5 @@ int main(void) {
   wasm_functype_delete(t_ii);
   wasm_module_delete(m);
   wasm_engine_delete(engine);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }

@@ -12,29 +12,15 @@
 #include <string.h>
 
 #include "stratus/wasm.h"
+#include "unit.h"
 
-static int passed, failed;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (cond) passed++;                                                  \
-    else { failed++; fprintf(stderr, "%s:%d: check failed: %s\n",        \
-                             __FILE__, __LINE__, #cond); }               \
-  } while (0)
 
 static wasm_engine *engine;
 static wasm_functype *type_i32_i32; /* (i32) -> (i32) */
 
 static wasm_module *compile(const char *wat) {
-  uint8_t *bin;
-  size_t len;
   wasm_error err = {0};
-  wasm_module *m = NULL;
-  if (wasm_wat_to_binary(wat, strlen(wat), &bin, &len, &err) == WASM_OK) {
-    wasm_module_new(engine, bin, len, &m, &err);
-    free(bin);
-  }
-  if (!m) fprintf(stderr, "compile: %s\n", err.message);
-  return m;
+  return unit_compile(engine, wat, &err, 0);
 }
 
 static wasm_val i32(int32_t v) {
@@ -483,6 +469,5 @@ int main(void) {
   test_threads();
   wasm_functype_delete(type_i32_i32);
   wasm_engine_delete(engine);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return unit_report();
 }

@@ -1,0 +1,50 @@
+/* unit.h: what every unit test program shares: a CHECK that counts, the
+ * closing "N passed, N failed" line, and compiling a WAT module. Header
+ * only; each test program is one translation unit. */
+#ifndef STRATUS_UNIT_H
+#define STRATUS_UNIT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stratus/wasm.h"
+
+static int unit_passed, unit_failed;
+
+/* Counts one check; a failure prints where and what. */
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    if (cond) unit_passed++;                                             \
+    else { unit_failed++; fprintf(stderr, "%s:%d: check failed: %s\n",   \
+                                  __FILE__, __LINE__, #cond); }          \
+  } while (0)
+
+/* Prints the closing line; the value is main's exit status. */
+static inline int unit_report(void) {
+  printf("%d passed, %d failed\n", unit_passed, unit_failed);
+  return unit_failed != 0;
+}
+
+/* Compiles WAT text into a module of engine e; NULL (with err filled, and
+ * the message printed when quiet is false) on failure. */
+static inline wasm_module *unit_compile(wasm_engine *e, const char *wat,
+                                        wasm_error *err, int quiet) {
+  uint8_t *bin;
+  size_t len;
+  wasm_module *m = NULL;
+  if (wasm_wat_to_binary(wat, strlen(wat), &bin, &len, err) == WASM_OK) {
+    wasm_module_new(e, bin, len, &m, err);
+    free(bin);
+  }
+  if (!m && !quiet) fprintf(stderr, "compile: %s\n", err->message);
+  return m;
+}
+
+static inline wasm_val unit_i32(int32_t v) {
+  wasm_val x = {.kind = WASM_I32};
+  x.of.i32 = v;
+  return x;
+}
+
+#endif
