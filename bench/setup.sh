@@ -1,19 +1,6 @@
 #!/usr/bin/env bash
 # Installs what bench/run.sh needs on Debian bookworm (idempotent): the
-# wasm32-wasi toolchain (clang-14, lld-14, wasi-libc, the wasm32 compiler
-# runtime), Node.js (the reference runner) and wabt (wasm-interp).
+# project's build and wasm32-wasi toolchain, plus Node.js (the reference
+# runner); wabt's wasm-interp comes with the project's set-up.
 set -euo pipefail
-
-packages=(build-essential clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 nodejs wabt)
-
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "bench/setup: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+exec "$(dirname "$0")/../scripts/setup.sh" nodejs

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building and testing Stratus needs on Debian bookworm.
+# Installs what building and testing Stratus needs on Debian bookworm,
+# plus any extra packages named as arguments (bench/setup.sh adds nodejs).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   wasi-libc
   libclang-rt-14-dev-wasm32
   wabt              # wat2wasm & co: oracles for tests, not runtime deps
+  "$@"
 )
 
 missing=()
