@@ -202,12 +202,14 @@ static wasm_status d_set_size(void *env, cm_instance *caller, const cm_val *a, s
 /* new-timestamp: no-change, now, timestamp(datetime) */
 static void timespec_of(const cm_val *v, struct timespec *ts) {
   ts->tv_sec = 0;
-  if (v->of.variant.disc == 0) ts->tv_nsec = UTIME_OMIT;
+  /* named types are matched by kind only: check before looking inside */
+  if (v->kind != CM_VARIANT || v->of.variant.disc == 0) ts->tv_nsec = UTIME_OMIT;
   else if (v->of.variant.disc == 1 || !v->of.variant.payload) ts->tv_nsec = UTIME_NOW;
   else {
     const cm_val *dt = v->of.variant.payload;
-    ts->tv_sec = dt->of.list.n >= 2 ? (time_t)dt->of.list.elems[0].of.u : 0;
-    ts->tv_nsec = dt->of.list.n >= 2 ? (long)(dt->of.list.elems[1].of.u % 1000000000u) : 0;
+    bool rec = dt->kind == CM_RECORD;
+    ts->tv_sec = rec && dt->of.list.n >= 2 ? (time_t)dt->of.list.elems[0].of.u : 0;
+    ts->tv_nsec = rec && dt->of.list.n >= 2 ? (long)(dt->of.list.elems[1].of.u % 1000000000u) : 0;
   }
 }
 
@@ -427,12 +429,8 @@ static wasm_status d_open_at(void *env, cm_instance *caller, const cm_val *a, si
   else if (df & DF_DATA_SYNC) flags |= O_DSYNC;
   int fd = wasi_open_beneath(o->fd, path, flags | O_CLOEXEC, 0666);
   int e = errno;
-  if (fd < 0 && e == EISDIR && !(df & DF_WRITE)) { /* never happens with O_RDONLY */
-    fd = wasi_open_beneath(o->fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    e = errno;
-  }
   free(path);
-  if (fd < 0) return fs_err(res, e == ELOOP && !(pf & PF_FOLLOW) ? ELOOP : e, err);
+  if (fd < 0) return fs_err(res, e, err);
   uint32_t keep = df & (DF_READ | DF_WRITE | DF_MUTATE | DF_FILE_SYNC | DF_DATA_SYNC | DF_REQ_SYNC);
   cm_val d;
   wasm_status st = new_desc(env, fd, keep, &d, err);

@@ -65,10 +65,14 @@ static wasm_status net_err(cm_val *res, uint32_t code, wasm_error *err) {
 static bool addr_from_val(const cm_val *v, struct sockaddr_storage *ss, socklen_t *len,
                           int family) {
   memset(ss, 0, sizeof *ss);
+  /* named types are matched by kind only: check every level */
+  if (!v || v->kind != CM_VARIANT) return false;
   const cm_val *r = v->of.variant.payload;
   if (!r || r->kind != CM_RECORD) return false;
   if (v->of.variant.disc == 0) {
-    if (family != AF_INET || r->of.list.n != 2 || r->of.list.elems[1].of.list.n != 4) return false;
+    if (family != AF_INET || r->of.list.n != 2 || r->of.list.elems[1].kind != CM_TUPLE ||
+        r->of.list.elems[1].of.list.n != 4)
+      return false;
     struct sockaddr_in *in = (struct sockaddr_in *)ss;
     in->sin_family = AF_INET;
     in->sin_port = htons((uint16_t)r->of.list.elems[0].of.u);
@@ -77,7 +81,9 @@ static bool addr_from_val(const cm_val *v, struct sockaddr_storage *ss, socklen_
     *len = sizeof *in;
     return true;
   }
-  if (family != AF_INET6 || r->of.list.n != 4 || r->of.list.elems[2].of.list.n != 8) return false;
+  if (family != AF_INET6 || r->of.list.n != 4 || r->of.list.elems[2].kind != CM_TUPLE ||
+      r->of.list.elems[2].of.list.n != 8)
+    return false;
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
   in6->sin6_family = AF_INET6;
   in6->sin6_port = htons((uint16_t)r->of.list.elems[0].of.u);
@@ -458,7 +464,7 @@ static wasm_status udp_stream(void *env, cm_instance *caller, const cm_val *a, s
   SOCK(o, W2_UDP);
   if (o->u.sock.state != S_BOUND && o->u.sock.state != S_CONNECTED)
     return net_err(res, NE_INVALID_STATE, err);
-  if (a[1].of.variant.disc == 1) {
+  if (a[1].kind == CM_OPTION && a[1].of.variant.disc == 1) {
     struct sockaddr_storage ss;
     socklen_t len;
     if (!addr_from_val(a[1].of.variant.payload, &ss, &len, o->u.sock.family))
@@ -552,6 +558,9 @@ static wasm_status out_send(void *env, cm_instance *caller, const cm_val *a, siz
   uint64_t sent = 0;
   for (size_t i = 0; i < list->of.list.n; i++) {
     const cm_val *d = &list->of.list.elems[i];
+    if (d->kind != CM_RECORD || d->of.list.n != 2 || d->of.list.elems[0].kind != CM_LIST ||
+        d->of.list.elems[1].kind != CM_OPTION)
+      return w2_trap(err, "wasi:sockets/udp: malformed outgoing-datagram");
     size_t len;
     uint8_t *buf = w2_arg_bytes(&d->of.list.elems[0], &len);
     if (!buf) return w2_nomem(err);

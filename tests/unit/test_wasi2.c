@@ -82,6 +82,9 @@ static const char *CLI_WAT =
     "  (import \"wasi:cli/stdout@0.2.3\" (instance $stdout\n"
     "    (alias outer 1 $os (type $o)) (export \"output-stream\" (type $o2 (eq $o)))\n"
     "    (export \"get-stdout\" (func (result (own $o2))))))\n"
+    "  (import \"wasi:cli/stdin@0.2.0\" (instance $stdin\n"
+    "    (alias outer 1 $is (type $i)) (export \"input-stream\" (type $i2 (eq $i)))\n"
+    "    (export \"get-stdin\" (func (result (own $i2))))))\n"
     "  (import \"wasi:cli/environment@0.2.0\" (instance $env\n"
     "    (export \"get-environment\" (func (result (list (tuple string string)))))\n"
     "    (export \"get-arguments\" (func (result (list string))))))\n"
@@ -99,6 +102,10 @@ static const char *CLI_WAT =
     "  (core func $write (canon lower (func $streams \"[method]output-stream.blocking-write-and-flush\")\n"
     "    (memory $m)))\n"
     "  (core func $drop-os (canon resource.drop $os))\n"
+    "  (core func $get-stdin (canon lower (func $stdin \"get-stdin\")))\n"
+    "  (core func $read (canon lower (func $streams \"[method]input-stream.blocking-read\")\n"
+    "    (memory $m) (realloc $realloc)))\n"
+    "  (core func $drop-is (canon resource.drop $is))\n"
     "  (core func $get-env (canon lower (func $env \"get-environment\") (memory $m) (realloc $realloc)))\n"
     "  (core func $get-args (canon lower (func $env \"get-arguments\") (memory $m) (realloc $realloc)))\n"
     "  (core func $exit (canon lower (func $exit \"exit\")))\n"
@@ -110,6 +117,9 @@ static const char *CLI_WAT =
     "    (import \"w\" \"get-stdout\" (func $get-stdout (result i32)))\n"
     "    (import \"w\" \"write\" (func $write (param i32 i32 i32 i32)))\n"
     "    (import \"w\" \"drop-os\" (func $drop-os (param i32)))\n"
+    "    (import \"w\" \"get-stdin\" (func $get-stdin (result i32)))\n"
+    "    (import \"w\" \"read\" (func $read (param i32 i64 i32)))\n"
+    "    (import \"w\" \"drop-is\" (func $drop-is (param i32)))\n"
     "    (import \"w\" \"get-env\" (func $get-env (param i32)))\n"
     "    (import \"w\" \"get-args\" (func $get-args (param i32)))\n"
     "    (import \"w\" \"exit\" (func $exit (param i32)))\n"
@@ -122,6 +132,18 @@ static const char *CLI_WAT =
     "      (call $write (local.get $h) (i32.const 256) (i32.const 12) (i32.const 64))\n"
     "      (call $drop-os (local.get $h))\n"
     "      (i32.load8_u (i32.const 64)))\n"
+    "    ;; bytes of stdin until end of stream (-1 for a failure)\n"
+    "    (func (export \"stdin-len\") (result i32) (local $h i32) (local $n i32)\n"
+    "      (local.set $h (call $get-stdin))\n"
+    "      (block $done (loop $more\n"
+    "        (call $read (local.get $h) (i64.const 3) (i32.const 64))\n"
+    "        (if (i32.load8_u (i32.const 64)) (then\n"
+    "          (if (i32.ne (i32.load8_u (i32.const 68)) (i32.const 1)) (then (local.set $n (i32.const -1))))\n"
+    "          (br $done)))\n"
+    "        (local.set $n (i32.add (local.get $n) (i32.load (i32.const 72))))\n"
+    "        (br $more)))\n"
+    "      (call $drop-is (local.get $h))\n"
+    "      (local.get $n))\n"
     "    (func (export \"env-count\") (result i32)\n"
     "      (call $get-env (i32.const 64)) (i32.load (i32.const 68)))\n"
     "    ;; length of the value of the first variable\n"
@@ -140,9 +162,12 @@ static const char *CLI_WAT =
     "    (with \"m\" (instance (export \"mem\" (memory $m))))\n"
     "    (with \"w\" (instance (export \"get-stdout\" (func $get-stdout)) (export \"write\" (func $write))\n"
     "      (export \"drop-os\" (func $drop-os)) (export \"get-env\" (func $get-env))\n"
+    "      (export \"get-stdin\" (func $get-stdin)) (export \"read\" (func $read))\n"
+    "      (export \"drop-is\" (func $drop-is))\n"
     "      (export \"get-args\" (func $get-args)) (export \"exit\" (func $exit))\n"
     "      (export \"rand\" (func $rand)) (export \"now\" (func $now)) (export \"wall\" (func $wall))))))\n"
     "  (func (export \"hello\") (result u32) (canon lift (core func $main \"hello\")))\n"
+    "  (func (export \"stdin-len\") (result u32) (canon lift (core func $main \"stdin-len\")))\n"
     "  (func (export \"env-count\") (result u32) (canon lift (core func $main \"env-count\")))\n"
     "  (func (export \"env-val-len\") (result u32) (canon lift (core func $main \"env-val-len\")))\n"
     "  (func (export \"arg-len\") (param \"i\" u32) (result u32) (canon lift (core func $main \"arg-len\")))\n"
@@ -194,11 +219,14 @@ static void test_cli(wasm_engine *e) {
   cm_component *c = compile(e, CLI_WAT, &err);
   CHECK(c != NULL, "compile: %s", err.message);
   if (!c) return;
-  int pipefd[2];
+  int pipefd[2], in[2];
   if (pipe(pipefd) != 0) return;
+  if (pipe(in) != 0) return;
+  if (write(in[1], "some input", 10) != 10) return;
+  close(in[1]);
   const char *args[] = {"prog", "argument-one"};
   const char *envs[] = {"GREETING=hi there", "EMPTY="};
-  wasi2_config cfg = {.args = args, .nargs = 2, .env = envs, .nenv = 2, .stdin_fd = -1,
+  wasi2_config cfg = {.args = args, .nargs = 2, .env = envs, .nenv = 2, .stdin_fd = in[0],
                       .stdout_fd = pipefd[1], .stderr_fd = -1};
   env_t t;
   bool ok = setup(e, c, &cfg, &t, &err);
@@ -210,6 +238,8 @@ static void test_cli(wasm_engine *e) {
     char buf[64] = {0};
     ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
     CHECK(n == 12 && memcmp(buf, "hello, wasi\n", 12) == 0, "stdout got %zd bytes '%s'", n, buf);
+    r = call_u(t.inst, "stdin-len", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 10, "stdin: %s %llu", err.message, (unsigned long long)r);
     r = call_u(t.inst, "env-count", NULL, 0, &st, &err);
     CHECK(st == WASM_OK && r == 2, "env-count: %s %llu", err.message, (unsigned long long)r);
     r = call_u(t.inst, "env-val-len", NULL, 0, &st, &err);
@@ -238,6 +268,7 @@ static void test_cli(wasm_engine *e) {
   teardown(&t);
   close(pipefd[0]);
   close(pipefd[1]);
+  close(in[0]);
   cm_component_delete(c);
 }
 
