@@ -294,7 +294,11 @@ static bool if_skip_item(wit_if *p) {
   while (p->pos < p->len) {
     char ch = p->s[p->pos++];
     if (ch == '{') depth++;
-    else if (ch == '}' && --depth <= 0) return depth == 0;
+    else if (ch == '}' && --depth <= 0) {
+      /* `use a.{b};` ends with a ';' after its braces; a record does not */
+      if (depth == 0) { if_ws(p); if_eat(p, ';'); }
+      return depth == 0;
+    }
     else if (ch == ';' && depth == 0) return true;
   }
   return false;

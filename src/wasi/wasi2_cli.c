@@ -134,21 +134,21 @@ static const struct {
      2},
     {"wasi:cli/stdin",
      "interface stdin {\n"
-     "  // use wasi:io/streams.{input-stream};\n"
+     "  use wasi:io/streams.{input-stream};\n"
      "  get-stdin: func() -> input-stream;\n"
      "}\n",
      {{"get-stdin", get_stdin}},
      1},
     {"wasi:cli/stdout",
      "interface stdout {\n"
-     "  // use wasi:io/streams.{output-stream};\n"
+     "  use wasi:io/streams.{output-stream};\n"
      "  get-stdout: func() -> output-stream;\n"
      "}\n",
      {{"get-stdout", get_stdout}},
      1},
     {"wasi:cli/stderr",
      "interface stderr {\n"
-     "  // use wasi:io/streams.{output-stream};\n"
+     "  use wasi:io/streams.{output-stream};\n"
      "  get-stderr: func() -> output-stream;\n"
      "}\n",
      {{"get-stderr", get_stderr}},

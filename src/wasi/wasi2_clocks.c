@@ -58,7 +58,7 @@ static wasm_status wall_resolution(void *env, cm_instance *caller, const cm_val 
 
 static const char WIT_MONOTONIC[] =
     "interface monotonic-clock {\n"
-    "  // use wasi:io/poll.{pollable}; type instant = u64; type duration = u64;\n"
+    "  use wasi:io/poll.{pollable}; type instant = u64; type duration = u64;\n"
     "  now: func() -> u64;\n"
     "  resolution: func() -> u64;\n"
     "  subscribe-instant: func(when: u64) -> pollable;\n"

@@ -687,8 +687,8 @@ static wasm_status get_directories(void *env, cm_instance *caller, const cm_val 
 
 static const char WIT_TYPES[] =
     "interface types {\n"
-    "  // use wasi:io/streams.{input-stream, output-stream, error};\n"
-    "  // use wasi:clocks/wall-clock.{datetime}; type filesize = u64;\n"
+    "  use wasi:io/streams.{input-stream, output-stream, error};\n"
+    "  use wasi:clocks/wall-clock.{datetime}; type filesize = u64;\n"
     "  enum descriptor-type { unknown, block-device, character-device, directory, fifo,\n"
     "    symbolic-link, regular-file, socket }\n"
     "  flags descriptor-flags { read, write, file-integrity-sync, data-integrity-sync,\n"
@@ -752,7 +752,7 @@ static const char WIT_TYPES[] =
 
 static const char WIT_PREOPENS[] =
     "interface preopens {\n"
-    "  // use types.{descriptor};\n"
+    "  use types.{descriptor};\n"
     "  get-directories: func() -> list<tuple<descriptor, string>>;\n"
     "}\n";
 

@@ -444,7 +444,7 @@ static wasm_status output_blocking_splice(void *env, cm_instance *caller, const 
 
 static const char WIT_STREAMS[] =
     "interface streams {\n"
-    "  // use error.{error}; use poll.{pollable};\n"
+    "  use error.{error}; use poll.{pollable};\n"
     "  variant stream-error { last-operation-failed(error), closed }\n"
     "  resource input-stream {\n"
     "    read: func(len: u64) -> result<list<u8>, stream-error>;\n"
