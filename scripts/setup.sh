@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Stratus needs on Debian bookworm,
-# plus any extra packages named as arguments (bench/setup.sh adds nodejs).
+# plus any extra packages named as arguments.
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -13,6 +13,10 @@ packages=(
   wabt              # wat2wasm & co: oracles for tests, not runtime deps
   "$@"
 )
+# Node.js runs jco and componentize-js, which build the test components;
+# a machine that already has node (e.g. from NodeSource) keeps its own.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,4 +29,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm packages pinned in package-lock.json; reinstalled only when the lock
+# changed since the last install.
+cd "$(dirname "$0")/.."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund >/dev/null
 fi

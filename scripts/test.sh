@@ -39,6 +39,7 @@ suite() {
     tests/spec/component-model-async.expected --flags "-W multi-memory" --only-dir async --skip-list "$cm/nyi.txt" \
     --label "component-model async ($build)"
   step "$build wasi preview1" tests/wasi/run_wasi.sh "$build/stratus"
+  step "$build components (WASI 0.2)" tests/component/run_components.sh "$build/stratus"
 }
 
 step "build" make -j2 all unit

@@ -257,8 +257,13 @@ static int inspect_component(wasm_engine *e, const char *path, const uint8_t *by
     printf("\n// linking with this host (WASI 0.2) fails: %s\n", err.message);
   if (nm || st == WASM_LINK_ERROR) {
     if (nm) printf("\n// imports this host cannot satisfy (%u):\n", nm);
-    for (uint32_t i = 0; i < ni; i++)
-      if (why[i]) printf("//   %s: %s\n", cm_component_import_name(c, i), why[i]);
+    for (uint32_t i = 0; i < ni; i++) {
+      if (!why[i]) continue;
+      /* the linker's message repeats the import's name first */
+      static const char tail[] = "not found in the linker: ";
+      const char *r = strstr(why[i], tail);
+      printf("//   %s: %s\n", cm_component_import_name(c, i), r ? r + sizeof tail - 1 : why[i]);
+    }
     rc = INSPECT_UNSATISFIED;
   } else {
     printf("\n// every import is satisfied by this host (WASI 0.2)\n");

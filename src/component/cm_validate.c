@@ -11,14 +11,42 @@
 
 /* ---- names (parsing: cm_validate_names.c) ---- */
 
+/* A name without its "[...]" annotation prefixes. */
+static const char *strip_annotations(const char *n) {
+  while (*n == '[') {
+    const char *close = strchr(n, ']');
+    if (!close) break;
+    n = close + 1;
+  }
+  return n;
+}
+
+static bool is_constructor(const char *n) { return !strncmp(n, "[constructor]", 13); }
+
+/* Explainer.md, "Name uniqueness": `l` and `[constructor]l` are
+ * strongly-unique; `l` and `[method]l.l` (or `[static]l.l`) are not;
+ * otherwise the names conflict when equal, ignoring case, once their
+ * annotations are stripped. */
+static bool strongly_unique(const char *a, const char *b) {
+  const char *sa = strip_annotations(a), *sb = strip_annotations(b);
+  if (is_constructor(a) != is_constructor(b) && !strcasecmp(sa, sb)) return true;
+  const char *plain = sa == a ? a : sb == b ? b : NULL;
+  const char *dotted = plain == a ? sb : sa;
+  if (plain && plain != dotted) {
+    size_t l = strlen(plain);
+    if (!strncasecmp(dotted, plain, l) && dotted[l] == '.' && !strcasecmp(dotted + l + 1, plain))
+      return false;
+  }
+  return strcasecmp(sa, sb) != 0;
+}
+
 static wasm_status unique_name(cm_ctx *c, const cm_component_def *s,
                                const uint32_t *list, uint32_t n, bool imports,
                                const cm_name *nm) {
   for (uint32_t i = 0; i < n; i++) {
     const cm_def *d = &s->defs[list[i]];
     const char *o = imports ? d->u.import.name.name : d->u.export_.name.name;
-    if (!strcasecmp(o, nm->name) ||
-        (nm->func && !strcasecmp(o, nm->func) && !strchr(o, '[')))
+    if (!strongly_unique(o, nm->name))
       return cm_fail(c->err, WASM_INVALID,
                      "%s name `%s` conflicts with previous name `%s`",
                      imports ? "import" : "export", nm->name, o);
