@@ -25,7 +25,7 @@ suite() {
   local build=$1
   for t in "$build"/tests/*; do
     [ -x "$t" ] || continue
-    step "$build unit $(basename "$t")" "$t"
+    step "$build unit $(basename "$t")" timeout 300 "$t"
   done
   step "$build spec core" tests/spec/run_spec.sh "$build/stratus" \
     "$shared/wasm-testsuite/core" tests/spec/core.expected --label "core ($build)"
