@@ -77,6 +77,7 @@ typedef struct comp {
   size_t fuse_start, fuse_end;
   int fuse_op;
   bool fuse_k;
+  bool fuse_neg; /* an i32.eqz of the op's result followed it: jump inverted */
   uint32_t fuse_np, fuse_dst;
   uint64_t fuse_a, fuse_b;
   /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
@@ -457,6 +458,16 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
     return;
   }
   for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
+  /* i32.eqz of the fresh result of a fusable op: a branch on the eqz may
+   * drop both and jump on the op's result with the sense inverted. */
+  bool neg = op == WASM_OP_I32_EQZ && !in[0].konst && in[0].src == in[0].slot &&
+             c->fuse_start != SIZE_MAX && c->fuse_end == c->n &&
+             c->barrier != c->n && c->fuse_dst == in[0].slot;
+  size_t prev_start = c->fuse_start;
+  int prev_op = c->fuse_op;
+  bool prev_k = c->fuse_k, prev_neg = c->fuse_neg;
+  uint32_t prev_np = c->fuse_np;
+  uint64_t prev_a = c->fuse_a, prev_b = c->fuse_b;
   /* A constant second operand becomes an immediate when the op has one. */
   bool k = np == 2 && in[1].konst && c->h[XOPV(XV_K, op)];
   for (uint32_t i = 0; i < np; i++)
@@ -478,6 +489,16 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
     c->fuse_dst = dst;
     c->fuse_a = in[0].src;
     c->fuse_b = np == 2 ? (k ? in[1].k : in[1].src) : 0;
+    c->fuse_neg = false;
+    if (neg) {
+      c->fuse_start = prev_start;
+      c->fuse_op = prev_op;
+      c->fuse_k = prev_k;
+      c->fuse_np = prev_np;
+      c->fuse_a = prev_a;
+      c->fuse_b = prev_b;
+      c->fuse_neg = !prev_neg;
+    }
   }
 }
 
@@ -495,7 +516,7 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
       emit_op(c, xop);
       emit_u(c, a);
       if (np == 2) emit_u(c, b);
-      emit_u(c, nz);
+      emit_u(c, c->fuse_neg ? !nz : nz);
       return;
     }
   }

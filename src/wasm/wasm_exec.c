@@ -20,11 +20,13 @@
 #include "wasm_numeric.h"
 #include "wasm_runtime.h"
 
-/* Sanitizer builds leave out the generated variants and do not force the
- * helpers inline: instrumented, the interpreter function otherwise takes
- * clang minutes to compile (several of its analyses are superlinear in its
- * size). The compiler then emits the plain instructions, which the spec
- * tests cover the same way. */
+/* Sanitizer builds do not force the helpers inline, and when optimising
+ * they also leave out the generated variants: instrumented, the interpreter
+ * function otherwise takes clang minutes to compile (several of its
+ * analyses are superlinear in its size). The compiler then emits the plain
+ * instructions, which the spec tests cover the same way. The Makefile
+ * compiles this file at -O0 under SAN=1 (about 40 s with the variants), so
+ * the sanitizer run covers the variants too. */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define EXEC_SANITIZED 1
@@ -34,7 +36,11 @@
 #define EXEC_SANITIZED 1
 #endif
 #ifdef EXEC_SANITIZED
+#ifdef __OPTIMIZE__
 #define EXEC_VARIANTS 0
+#else
+#define EXEC_VARIANTS 1
+#endif
 #define XINLINE static inline __attribute__((unused))
 #else
 #define EXEC_VARIANTS 1
@@ -663,7 +669,7 @@ static __attribute__((noinline)) xjump leave(xstate *X) {
 #define JUMP_TO(t)                                                           \
   do {                                                                       \
     const wasm_cell *t_ = (t);                                               \
-    if (t_ < ip && UNLIKELY(--X.budget < 0) && !budget_refill(&X)) goto stop; \
+    if (t_ <= ip && UNLIKELY(--X.budget < 0) && !budget_refill(&X)) goto stop; \
     ip = t_;                                                                 \
     NEXT();                                                                  \
   } while (0)
@@ -960,8 +966,28 @@ H_BR_TABLE: {
   uint64_t i = rd_u32(SLOT(1)), n = U(2);
   JUMP_TO(ip[3 + (i < n ? i : n)].target);
 }
-H_CALL:
-  JUMP(enter(&X, X.inst->funcs[U(1)], fp + U(2), ip + 3, fp));
+H_CALL: {
+  /* Fast path, inline: a compiled wasm function of the same instance with
+   * room for its frame and budget left; everything else goes to enter(). */
+  wasm_func *callee = X.inst->funcs[U(1)];
+  uint64_t *nfp = fp + U(2);
+  const wasm_code *code = callee->def ? callee->def->code : NULL;
+  wasm_store *s_ = X.s;
+  if (LIKELY(code && !callee->host && callee->instance == X.inst && X.budget > 0 &&
+             X.nframes < X.cap_frames && s_->call_depth < X.max_depth &&
+             (size_t)(X.stack_end - nfp) >= code->max_slots)) {
+    X.budget--;
+    X.frames[X.nframes++] = (frame){ip + 3, fp, X.func};
+    s_->call_depth++;
+    for (uint64_t *l = nfp + code->nparam_slots, *e = l + code->nlocal_slots; l < e; l++)
+      *l = 0;
+    X.func = callee;
+    ip = code->cells;
+    fp = nfp;
+    NEXT();
+  }
+  JUMP(enter(&X, callee, nfp, ip + 3, fp));
+}
 H_CALL_INDIRECT: {
   wasm_table *tab = X.inst->tables[U(2)];
   uint64_t i = rd_u32(SLOT(4));
@@ -974,6 +1000,15 @@ H_CALL_INDIRECT: {
   JUMP(enter(&X, callee, fp + U(3), ip + 5, fp));
 }
 H_RETURN:
+  /* Fast path: back to a caller of the same instance (not the entry). */
+  if (LIKELY(X.nframes > 1 && X.frames[X.nframes - 1].func->instance == X.inst)) {
+    frame *f_ = &X.frames[--X.nframes];
+    X.s->call_depth--;
+    X.func = f_->func;
+    ip = f_->ip;
+    fp = f_->fp;
+    NEXT();
+  }
   JUMP(leave(&X));
 H_MEMOP_MULTI: { /* memory != 0 (wasm_exec_mem.c); it may alias memory 0 */
   const char *msg = NULL;
