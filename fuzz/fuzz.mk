@@ -11,6 +11,9 @@ CFLAGS    = -std=c11 -D_GNU_SOURCE -g $(OPT) -fno-omit-frame-pointer \
 
 ENGINE_SRCS := $(wildcard src/wasm/*.c)
 ENGINE_OBJS := $(patsubst src/wasm/%.c,$(OUT)/obj/%.o,$(ENGINE_SRCS))
+# The Component Model layer (fuzz_component), objects under obj/cm/.
+CM_SRCS     := $(wildcard src/component/*.c)
+CM_OBJS     := $(patsubst src/component/%.c,$(OUT)/obj/cm/%.o,$(CM_SRCS))
 TARGETS     := $(patsubst fuzz/%.c,$(OUT)/%,$(wildcard fuzz/fuzz_*.c))
 
 all: $(TARGETS)
@@ -25,6 +28,10 @@ $(OUT)/obj/%.o: src/wasm/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
+$(OUT)/obj/cm/%.o: src/component/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
 $(OUT)/obj/fuzz_%.o: fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
@@ -33,9 +40,16 @@ $(OUT)/libengine.a: $(ENGINE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(OUT)/libcm.a: $(CM_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/fuzz_component: $(OUT)/obj/fuzz_component.o $(OUT)/libcm.a $(OUT)/libengine.a
+	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lm -lpthread
+
 $(OUT)/fuzz_%: $(OUT)/obj/fuzz_%.o $(OUT)/libengine.a
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lm -lpthread
 
 .PHONY: all
 .SECONDARY:
--include $(wildcard $(OUT)/obj/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d)

@@ -6,7 +6,7 @@
 #   fuzz/run.sh [SECONDS]
 #
 # Environment:
-#   TARGETS    which targets (default "decode text exec")
+#   TARGETS    which targets (default "decode text exec component")
 #   SPEC       spec scripts to seed from (default ../shared/wasm-testsuite/core)
 #   TIMEOUT    seconds per input before libFuzzer calls it a timeout (default 5)
 #   RSS_MB     memory limit per process (default 2048)
@@ -24,7 +24,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 seconds=${1:-60}
-targets=${TARGETS:-decode text exec}
+targets=${TARGETS:-decode text exec component}
+cmtests=$root/../shared/component-model-tests/test
 spec=${SPEC:-$root/../shared/wasm-testsuite/core}
 timeout_s=${TIMEOUT:-5}
 rss_mb=${RSS_MB:-2048}
@@ -51,7 +52,16 @@ else
   echo "fuzz/run.sh: no spec scripts at $spec (or no wast2json); starting from empty corpora" >&2
 fi
 rm -rf "$work/json"
-echo "seeds: $(ls "$work/seed-bin" | wc -l) binary, $(ls "$work/seed-text" | wc -l) text"
+# Component seeds: the top-level forms of the component-model scripts
+# (text; fuzz_component compiles text inputs before decoding them).
+mkdir -p "$work/seed-cm"
+if [ -d "$cmtests" ]; then
+  for f in "$cmtests"/*/*.wast; do
+    awk -v OUT="$work/seed-cm" -v PREFIX="$(basename "$(dirname "$f")")-$(basename "$f" .wast)" \
+      -f fuzz/wast_forms.awk "$f"
+  done
+fi
+echo "seeds: $(ls "$work/seed-bin" | wc -l) binary, $(ls "$work/seed-text" | wc -l) text, $(ls "$work/seed-cm" | wc -l) component"
 
 # ---- findings ----
 
@@ -86,7 +96,11 @@ findings=0
 for t in $targets; do
   bin=build/fuzz/fuzz_$t
   [ -x "$bin" ] || { echo "fuzz/run.sh: no target $bin" >&2; continue; }
-  case $t in text) seeds=$work/seed-text ;; *) seeds=$work/seed-bin ;; esac
+  case $t in
+    text) seeds=$work/seed-text ;;
+    component) seeds=$work/seed-cm ;;
+    *) seeds=$work/seed-bin ;;
+  esac
   corpus=build/fuzz/corpus/$t
   artifacts=$work/artifacts-$t
   mkdir -p "$corpus" "$artifacts" "fuzz/regressions/$t"
