@@ -10,18 +10,8 @@
 
 #include "component/cm_internal.h"
 #include "stratus/component.h"
+#include "unit.h"
 
-static int passed, failed;
-
-static void check(int ok, const char *what, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    printf("FAIL line %d: %s\n", line, what);
-  }
-}
-#define CHECK(e) check((e) != 0, #e, __LINE__)
 
 /* The bytes after the 8-byte component header must equal hex. */
 static int encodes(const char *wat, const char *hex) {
@@ -287,6 +277,5 @@ int main(void) {
   test_malformed();
   test_script();
   test_values();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }

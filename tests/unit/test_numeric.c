@@ -4,32 +4,22 @@
 #include <string.h>
 
 #include "wasm/wasm_numeric.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *what, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    printf("FAIL line %d: %s\n", line, what);
-  }
-}
-#define CHECK(e) check((e) != 0, #e, __LINE__)
+#include "unit.h"
 
 /* Trapping op: expect trap code T, and for T == 0 the result R. */
 #define TRAP2(RT, OP, A, B, T, R)                                            \
   do {                                                                       \
     RT out_ = 0;                                                             \
     int t_ = OP(A, B, &out_);                                                \
-    check(t_ == (T) && (t_ != 0 || out_ == (R)), #OP "(" #A ", " #B ")",     \
-          __LINE__);                                                         \
+    unit_check(t_ == (T) && (t_ != 0 || out_ == (R)), #OP "(" #A ", " #B ")", \
+               __FILE__, __LINE__);                                          \
   } while (0)
 #define TRAP1(RT, OP, A, T, R)                                               \
   do {                                                                       \
     RT out_ = 0;                                                             \
     int t_ = OP(A, &out_);                                                   \
-    check(t_ == (T) && (t_ != 0 || out_ == (R)), #OP "(" #A ")", __LINE__);  \
+    unit_check(t_ == (T) && (t_ != 0 || out_ == (R)), #OP "(" #A ")",        \
+               __FILE__, __LINE__);                                          \
   } while (0)
 
 static uint32_t fb(float f) { return wasm_f32_bits(f); }
@@ -401,6 +391,5 @@ int main(void) {
   test_simd_int();
   test_simd_float();
   test_simd_mem();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }

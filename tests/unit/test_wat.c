@@ -8,18 +8,8 @@
 
 #include "stratus/wasm.h"
 #include "wasm/wat_lex.h"
+#include "unit.h"
 
-static int passed, failed;
-
-static void check(int ok, const char *what, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    printf("FAIL line %d: %s\n", line, what);
-  }
-}
-#define CHECK(e) check((e) != 0, #e, __LINE__)
 
 /* The bytes after the 8-byte header must equal hex (spaces ignored). */
 static int encodes(const char *wat, const char *hex) {
@@ -131,7 +121,7 @@ static void test_script(void) {
   wast_script *sc;
   wasm_error err;
   CHECK(wast_parse(s, strlen(s), &sc, &err) == WASM_OK);
-  if (failed) return;
+  if (unit_failed) return;
   CHECK(sc->ncommands == 8);
   CHECK(sc->commands[0].kind == WAST_CMD_MODULE && !strcmp(sc->commands[0].module.name, "$m"));
   CHECK(sc->commands[1].kind == WAST_CMD_REGISTER && !strcmp(sc->commands[1].name, "reg"));
@@ -161,6 +151,5 @@ int main(void) {
   test_malformed();
   test_literals();
   test_script();
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }

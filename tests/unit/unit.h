@@ -13,12 +13,15 @@
 static int unit_passed, unit_failed;
 
 /* Counts one check; a failure prints where and what. */
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (cond) unit_passed++;                                             \
-    else { unit_failed++; fprintf(stderr, "%s:%d: check failed: %s\n",   \
-                                  __FILE__, __LINE__, #cond); }          \
-  } while (0)
+static inline void unit_check(int ok, const char *what, const char *file, int line) {
+  if (ok) {
+    unit_passed++;
+  } else {
+    unit_failed++;
+    fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
+  }
+}
+#define CHECK(cond) unit_check((cond) != 0, #cond, __FILE__, __LINE__)
 
 /* Prints the closing line; the value is main's exit status. */
 static inline int unit_report(void) {
