@@ -140,9 +140,10 @@ static void test_script(void) {
   /* The text span of a module compiles on its own. */
   uint8_t *out;
   size_t n;
-  CHECK(wasm_wat_to_binary((const char *)sc->commands[0].module.bytes, sc->commands[0].module.len,
-                           &out, &n, &err) == WASM_OK);
-  if (!failed) free(out);
+  wasm_status st = wasm_wat_to_binary((const char *)sc->commands[0].module.bytes,
+                                      sc->commands[0].module.len, &out, &n, &err);
+  CHECK(st == WASM_OK);
+  if (st == WASM_OK) free(out);
   wast_script_delete(sc);
 }
 
