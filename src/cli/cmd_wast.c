@@ -574,6 +574,17 @@ static void run_assert_trap_action(wast_run *r, const wast_command *c, bool exha
   free(res.vals);
 }
 
+/* assert_exception: the action must end in an uncaught wasm exception,
+ * which the engine reports as a trap "uncaught exception". */
+static void run_assert_exception(wast_run *r, const wast_command *c) {
+  action_result res;
+  run_action(r, &c->action, &res);
+  check(r, c, res.status == WASM_TRAP && strstr(res.err.message, "uncaught exception"),
+        "got %s \"%s\", expected an uncaught exception", status_name(res.status),
+        res.err.message);
+  free(res.vals);
+}
+
 /* assert_trap on a module, assert_unlinkable, assert_uninstantiable: the
  * module must compile and then fail to instantiate with `want`. */
 static void run_assert_instantiate(wast_run *r, const wast_command *c, wasm_status want,
@@ -599,25 +610,32 @@ static void run_assert_instantiate(wast_run *r, const wast_command *c, wasm_stat
         c->message ? c->message : "");
 }
 
+/* Judges assert_malformed / assert_invalid once compiling a module or a
+ * component (`what`) gave st: it must have failed, and an invalid one is
+ * well-formed, so its text must have parsed. */
+static void judge_compile_failure(wast_run *r, const wast_command *c, bool invalid,
+                                  const char *what, wasm_status st, bool text_failed,
+                                  const wasm_error *err) {
+  const char *expected = c->message ? c->message : "";
+  if (st == WASM_OK) {
+    check(r, c, false, "%s compiled, expected \"%s\"", what, expected);
+  } else if (invalid) {
+    check(r, c, !text_failed && (st == WASM_INVALID || st == WASM_MALFORMED),
+          "%s: %s: %s (expected \"%s\")", text_failed ? "text parse failed" : "wrong stage",
+          status_name(st), err->message, expected);
+  } else {
+    check(r, c, st == WASM_MALFORMED || st == WASM_INVALID, "%s: %s (expected \"%s\")",
+          status_name(st), err->message, expected);
+  }
+}
+
 /* assert_malformed / assert_invalid: the module must fail to compile. */
 static void run_assert_compile_fails(wast_run *r, const wast_command *c, bool invalid) {
   wasm_error err = {0};
   wasm_module *mod;
   bool text_failed;
   wasm_status st = compile_module(r, &c->module, &mod, &text_failed, &err);
-  if (st == WASM_OK) {
-    check(r, c, false, "module compiled, expected \"%s\"", c->message ? c->message : "");
-    return;
-  }
-  if (invalid) {
-    /* An invalid module is well-formed: the text must parse. */
-    check(r, c, !text_failed && (st == WASM_INVALID || st == WASM_MALFORMED),
-          "%s: %s: %s (expected \"%s\")", text_failed ? "text parse failed" : "wrong stage",
-          status_name(st), err.message, c->message ? c->message : "");
-    return;
-  }
-  check(r, c, st == WASM_MALFORMED || st == WASM_INVALID, "%s: %s (expected \"%s\")",
-        status_name(st), err.message, c->message ? c->message : "");
+  judge_compile_failure(r, c, invalid, "module", st, text_failed, &err);
 }
 
 /* ---- components ---- */
@@ -762,18 +780,7 @@ static void component_assert_compile_fails(wast_run *r, const wast_command *c, b
   cm_component *comp;
   bool text_failed = false;
   wasm_status st = cmw_compile(w, &c->module, &comp, &text_failed, &err);
-  if (st == WASM_OK) {
-    check(r, c, false, "component compiled, expected \"%s\"", c->message ? c->message : "");
-    return;
-  }
-  if (invalid) {
-    check(r, c, !text_failed && (st == WASM_INVALID || st == WASM_MALFORMED),
-          "%s: %s: %s (expected \"%s\")", text_failed ? "text parse failed" : "wrong stage",
-          status_name(st), err.message, c->message ? c->message : "");
-    return;
-  }
-  check(r, c, st == WASM_MALFORMED || st == WASM_INVALID, "%s: %s (expected \"%s\")",
-        status_name(st), err.message, c->message ? c->message : "");
+  judge_compile_failure(r, c, invalid, "component", st, text_failed, &err);
 }
 
 /* Handles the command if it is a component one; returns false otherwise. */
@@ -861,7 +868,7 @@ static void run_command(wast_run *r, const wast_command *c) {
   case WAST_CMD_ASSERT_INVALID: run_assert_compile_fails(r, c, true); return;
   case WAST_CMD_ASSERT_UNLINKABLE: run_assert_instantiate(r, c, WASM_LINK_ERROR, false); return;
   case WAST_CMD_ASSERT_UNINSTANTIABLE: run_assert_instantiate(r, c, WASM_TRAP, false); return;
-  case WAST_CMD_ASSERT_EXCEPTION: check(r, c, false, "exceptions are not supported"); return;
+  case WAST_CMD_ASSERT_EXCEPTION: run_assert_exception(r, c); return;
   default: check(r, c, false, "not supported by this runner"); return;
   }
 }
@@ -956,6 +963,10 @@ static int run_script(const char *path, bool verbose, uint32_t features) {
 static bool parse_feature(const char *name, uint32_t *features) {
   if (strcmp(name, "multi-memory") == 0) {
     *features |= WASM_FEATURE_MULTI_MEMORY;
+    return true;
+  }
+  if (strcmp(name, "exceptions") == 0) {
+    *features |= WASM_FEATURE_EXCEPTIONS;
     return true;
   }
   return false;
