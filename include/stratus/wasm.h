@@ -78,6 +78,10 @@ typedef struct wasm_val {
   } of;
 } wasm_val;
 
+/* The text-format name of a value kind ("i32", "funcref", ...; "?" if
+ * unknown). */
+const char *wasm_valkind_name(uint8_t kind);
+
 /* ---- types ---- */
 
 typedef struct wasm_functype wasm_functype;
@@ -104,7 +108,10 @@ typedef enum wasm_externkind {
   WASM_EXTERN_TABLE = 1,
   WASM_EXTERN_MEMORY = 2,
   WASM_EXTERN_GLOBAL = 3,
+  WASM_EXTERN_TAG = 4, /* exception tag (WASM_FEATURE_EXCEPTIONS) */
 } wasm_externkind;
+
+typedef struct wasm_tag wasm_tag;
 
 typedef struct wasm_extern {
   wasm_externkind kind;
@@ -113,6 +120,7 @@ typedef struct wasm_extern {
     wasm_table *table;
     wasm_memory *memory;
     wasm_global *global;
+    wasm_tag *tag;
   } of;
 } wasm_extern;
 
@@ -122,6 +130,7 @@ typedef struct wasm_engine wasm_engine;
 
 /* Proposals beyond WebAssembly 2.0 (bits of wasm_config.features). */
 #define WASM_FEATURE_MULTI_MEMORY 0x1u /* several memories, memarg index */
+#define WASM_FEATURE_EXCEPTIONS 0x2u   /* tags, throw, try_table (wasm 3.0) */
 
 typedef struct wasm_config {
   uint32_t max_call_depth;  /* frames; 0 = default */
@@ -158,6 +167,7 @@ typedef struct wasm_externtype {
   wasm_limits limits;        /* TABLE (elements), MEMORY (pages) */
   uint8_t global_kind;       /* GLOBAL: wasm_valkind */
   bool global_mutable;       /* GLOBAL */
+  /* TAG: its function type is in func (no results). */
 } wasm_externtype;
 void wasm_module_import_type(const wasm_module *m, uint32_t i,
                              wasm_externtype *out);

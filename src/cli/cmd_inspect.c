@@ -61,19 +61,6 @@ static bool slurp(const char *path, uint8_t **out, size_t *len) {
   return true;
 }
 
-static const char *valkind_name(uint8_t k) {
-  switch (k) {
-  case WASM_I32: return "i32";
-  case WASM_I64: return "i64";
-  case WASM_F32: return "f32";
-  case WASM_F64: return "f64";
-  case WASM_V128: return "v128";
-  case WASM_FUNCREF: return "funcref";
-  case WASM_EXTERNREF: return "externref";
-  default: return "?";
-  }
-}
-
 /* A core extern type in the text format's words. */
 static void print_core_type(const wasm_externtype *t) {
   switch (t->kind) {
@@ -82,12 +69,12 @@ static void print_core_type(const wasm_externtype *t) {
     uint32_t np = wasm_functype_nparams(t->func), nr = wasm_functype_nresults(t->func);
     if (np) {
       printf(" (param");
-      for (uint32_t i = 0; i < np; i++) printf(" %s", valkind_name(wasm_functype_param(t->func, i)));
+      for (uint32_t i = 0; i < np; i++) printf(" %s", wasm_valkind_name(wasm_functype_param(t->func, i)));
       printf(")");
     }
     if (nr) {
       printf(" (result");
-      for (uint32_t i = 0; i < nr; i++) printf(" %s", valkind_name(wasm_functype_result(t->func, i)));
+      for (uint32_t i = 0; i < nr; i++) printf(" %s", wasm_valkind_name(wasm_functype_result(t->func, i)));
       printf(")");
     }
     printf(")");
@@ -98,13 +85,24 @@ static void print_core_type(const wasm_externtype *t) {
     printf("(%s %llu", t->kind == WASM_EXTERN_TABLE ? "table" : "memory",
            (unsigned long long)t->limits.min);
     if (t->limits.has_max) printf(" %llu", (unsigned long long)t->limits.max);
-    if (t->kind == WASM_EXTERN_TABLE) printf(" %s", valkind_name(t->elem));
+    if (t->kind == WASM_EXTERN_TABLE) printf(" %s", wasm_valkind_name(t->elem));
     printf(")");
     break;
   case WASM_EXTERN_GLOBAL:
-    if (t->global_mutable) printf("(global (mut %s))", valkind_name(t->global_kind));
-    else printf("(global %s)", valkind_name(t->global_kind));
+    if (t->global_mutable) printf("(global (mut %s))", wasm_valkind_name(t->global_kind));
+    else printf("(global %s)", wasm_valkind_name(t->global_kind));
     break;
+  case WASM_EXTERN_TAG: {
+    printf("(tag");
+    uint32_t np = wasm_functype_nparams(t->func);
+    if (np) {
+      printf(" (param");
+      for (uint32_t i = 0; i < np; i++) printf(" %s", wasm_valkind_name(wasm_functype_param(t->func, i)));
+      printf(")");
+    }
+    printf(")");
+    break;
+  }
   }
 }
 

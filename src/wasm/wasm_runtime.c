@@ -206,6 +206,7 @@ void wasm_store_delete(wasm_store *s) {
   for (size_t i = s->nobjects; i-- > 0;) object_free(s->objects[i].kind, s->objects[i].ptr);
   free(s->objects);
   free(s->stack);
+  free(s->exn_payload);
   free(s);
 }
 
@@ -261,7 +262,7 @@ void wasm_shared_func_unref(wasm_func *f) {
 
 const wasm_functype *wasm_func_type(const wasm_func *f) { return f ? f->type : NULL; }
 
-static const char *kind_name(uint8_t k) {
+const char *wasm_valkind_name(uint8_t k) {
   switch (k) {
   case WASM_I32: return "i32";
   case WASM_I64: return "i64";
@@ -288,7 +289,7 @@ wasm_status wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args,
   for (size_t i = 0; i < nargs; i++) {
     if (args[i].kind != t->types[i])
       return wasm_fail(err, WASM_BAD_ARG, "argument %zu: expected %s, got %s", i,
-                       kind_name(t->types[i]), kind_name(args[i].kind));
+                       wasm_valkind_name(t->types[i]), wasm_valkind_name(args[i].kind));
   }
   /* A funcref argument from another store would break isolation; we cannot
    * check every pointer cheaply, so trust the embedder there. */
