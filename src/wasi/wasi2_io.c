@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -236,7 +237,22 @@ static ssize_t stream_read(w2_obj *o, uint8_t *buf, size_t len, bool blocking, i
       r = recv(o->fd, buf, len, MSG_DONTWAIT);
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
       break;
-    default: r = read(o->fd, buf, len); break;
+    default: {
+      /* stdin and pipes: read() on a blocking fd would block, so the
+       * nonblocking read asks poll() first and returns 0 bytes when
+       * nothing is there; blocking reads wait for readiness (the fd may
+       * itself be O_NONBLOCK). */
+      struct pollfd pf = {.fd = o->fd, .events = POLLIN};
+      int pr = poll(&pf, 1, blocking ? -1 : 0);
+      if (pr < 0 && errno == EINTR) continue;
+      if (pr == 0) return 0;
+      r = read(o->fd, buf, len);
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!blocking) return 0;
+        continue;
+      }
+      break;
+    }
     }
     if (r < 0 && errno == EINTR) continue;
     break;
@@ -377,15 +393,27 @@ static wasm_status output_write_zeroes(void *env, cm_instance *caller, const cm_
   return st;
 }
 
+/* For a pipe, the free space in its buffer (so that a write within the
+ * permit does not block); otherwise permit unchanged. */
+static uint64_t pipe_room(int fd, uint64_t permit) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return permit;
+  int size = fcntl(fd, F_GETPIPE_SZ), used = 0;
+  if (size <= 0 || ioctl(fd, FIONREAD, &used) != 0 || used < 0 || used >= size) return permit;
+  return (uint64_t)(size - used) < permit ? (uint64_t)(size - used) : permit;
+}
+
 static wasm_status output_check_write(void *env, cm_instance *caller, const cm_val *a,
                                       size_t n, cm_val *res, wasm_error *err) {
   w2_obj *o = w2_get(env, W2_OUTPUT, &a[0], NULL, err);
   if (!o) return WASM_TRAP;
   if (o->u.stream.closed) return stream_closed(res, err);
   uint64_t permit = W2_MAX_IO;
-  if (o->u.stream.io == W2_IO_SOCKET) {
+  if (o->u.stream.io == W2_IO_SOCKET || o->u.stream.io == W2_IO_FD) {
+    /* a full pipe or socket buffer: no permit until subscribe says so */
     struct pollfd pf = {.fd = o->fd, .events = POLLOUT};
     if (poll(&pf, 1, 0) == 0) permit = 0;
+    else if (o->u.stream.io == W2_IO_FD) permit = pipe_room(o->fd, permit);
   }
   cm_val v = w2_u64(permit);
   return w2_ok(res, &v, err);

@@ -597,7 +597,13 @@ static wasm_status dgram_subscribe(void *env, w2_kind k, const cm_val *a, short 
 SOCK_WRAP(in_subscribe, dgram_subscribe(env, W2_IN_DGRAM, a, POLLIN, res, err))
 SOCK_WRAP(out_subscribe, dgram_subscribe(env, W2_OUT_DGRAM, a, POLLOUT, res, err))
 
-/* ---- ip-name-lookup: resolved at once, handed out one by one ---- */
+/* ---- ip-name-lookup ----
+ * Resolved at once (getaddrinfo) but reported the spec's way: only a
+ * syntactically invalid name fails resolve-addresses; a lookup failure
+ * is kept and returned by the first resolve-next-address, after which
+ * the stream (like an exhausted one) yields none. The stream is always
+ * ready, so subscribe gives a ready pollable and would-block never
+ * occurs. */
 
 typedef struct w2_addrs { size_t n, next; struct sockaddr_storage a[]; } w2_addrs;
 
@@ -609,25 +615,29 @@ static wasm_status resolve_addresses(void *env, cm_instance *caller, const cm_va
   bool bad;
   char *name = w2_arg_str(&a[1], &bad);
   if (!name) return bad ? net_err(res, NE_INVALID_ARGUMENT, err) : w2_nomem(err);
+  if (!name[0] || strlen(name) > 253) {
+    free(name);
+    return net_err(res, NE_INVALID_ARGUMENT, err);
+  }
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-  int r = name[0] ? getaddrinfo(name, NULL, &hints, &ai) : EAI_NONAME;
+  int r = getaddrinfo(name, NULL, &hints, &ai);
   free(name);
+  int code = 0;
   if (r != 0)
-    return net_err(res, r == EAI_AGAIN ? NE_TEMPORARY_RESOLVER
-                        : r == EAI_NONAME || r == EAI_NODATA ? NE_NAME_UNRESOLVABLE
-                                                            : NE_PERMANENT_RESOLVER,
-                   err);
+    code = r == EAI_AGAIN ? NE_TEMPORARY_RESOLVER
+           : r == EAI_NONAME || r == EAI_NODATA ? NE_NAME_UNRESOLVABLE
+                                               : NE_PERMANENT_RESOLVER;
   size_t cnt = 0;
   for (struct addrinfo *p = ai; p && cnt < 256; p = p->ai_next) cnt++;
   w2_addrs *list = calloc(1, sizeof *list + cnt * sizeof list->a[0]);
   if (!list) {
-    freeaddrinfo(ai);
+    if (ai) freeaddrinfo(ai);
     return w2_nomem(err);
   }
   for (struct addrinfo *p = ai; p && list->n < cnt; p = p->ai_next)
     if (p->ai_family == AF_INET || p->ai_family == AF_INET6)
       memcpy(&list->a[list->n++], p->ai_addr, p->ai_addrlen);
-  freeaddrinfo(ai);
+  if (ai) freeaddrinfo(ai);
   uint32_t rep;
   w2_obj *o = w2_obj_alloc(c, W2_RESOLVE, &rep);
   if (!o) {
@@ -635,6 +645,7 @@ static wasm_status resolve_addresses(void *env, cm_instance *caller, const cm_va
     return w2_trap(err, "wasi: too many resources");
   }
   o->u.sock.addrs = list;
+  o->u.sock.lookup_errno = code;
   cm_val h;
   wasm_status st = w2_handle(c, W2_RESOLVE, rep, &h, err);
   return st ? st : w2_ok(res, &h, err);
@@ -645,6 +656,11 @@ static wasm_status resolve_next(void *env, cm_instance *caller, const cm_val *a,
   SOCK(o, W2_RESOLVE);
   w2_addrs *l = o->u.sock.addrs;
   cm_val opt;
+  if (o->u.sock.lookup_errno) {
+    int code = o->u.sock.lookup_errno;
+    o->u.sock.lookup_errno = 0; /* reported once, then the stream is done */
+    return net_err(res, (uint32_t)code, err);
+  }
   if (!l || l->next >= l->n) {
     w2_case(&opt, CM_OPTION, 0, NULL);
     return w2_ok(res, &opt, err);

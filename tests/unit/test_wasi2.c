@@ -4,7 +4,10 @@
  * and arguments, random, clocks, exit; the filesystem in a granted temp
  * directory (create, write, read back through a stream), escapes refused
  * ("..", absolute paths, symlinks out), a read-only grant; sockets denied
- * by default; imports at older 0.2.x versions matched.
+ * by default; imports at older 0.2.x versions matched; nonblocking reads
+ * of a stdin pipe; over loopback only: a TCP listener in the component
+ * echoing to a C client, a UDP echo, numeric name lookup, and all three
+ * refused without a grant.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -276,9 +279,10 @@ static void test_cli(wasm_engine *e) {
   cm_component_delete(c);
 }
 
-/* ---- nonblocking stdin ---- */
+/* ---- nonblocking stdin and stdout ---- */
 
-/* read (nonblocking) on stdin, and readiness through subscribe */
+/* read (nonblocking) on stdin, check-write on stdout, and readiness through
+ * subscribe */
 static const char *NB_WAT =
     "(component\n"
     "  (import \"wasi:io/error@0.2.0\" (instance $err (export \"error\" (type (sub resource)))))\n"
@@ -296,8 +300,17 @@ static const char *NB_WAT =
     "    (export \"[method]input-stream.read\" (func (param \"self\" (borrow $is))\n"
     "      (param \"len\" u64) (result (result (list u8) (error $se2)))))\n"
     "    (export \"[method]input-stream.subscribe\" (func (param \"self\" (borrow $is))\n"
+    "      (result (own $p2))))\n"
+    "    (export \"output-stream\" (type $os (sub resource)))\n"
+    "    (export \"[method]output-stream.check-write\" (func (param \"self\" (borrow $os))\n"
+    "      (result (result u64 (error $se2)))))\n"
+    "    (export \"[method]output-stream.subscribe\" (func (param \"self\" (borrow $os))\n"
     "      (result (own $p2))))))\n"
     "  (alias export $streams \"input-stream\" (type $is))\n"
+    "  (alias export $streams \"output-stream\" (type $os))\n"
+    "  (import \"wasi:cli/stdout@0.2.0\" (instance $stdout\n"
+    "    (alias outer 1 $os (type $o)) (export \"output-stream\" (type $o2 (eq $o)))\n"
+    "    (export \"get-stdout\" (func (result (own $o2))))))\n"
     "  (import \"wasi:cli/stdin@0.2.0\" (instance $stdin\n"
     "    (alias outer 1 $is (type $i)) (export \"input-stream\" (type $i2 (eq $i)))\n"
     "    (export \"get-stdin\" (func (result (own $i2))))))\n" MEM_MODULE
@@ -307,6 +320,10 @@ static const char *NB_WAT =
     "  (core func $sub (canon lower (func $streams \"[method]input-stream.subscribe\")))\n"
     "  (core func $ready (canon lower (func $poll \"[method]pollable.ready\")))\n"
     "  (core func $drop-p (canon resource.drop $pollable))\n"
+    "  (core func $get-stdout (canon lower (func $stdout \"get-stdout\")))\n"
+    "  (core func $check (canon lower (func $streams \"[method]output-stream.check-write\")\n"
+    "    (memory $m)))\n"
+    "  (core func $osub (canon lower (func $streams \"[method]output-stream.subscribe\")))\n"
     "  (core module $Main\n"
     "    (import \"m\" \"mem\" (memory 1))\n"
     "    (import \"w\" \"get-stdin\" (func $get-stdin (result i32)))\n"
@@ -314,7 +331,24 @@ static const char *NB_WAT =
     "    (import \"w\" \"sub\" (func $sub (param i32) (result i32)))\n"
     "    (import \"w\" \"ready\" (func $ready (param i32) (result i32)))\n"
     "    (import \"w\" \"drop-p\" (func $drop-p (param i32)))\n"
+    "    (import \"w\" \"get-stdout\" (func $get-stdout (result i32)))\n"
+    "    (import \"w\" \"check\" (func $check (param i32 i32)))\n"
+    "    (import \"w\" \"osub\" (func $osub (param i32) (result i32)))\n"
     "    (global $h (mut i32) (i32.const 0))\n"
+    "    (global $o (mut i32) (i32.const 0))\n"
+    "    (func $stdout (result i32)\n"
+    "      (if (i32.eqz (global.get $o)) (then (global.set $o (call $get-stdout))))\n"
+    "      (global.get $o))\n"
+    "    ;; check-write on stdout (-1 for an error)\n"
+    "    (func (export \"permit\") (result i64)\n"
+    "      (call $check (call $stdout) (i32.const 64))\n"
+    "      (if (i32.load8_u (i32.const 64)) (then (return (i64.const -1))))\n"
+    "      (i64.load (i32.const 72)))\n"
+    "    (func (export \"out-ready\") (result i32) (local $p i32) (local $r i32)\n"
+    "      (local.set $p (call $osub (call $stdout)))\n"
+    "      (local.set $r (call $ready (local.get $p)))\n"
+    "      (call $drop-p (local.get $p))\n"
+    "      (local.get $r))\n"
     "    (func $stdin (result i32)\n"
     "      (if (i32.eqz (global.get $h)) (then (global.set $h (call $get-stdin))))\n"
     "      (global.get $h))\n"
@@ -334,22 +368,27 @@ static const char *NB_WAT =
     "    (with \"m\" (instance (export \"mem\" (memory $m))))\n"
     "    (with \"w\" (instance (export \"get-stdin\" (func $get-stdin)) (export \"read\" (func $read))\n"
     "      (export \"sub\" (func $sub)) (export \"ready\" (func $ready))\n"
-    "      (export \"drop-p\" (func $drop-p))))))\n"
+    "      (export \"drop-p\" (func $drop-p)) (export \"get-stdout\" (func $get-stdout))\n"
+    "      (export \"check\" (func $check)) (export \"osub\" (func $osub))))))\n"
+    "  (func (export \"permit\") (result s64) (canon lift (core func $main \"permit\")))\n"
+    "  (func (export \"out-ready\") (result bool) (canon lift (core func $main \"out-ready\")))\n"
     "  (func (export \"nb-read\") (result s32) (canon lift (core func $main \"nb-read\")))\n"
     "  (func (export \"ready\") (result bool) (canon lift (core func $main \"ready\")))\n"
     ")\n";
 
 /* A pipe with nothing in it: read returns 0 bytes at once and the
  * pollable is not ready; after a write both see the data; after the
- * writer closes, the stream is closed. */
+ * writer closes, the stream is closed. A full stdout pipe: check-write
+ * gives no permit and subscribe is not ready, until it is drained. */
 static void test_nonblocking_stdin(wasm_engine *e) {
   wasm_error err = {0};
   cm_component *c = compile(e, NB_WAT, &err);
   CHECK(c != NULL, "compile: %s", err.message);
   if (!c) return;
-  int in[2];
+  int in[2], out[2];
   if (pipe(in) != 0) return;
-  wasi2_config cfg = {.stdin_fd = in[0], .stdout_fd = -1, .stderr_fd = -1};
+  if (pipe(out) != 0) return;
+  wasi2_config cfg = {.stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = -1};
   env_t t;
   bool ok = setup(e, c, &cfg, &t, &err);
   CHECK(ok, "instantiate: %s", err.message);
@@ -373,8 +412,32 @@ static void test_nonblocking_stdin(wasm_engine *e) {
     r = call_u(t.inst, "nb-read", NULL, 0, &st, &err);
     CHECK(st == WASM_OK && (int32_t)r == -1, "closed pipe read: %s %lld", err.message,
           (long long)(int32_t)r);
+    /* stdout: an empty pipe has room; a full one gives no permit and is
+     * not ready; once drained both come back */
+    int64_t p = (int64_t)call_u(t.inst, "permit", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && p > 0, "permit on an empty pipe: %s %lld", err.message, (long long)p);
+    static char chunk[4096];
+    fcntl(out[1], F_SETFL, fcntl(out[1], F_GETFL) | O_NONBLOCK);
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    for (int i = 0; i < 1024 && write(out[1], chunk, sizeof chunk) > 0; i++) {
+    }
+    p = (int64_t)call_u(t.inst, "permit", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && p == 0, "permit on a full pipe: %s %lld", err.message, (long long)p);
+    r = call_u(t.inst, "out-ready", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 0, "full pipe ready: %s %llu", err.message,
+          (unsigned long long)r);
+    for (int i = 0; i < 1024 && read(out[0], chunk, sizeof chunk) > 0; i++) {
+    }
+    p = (int64_t)call_u(t.inst, "permit", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && p > 0 && p <= (1 << 20), "permit on a drained pipe: %s %lld",
+          err.message, (long long)p);
+    r = call_u(t.inst, "out-ready", NULL, 0, &st, &err);
+    CHECK(st == WASM_OK && r == 1, "drained pipe ready: %s %llu", err.message,
+          (unsigned long long)r);
   }
   teardown(&t);
+  close(out[0]);
+  close(out[1]);
   close(in[0]);
   if (in[1] >= 0) close(in[1]);
   cm_component_delete(c);
@@ -390,7 +453,7 @@ static void test_nonblocking_stdin(wasm_engine *e) {
   "      \"datagram-too-large\" \"name-unresolvable\" \"temporary-resolver-failure\"\n" \
   "      \"permanent-resolver-failure\""
 
-enum { NE_ACCESS_DENIED = 1, NE_WOULD_BLOCK = 8 };
+enum { NE_ACCESS_DENIED = 1, NE_INVALID_ARGUMENT = 3 };
 
 /* Re-exports the network types into an importing instance type. */
 #define NET_ALIASES                                                           \
@@ -402,7 +465,7 @@ enum { NE_ACCESS_DENIED = 1, NE_WOULD_BLOCK = 8 };
 #define BIND_PARAMS "(param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)"
 /* the flat ipv4 address 127.0.0.1, port 0 (11 words after the case) */
 #define LOOPBACK_ARGS                                                         \
-  "(i32.const 0) (i32.const 0) (i32.const 127) (i32.const 0) (i32.const 0) (i32.const 1)\n" \
+  "(i32.const 0) (i32.const 127) (i32.const 0) (i32.const 0) (i32.const 1)\n"        \
   "        (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)\n"
 
 /* tcp-listen: a listener on 127.0.0.1 (port, or N000 + error-code);
@@ -421,12 +484,17 @@ static const char *NET_WAT =
     "    (type $s4 (record (field \"port\" u16) (field \"address\" $v4)))\n"
     "    (type $s6 (record (field \"port\" u16) (field \"flow-info\" u32) (field \"address\" $v6)\n"
     "      (field \"scope-id\" u32)))\n"
-    "    (type $sa (variant (case \"ipv4\" $s4) (case \"ipv6\" $s6)))\n"
-    "    (export \"ip-socket-address\" (type $sa2 (eq $sa)))))\n"
+    "    (export \"ipv4-socket-address\" (type $s4n (eq $s4)))\n"
+    "    (export \"ipv6-socket-address\" (type $s6n (eq $s6)))\n"
+    "    (type $sa (variant (case \"ipv4\" $s4n) (case \"ipv6\" $s6n)))\n"
+    "    (export \"ip-socket-address\" (type $sa2 (eq $sa)))\n"
+    "    (type $ip (variant (case \"ipv4\" $v4) (case \"ipv6\" $v6)))\n"
+    "    (export \"ip-address\" (type $ip2 (eq $ip)))))\n"
     "  (alias export $net \"network\" (type $network))\n"
     "  (alias export $net \"error-code\" (type $ec))\n"
     "  (alias export $net \"ip-address-family\" (type $fam))\n"
     "  (alias export $net \"ip-socket-address\" (type $sa))\n"
+    "  (alias export $net \"ip-address\" (type $ip))\n"
     "  (import \"wasi:sockets/instance-network@0.2.0\" (instance $inet\n"
     "    (alias outer 1 $network (type $n1)) (export \"network\" (type $n2 (eq $n1)))\n"
     "    (export \"instance-network\" (func (result (own $n2))))))\n"
@@ -476,7 +544,14 @@ static const char *NET_WAT =
     "    (alias outer 1 $fam (type $f1)) (export \"ip-address-family\" (type $f (eq $f1)))\n"
     "    (alias outer 1 $ec (type $e1)) (export \"error-code\" (type $e (eq $e1)))\n"
     "    (export \"create-udp-socket\" (func (param \"address-family\" $f)\n"
-    "      (result (result (own $u) (error $e)))))))\n" MEM_MODULE
+    "      (result (result (own $u) (error $e)))))))\n"
+    "  (import \"wasi:sockets/ip-name-lookup@0.2.0\" (instance $lookup\n"
+    "    (export \"resolve-address-stream\" (type $r (sub resource)))\n" NET_ALIASES
+    "    (alias outer 1 $ip (type $ip1)) (export \"ip-address\" (type $ip2 (eq $ip1)))\n"
+    "    (export \"resolve-addresses\" (func (param \"network\" (borrow $n)) (param \"name\" string)\n"
+    "      (result (result (own $r) (error $e)))))\n"
+    "    (export \"[method]resolve-address-stream.resolve-next-address\" (func\n"
+    "      (param \"self\" (borrow $r)) (result (result (option $ip2) (error $e)))))))\n" MEM_MODULE
     "  (core func $inet (canon lower (func $inet \"instance-network\")))\n"
     "  (core func $tcreate (canon lower (func $tcpc \"create-tcp-socket\") (memory $m)))\n"
     "  (core func $tbind (canon lower (func $tcp \"[method]tcp-socket.start-bind\") (memory $m)))\n"
@@ -498,8 +573,13 @@ static const char *NET_WAT =
     "    (memory $m) (realloc $realloc)))\n"
     "  (core func $usend (canon lower (func $udp \"[method]outgoing-datagram-stream.send\")\n"
     "    (memory $m) (realloc $realloc)))\n"
+    "  (core func $resolve (canon lower (func $lookup \"resolve-addresses\") (memory $m)))\n"
+    "  (core func $next (canon lower (func $lookup\n"
+    "    \"[method]resolve-address-stream.resolve-next-address\") (memory $m)))\n"
     "  (core module $Main\n"
     "    (import \"m\" \"mem\" (memory 1))\n"
+    "    (import \"w\" \"resolve\" (func $resolve (param i32 i32 i32 i32)))\n"
+    "    (import \"w\" \"next\" (func $next (param i32 i32)))\n"
     "    (import \"w\" \"inet\" (func $inet (result i32)))\n"
     "    (import \"w\" \"tcreate\" (func $tcreate (param i32 i32)))\n"
     "    (import \"w\" \"tbind\" (func $tbind " BIND_PARAMS "))\n"
@@ -576,6 +656,29 @@ static const char *NET_WAT =
     "      (call $ulocal (local.get $u) (i32.const 64))\n"
     "      (if (i32.load8_u (i32.const 64)) (then (return (i32.const 5000))))\n"
     "      (i32.load16_u (i32.const 72)))\n"
+    "    ;; addresses of name: count, + 100 when the first is 127.x.x.x;\n"
+    "    ;; 1000 + code: resolve-addresses failed, 2000 + code: the next one;\n"
+    "    ;; 3000: the stream did not stay done\n"
+    "    (func (export \"lookup\") (param $p i32) (param $n i32) (result i32)\n"
+    "      (local $h i32) (local $cnt i32) (local $first i32)\n"
+    "      (call $resolve (call $inet) (local.get $p) (local.get $n) (i32.const 64))\n"
+    "      (if (i32.load8_u (i32.const 64))\n"
+    "        (then (return (i32.add (i32.const 1000) (i32.load8_u (i32.const 68))))))\n"
+    "      (local.set $h (i32.load (i32.const 68)))\n"
+    "      (block $done (loop $more\n"
+    "        (call $next (local.get $h) (i32.const 64))\n"
+    "        (if (i32.load8_u (i32.const 64))\n"
+    "          (then (return (i32.add (i32.const 2000) (i32.load8_u (i32.const 66))))))\n"
+    "        (br_if $done (i32.eqz (i32.load8_u (i32.const 66))))\n"
+    "        (if (i32.eqz (local.get $cnt)) (then (local.set $first\n"
+    "          (i32.and (i32.eqz (i32.load8_u (i32.const 68)))\n"
+    "                   (i32.eq (i32.load8_u (i32.const 70)) (i32.const 127))))))\n"
+    "        (local.set $cnt (i32.add (local.get $cnt) (i32.const 1)))\n"
+    "        (br_if $more (i32.lt_u (local.get $cnt) (i32.const 64)))))\n"
+    "      (call $next (local.get $h) (i32.const 64))\n"
+    "      (if (i32.or (i32.load8_u (i32.const 64)) (i32.load8_u (i32.const 66)))\n"
+    "        (then (return (i32.const 3000))))\n"
+    "      (i32.add (local.get $cnt) (i32.mul (local.get $first) (i32.const 100))))\n"
     "    (func (export \"udp-echo\") (result i32) (local $d i32)\n"
     "      (call $urecv (global.get $ids) (i64.const 1) (i32.const 64))\n"
     "      (if (i32.load8_u (i32.const 64))\n"
@@ -602,12 +705,17 @@ static const char *NET_WAT =
     "      (export \"ucreate\" (func $ucreate)) (export \"ubind\" (func $ubind))\n"
     "      (export \"ufbind\" (func $ufbind)) (export \"ustream\" (func $ustream))\n"
     "      (export \"ulocal\" (func $ulocal)) (export \"urecv\" (func $urecv))\n"
-    "      (export \"usend\" (func $usend))))))\n"
+    "      (export \"usend\" (func $usend)) (export \"resolve\" (func $resolve))\n"
+    "      (export \"next\" (func $next))))))\n"
+    "  (func (export \"lookup\") (param \"name\" string) (result s32)\n"
+    "    (canon lift (core func $main \"lookup\") (memory $m) (realloc $realloc)))\n"
     "  (func (export \"tcp-listen\") (result u32) (canon lift (core func $main \"tcp-listen\")))\n"
     "  (func (export \"tcp-echo\") (result s32) (canon lift (core func $main \"tcp-echo\")))\n"
     "  (func (export \"udp-bind\") (result u32) (canon lift (core func $main \"udp-bind\")))\n"
     "  (func (export \"udp-echo\") (result s32) (canon lift (core func $main \"udp-echo\")))\n"
     ")\n";
+
+static cm_val str_val(const char *s);
 
 static struct sockaddr_in loopback(uint16_t port) {
   struct sockaddr_in a;
@@ -674,6 +782,20 @@ static void test_udp(env_t *t) {
   if (fd >= 0) close(fd);
 }
 
+/* Numeric names only: no resolver traffic. */
+static void test_lookup(env_t *t) {
+  wasm_status st;
+  wasm_error err = {0};
+  cm_val name = str_val("127.0.0.1");
+  uint64_t r = call_u(t->inst, "lookup", &name, 1, &st, &err);
+  CHECK(st == WASM_OK && r == 101, "lookup 127.0.0.1: %s %llu", err.message,
+        (unsigned long long)r);
+  name = str_val("");
+  r = call_u(t->inst, "lookup", &name, 1, &st, &err);
+  CHECK(st == WASM_OK && r == 1000 + NE_INVALID_ARGUMENT, "lookup of an empty name: %s %llu",
+        err.message, (unsigned long long)r);
+}
+
 static void test_sockets(wasm_engine *e) {
   wasm_error err = {0};
   cm_component *c = compile(e, NET_WAT, &err);
@@ -692,14 +814,19 @@ static void test_sockets(wasm_engine *e) {
     r = call_u(t.inst, "udp-bind", NULL, 0, &st, &err);
     CHECK(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "udp denied: %s %llu", err.message,
           (unsigned long long)r);
+    cm_val name = str_val("127.0.0.1");
+    r = call_u(t.inst, "lookup", &name, 1, &st, &err);
+    CHECK(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "lookup denied: %s %llu",
+          err.message, (unsigned long long)r);
   }
   teardown(&t);
-  cfg.network = WASI2_NET_TCP | WASI2_NET_UDP;
+  cfg.network = WASI2_NET_TCP | WASI2_NET_UDP | WASI2_NET_LOOKUP;
   ok = setup(e, c, &cfg, &t, &err);
   CHECK(ok, "instantiate with a grant: %s", err.message);
   if (ok) {
     test_tcp(&t);
     test_udp(&t);
+    test_lookup(&t);
   }
   teardown(&t);
   cm_component_delete(c);
