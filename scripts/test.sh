@@ -30,13 +30,13 @@ suite() {
   step "$build spec core" tests/spec/run_spec.sh "$build/stratus" \
     "$shared/wasm-testsuite/core" tests/spec/core.expected --label "core ($build)"
   step "$build spec wasm-3.0" tests/spec/run_spec.sh "$build/stratus" \
-    "$shared/wasm-testsuite/wasm-3.0" tests/spec/wasm-3.0.expected --flags "-W multi-memory" --label "wasm-3.0 ($build)"
+    "$shared/wasm-testsuite/wasm-3.0" tests/spec/wasm-3.0.expected --flags "-W multi-memory -W exceptions" --label "wasm-3.0 ($build)"
   local cm="$shared/component-model-tests/test"
   step "$build spec component-model" tests/spec/run_spec.sh "$build/stratus" "$cm" \
-    tests/spec/component-model.expected --flags "-W multi-memory" --skip-dir async --skip-list "$cm/nyi.txt" \
+    tests/spec/component-model.expected --flags "-W multi-memory -W exceptions" --skip-dir async --skip-list "$cm/nyi.txt" \
     --label "component-model ($build)"
   step "$build spec component-model async" tests/spec/run_spec.sh "$build/stratus" "$cm" \
-    tests/spec/component-model-async.expected --flags "-W multi-memory" --only-dir async --skip-list "$cm/nyi.txt" \
+    tests/spec/component-model-async.expected --flags "-W multi-memory -W exceptions" --only-dir async --skip-list "$cm/nyi.txt" \
     --label "component-model async ($build)"
   step "$build wasi preview1" tests/wasi/run_wasi.sh "$build/stratus"
   step "$build components (WASI 0.2)" tests/component/run_components.sh "$build/stratus"

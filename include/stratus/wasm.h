@@ -57,6 +57,7 @@ typedef enum wasm_valkind {
   WASM_V128 = 0x7B,
   WASM_FUNCREF = 0x70,
   WASM_EXTERNREF = 0x6F,
+  WASM_EXNREF = 0x69, /* WASM_FEATURE_EXCEPTIONS: a caught exception */
 } wasm_valkind;
 
 typedef struct wasm_func wasm_func;

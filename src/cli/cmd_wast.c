@@ -981,7 +981,7 @@ int cmd_wast(int argc, char **argv) {
       verbose = true;
     } else if (strcmp(argv[i], "-W") == 0 && i + 1 < argc) {
       if (!parse_feature(argv[++i], &features)) {
-        fprintf(stderr, "stratus wast: unknown feature '%s' (known: multi-memory)\n", argv[i]);
+        fprintf(stderr, "stratus wast: unknown feature '%s' (known: multi-memory, exceptions)\n", argv[i]);
         return 2;
       }
     } else {

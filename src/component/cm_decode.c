@@ -190,6 +190,7 @@ wasm_status cmd_item(cm_ctx *c, const cm_component_def *s, cm_sort sort,
   case CM_SORT_CORE_TABLE: what = "table index"; break;
   case CM_SORT_CORE_MEMORY: what = "memory index"; break;
   case CM_SORT_CORE_GLOBAL: what = "global index"; break;
+  case CM_SORT_CORE_TAG: what = "tag index"; break;
   case CM_SORT_CORE_TYPE: what = "core type index"; break;
   case CM_SORT_CORE_MODULE: what = "module index"; break;
   case CM_SORT_CORE_INSTANCE: what = "core instance index"; break;
@@ -234,6 +235,7 @@ wasm_status cmd_core_sort(cm_ctx *c, uint8_t b, cm_sort *out) {
   case 0x01: *out = CM_SORT_CORE_TABLE; return WASM_OK;
   case 0x02: *out = CM_SORT_CORE_MEMORY; return WASM_OK;
   case 0x03: *out = CM_SORT_CORE_GLOBAL; return WASM_OK;
+  case 0x04: *out = CM_SORT_CORE_TAG; return WASM_OK;
   case 0x10: *out = CM_SORT_CORE_TYPE; return WASM_OK;
   case 0x11: *out = CM_SORT_CORE_MODULE; return WASM_OK;
   case 0x12: *out = CM_SORT_CORE_INSTANCE; return WASM_OK;
@@ -354,6 +356,7 @@ static wasm_externkind core_kind_of_sort(cm_sort s) {
   case CM_SORT_CORE_TABLE: return WASM_EXTERN_TABLE;
   case CM_SORT_CORE_MEMORY: return WASM_EXTERN_MEMORY;
   case CM_SORT_CORE_GLOBAL: return WASM_EXTERN_GLOBAL;
+  case CM_SORT_CORE_TAG: return WASM_EXTERN_TAG;
   default: return WASM_EXTERN_FUNC;
   }
 }
@@ -363,6 +366,7 @@ cm_sort cmd_sort_of_core_kind(wasm_externkind k) {
   case WASM_EXTERN_TABLE: return CM_SORT_CORE_TABLE;
   case WASM_EXTERN_MEMORY: return CM_SORT_CORE_MEMORY;
   case WASM_EXTERN_GLOBAL: return CM_SORT_CORE_GLOBAL;
+  case WASM_EXTERN_TAG: return CM_SORT_CORE_TAG;
   default: return CM_SORT_CORE_FUNC;
   }
 }
@@ -411,7 +415,7 @@ static wasm_status core_instance(cm_ctx *c, cm_component_def *s, cm_rd *r) {
         if (!strcmp(ci->exports[j].name, ci->exports[i].name))
           return cm_fail(c->err, WASM_INVALID,
                          "export name `%s` already defined", ci->exports[i].name);
-      if (so > CM_SORT_CORE_GLOBAL)
+      if (so > CM_SORT_CORE_TAG)
         return cm_fail(c->err, WASM_INVALID,
                        "core instance export of this sort is not valid");
       const cm_item *item = NULL;

@@ -91,7 +91,7 @@ const cm_canon_info cm_canon_table[CM_CANON_COUNT] = {
 
 const char *cm_sort_name(cm_sort s) {
   static const char *const names[CM_SORT_COUNT] = {
-      "core func", "core table", "core memory", "core global", "core type",
+      "core func", "core table", "core memory", "core global", "tag", "core type",
       "module",    "core instance", "func",     "value",       "type",
       "component", "instance"};
   return (unsigned)s < CM_SORT_COUNT ? names[s] : "?";

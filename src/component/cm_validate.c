@@ -310,7 +310,7 @@ wasm_status cmv_alias(cm_ctx *c, cm_component_def *s, cm_alias_def *a,
         out->u.core = t->exports[i].t;
         return WASM_OK;
       }
-    if (a->sort > CM_SORT_CORE_GLOBAL)
+    if (a->sort > CM_SORT_CORE_TAG)
       return cm_fail(c->err, WASM_INVALID,
                      "export `%s` for core instance %u is not a %s", a->name,
                      a->instance, cm_sort_name(a->sort));

@@ -324,6 +324,10 @@ static bool core_extern_sub(const cm_core_externtype *a,
     if (a->global_kind != b->global_kind || a->global_mutable != b->global_mutable)
       return fail_why(why, len, "type mismatch", NULL);
     return true;
+  case WASM_EXTERN_TAG: /* tag types are function types */
+    if (!cm_core_functype_equal(a->func, b->func))
+      return fail_why(why, len, "type mismatch", NULL);
+    return true;
   }
   return true;
 }
@@ -434,6 +438,7 @@ bool cm_externtype_subtype(const cm_externtype *a, const cm_externtype *b,
   case CM_SORT_CORE_TABLE:
   case CM_SORT_CORE_MEMORY:
   case CM_SORT_CORE_GLOBAL:
+  case CM_SORT_CORE_TAG:
     return core_extern_sub(&a->u.core, &b->u.core, why, len);
   default:
     return true;

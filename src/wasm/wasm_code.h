@@ -82,6 +82,7 @@ enum wasm_xop {
   XOP_REF_IS_NULL,
   XOP_REF_FUNC,
   XOP_MEMOP_MULTI, /* a memory op on memory != 0: wasm_exec_memop_multi */
+  XOP_THROW_REF,   /* [h, src]: rethrows an exnref */
   XOP_COUNT
 };
 
@@ -100,6 +101,22 @@ enum wasm_xvariant { XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_COUNT };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
 #define XOP_TABLE_SIZE XOPV(XV_COUNT, 0)
 
+/* Exception handlers (try_table): a try covers the cells [start, end) of
+ * the body; its catch clauses are catches[first .. first+count). Tries are
+ * in order of their start, so the innermost covering try is the last one.
+ * A catch of a thrown tag (or any, tag UINT32_MAX) copies the payload to
+ * slot dst and continues at cell `landing` (a jump to the label). */
+typedef struct wasm_catch {
+  uint32_t tag;     /* tag index in the instance, or UINT32_MAX: catch_all */
+  uint32_t landing; /* cell index */
+  uint32_t dst;     /* frame slot of the payload */
+  uint32_t ref;     /* catch_ref / catch_all_ref: an exnref follows it */
+} wasm_catch;
+
+typedef struct wasm_try {
+  uint32_t start, end, first, count;
+} wasm_try;
+
 /* A compiled function. */
 typedef struct wasm_code {
   wasm_cell *cells;
@@ -108,6 +125,9 @@ typedef struct wasm_code {
   uint32_t nlocal_slots;  /* declared locals after them, zeroed on entry */
   uint32_t nresult_slots; /* results, at slot 0 on return */
   uint32_t max_slots;     /* frame size: params + locals + max stack */
+  wasm_try *tries;        /* exception handlers, or NULL */
+  uint32_t ntries;
+  wasm_catch *catches;
 } wasm_code;
 
 /* The interpreter's handler table, indexed by opcode (wasm_op or

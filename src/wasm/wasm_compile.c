@@ -50,6 +50,7 @@ typedef struct ctl {
   size_t loop_pc;        /* loop: branch target */
   size_t patches;        /* chain of forward branches to the end (idx+1) */
   size_t else_patch;     /* if: BR_UNLESS target cell index + 1, or 0 */
+  uint32_t try_plus1;    /* try_table: index + 1 of its entry in tries */
 } ctl;
 
 typedef struct comp {
@@ -66,6 +67,10 @@ typedef struct comp {
   uint32_t slots, max_slots;
   ctl *ctls;
   uint32_t nctl, cap_ctl;
+  wasm_try *tries;        /* this function's exception handlers */
+  size_t ntries, cap_tries;
+  wasm_catch *catches;
+  size_t ncatches, cap_catches;
   uint32_t nlocals;
   uint8_t *local_kind;
   uint32_t *local_slot;
@@ -713,6 +718,64 @@ static void compile_memop_multi(comp *c, const wasm_opinfo *oi, int op,
   if (colon[1]) push(c, sig_kind(colon[1]));
 }
 
+/* try_table: a jump over one landing pad per catch clause (a branch to the
+ * clause's label, which the thrower fills with the payload), then the body
+ * as a block whose cells the handler entry covers. */
+static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, uint32_t np,
+                              const uint8_t *r, uint32_t nr) {
+  const wasm_module *m = c->m;
+  materialize_all(c);
+  emit_op(c, XOP_BR);
+  size_t skip = emit_target(c, 0);
+  size_t first = c->ncatches;
+  wasm_reader rd = {m->bytes, in->imm.try_table.catches, m->bytes + m->len};
+  for (uint32_t i = 0; i < in->imm.try_table.count && !c->st; i++) {
+    uint8_t kind = *rd.p++;
+    uint32_t tag = UINT32_MAX, l = 0;
+    if (kind < 2 && !wasm_read_u32(&rd, &tag)) {
+      fail(c, WASM_INVALID, "bad catch clause");
+      return;
+    }
+    if (!wasm_read_u32(&rd, &l)) {
+      fail(c, WASM_INVALID, "bad catch clause");
+      return;
+    }
+    ctl *lt = label(c, l);
+    if (!lt) return;
+    wasm_catch k = {kind < 2 ? tag : UINT32_MAX, (uint32_t)c->n, 0, kind == 1 || kind == 3};
+    if (lt->kind == CTL_FUNC) {
+      emit_op(c, XOP_RETURN);
+    } else {
+      k.dst = lt->base;
+      emit_op(c, XOP_BR);
+      emit_target_of(c, lt);
+    }
+    uint32_t top = k.dst + k.ref;
+    if (kind < 2) {
+      const wasm_functype *tt = &m->types[wasm_module_tag_type(m, tag)];
+      top += kinds_slots(tt->types, tt->nparams);
+    }
+    if (top > c->max_slots) c->max_slots = top;
+    if (!grow((void **)&c->catches, &c->cap_catches, c->ncatches + 1, sizeof k)) {
+      fail(c, WASM_NOMEM, "out of memory");
+      return;
+    }
+    c->catches[c->ncatches++] = k;
+  }
+  if (c->st) return;
+  c->code[skip].u = c->n;
+  c->barrier = c->n;
+  ctl *t = push_ctl(c, CTL_BLOCK, p, np, r, nr);
+  if (!t) return;
+  if (!grow((void **)&c->tries, &c->cap_tries, c->ntries + 1, sizeof(wasm_try))) {
+    fail(c, WASM_NOMEM, "out of memory");
+    return;
+  }
+  c->tries[c->ntries++] = (wasm_try){(uint32_t)c->n, 0, (uint32_t)first,
+                                     (uint32_t)(c->ncatches - first)};
+  t->try_plus1 = (uint32_t)c->ntries;
+}
+
 static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   int op = in->op;
   const wasm_opinfo *oi = &wasm_opinfo_table[op];
@@ -743,6 +806,37 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       c->barrier = c->n;
     }
     break;
+  case WASM_OP_TRY_TABLE:
+    if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
+    compile_try_table(c, in, p, np, r, nr);
+    break;
+  case WASM_OP_THROW_REF: {
+    cval v = pop(c);
+    use(c, &v);
+    emit_op(c, XOP_THROW_REF);
+    emit_u(c, v.src);
+    set_unreachable(c);
+    break;
+  }
+  case WASM_OP_THROW: {
+    if (in->imm.index >= wasm_module_total_tags(m)) {
+      fail(c, WASM_INVALID, "unknown tag");
+      return;
+    }
+    const wasm_functype *tt = &m->types[wasm_module_tag_type(m, in->imm.index)];
+    if (tt->nparams > c->sp) {
+      fail(c, WASM_INVALID, "operand stack underflow");
+      return;
+    }
+    materialize_from(c, c->sp - tt->nparams);
+    for (uint32_t i = 0; i < tt->nparams; i++) pop(c);
+    emit_op(c, WASM_OP_THROW);
+    emit_u(c, in->imm.index);
+    emit_u(c, c->slots);
+    emit_u(c, kinds_slots(tt->types, tt->nparams));
+    set_unreachable(c);
+    break;
+  }
   case WASM_OP_IF: {
     if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
     cval cond = pop(c);
@@ -779,6 +873,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       return;
     }
     if (!t->unreachable) materialize_all(c);
+    if (t->try_plus1) c->tries[t->try_plus1 - 1].end = (uint32_t)c->n;
     if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
     resolve_chain(c, t->patches, c->n);
     c->barrier = c->n;
@@ -1132,6 +1227,8 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->nctl = 0;
   c->n = 0;
   c->nrelocs = 0;
+  c->ntries = 0;
+  c->ncatches = 0;
   c->nstarts = 0;
   c->last_dst = SIZE_MAX;
   c->fuse_start = SIZE_MAX;
@@ -1153,7 +1250,8 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
     if (c->nctl == 0) return fail(c, WASM_INVALID, "code after end"), c->st;
     if (c->ctls[c->nctl - 1].unreachable) {
       /* Dead code: track nesting only, until this frame's else/end. */
-      if (in.op == WASM_OP_BLOCK || in.op == WASM_OP_LOOP || in.op == WASM_OP_IF) {
+      if (in.op == WASM_OP_BLOCK || in.op == WASM_OP_LOOP || in.op == WASM_OP_IF ||
+          in.op == WASM_OP_TRY_TABLE) {
         skip++;
         continue;
       }
@@ -1191,6 +1289,17 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   code->nlocal_slots = s - param_slots;
   code->nresult_slots = kinds_slots(ft->types + ft->nparams, ft->nresults);
   code->max_slots = c->max_slots > code->nresult_slots ? c->max_slots : code->nresult_slots;
+  if (c->ntries) {
+    code->tries = malloc(c->ntries * sizeof *code->tries);
+    code->catches = malloc((c->ncatches ? c->ncatches : 1) * sizeof *code->catches);
+    if (!code->tries || !code->catches) {
+      wasm_compile_free(code);
+      return fail(c, WASM_NOMEM, "out of memory"), c->st;
+    }
+    memcpy(code->tries, c->tries, c->ntries * sizeof *code->tries);
+    memcpy(code->catches, c->catches, c->ncatches * sizeof *code->catches);
+    code->ntries = (uint32_t)c->ntries;
+  }
   def->code = code;
   return WASM_OK;
 }
@@ -1215,6 +1324,8 @@ wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
   free(c.ctls);
   free(c.starts);
   free(c.ops);
+  free(c.tries);
+  free(c.catches);
   if (c.st != WASM_OK) {
     for (uint32_t i = 0; i < m->nfuncs; i++) {
       wasm_compile_free(m->funcs[i].code);
@@ -1228,5 +1339,7 @@ void wasm_compile_free(void *p) {
   wasm_code *code = p;
   if (!code) return;
   free(code->cells);
+  free(code->tries);
+  free(code->catches);
   free(code);
 }

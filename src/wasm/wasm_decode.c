@@ -26,6 +26,7 @@ typedef struct dec {
   uint8_t *nest;       /* block-kind stack for scan_expr */
   size_t nest_cap;
   bool multi_memory;   /* memory indexes beyond 2.0's zero byte allowed */
+  bool exceptions;     /* tags (section 13, extern kind 4) allowed */
 } dec;
 
 #define TRY(x) do { wasm_status s_ = (x); if (s_ != WASM_OK) return s_; } while (0)
@@ -61,15 +62,21 @@ static wasm_status rd_name(dec *d, wasm_reader *r, char **out,
   return WASM_OK;
 }
 
+/* exnref exists only with WASM_FEATURE_EXCEPTIONS. */
+static bool dec_valtype(const dec *d, uint8_t b) {
+  return wasm_is_valtype(b) && (b != WASM_EXNREF || d->exceptions);
+}
+
 static wasm_status rd_valtype(dec *d, uint8_t *out) {
   TRY(wasm_rd_byte(&d->r, out, d->err));
-  if (!wasm_is_valtype(*out)) return malformed(d, "malformed value type");
+  if (!dec_valtype(d, *out)) return malformed(d, "malformed value type");
   return WASM_OK;
 }
 
 static wasm_status rd_reftype(dec *d, uint8_t *out) {
   TRY(wasm_rd_byte(&d->r, out, d->err));
-  if (!wasm_is_reftype(*out)) return malformed(d, "malformed reference type");
+  if (!wasm_is_reftype(*out) || (*out == WASM_EXNREF && !d->exceptions))
+    return malformed(d, "malformed reference type");
   return WASM_OK;
 }
 
@@ -95,6 +102,14 @@ static wasm_status rd_tabletype(dec *d, wasm_tabletype *t) {
   return rd_limits(d, &t->limits);
 }
 
+/* A tag type: attribute 0 (exception), then a function type index. */
+static wasm_status rd_tagtype(dec *d, uint32_t *type) {
+  uint8_t attr = 0;
+  TRY(wasm_rd_byte(&d->r, &attr, d->err));
+  if (attr != 0) return malformed(d, "malformed tag attribute");
+  return wasm_rd_u32(&d->r, type, d->err);
+}
+
 static wasm_status rd_globaltype(dec *d, wasm_globaltype *g) {
   uint8_t mut = 0;
   TRY(rd_valtype(d, &g->kind));
@@ -115,7 +130,12 @@ static wasm_status scan_expr(dec *d) {
   for (;;) {
     TRY(wasm_read_instr(&d->r, &in, d->err));
     switch (in.op) {
+    case WASM_OP_THROW: case WASM_OP_THROW_REF:
+      if (!d->exceptions) return malformed(d, "illegal opcode");
+      break;
+    case WASM_OP_TRY_TABLE:
     case WASM_OP_BLOCK: case WASM_OP_LOOP: case WASM_OP_IF:
+      if (in.op == WASM_OP_TRY_TABLE && !d->exceptions) return malformed(d, "illegal opcode");
       if (depth == d->nest_cap) {
         size_t cap = d->nest_cap ? d->nest_cap * 2 : 64;
         uint8_t *p = realloc(d->nest, cap);
@@ -178,9 +198,9 @@ static wasm_status sec_type(dec *d) {
     if (np > WASM_MAX_PARAMS) return malformed(d, "too many parameters");
     if (nr > WASM_MAX_RESULTS) return malformed(d, "too many results");
     for (uint32_t k = 0; k < np; k++)
-      if (!wasm_is_valtype(ps[k])) return malformed(d, "malformed value type");
+      if (!dec_valtype(d, ps[k])) return malformed(d, "malformed value type");
     for (uint32_t k = 0; k < nr; k++)
-      if (!wasm_is_valtype(rs[k])) return malformed(d, "malformed value type");
+      if (!dec_valtype(d, rs[k])) return malformed(d, "malformed value type");
     if (!(t->types = alloc_n((size_t)np + nr, 1))) return nomem(d);
     memcpy(t->types, ps, np);
     memcpy(t->types + np, rs, nr);
@@ -219,15 +239,20 @@ static wasm_status sec_import(dec *d) {
       TRY(rd_globaltype(d, &im->as.global));
       m->nglobal_imports++;
       break;
+    case WASM_EXTERN_TAG:
+      if (!d->exceptions) return malformed(d, "malformed import kind");
+      TRY(rd_tagtype(d, &im->as.tag_type));
+      m->ntag_imports++;
+      break;
     default:
       return malformed(d, "malformed import kind");
     }
     im->kind = (wasm_externkind)kind;
   }
-  uint32_t counts[4] = {m->nfunc_imports, m->ntable_imports,
-                        m->nmemory_imports, m->nglobal_imports};
-  uint32_t fill[4] = {0, 0, 0, 0};
-  for (int k = 0; k < 4; k++)
+  uint32_t counts[5] = {m->nfunc_imports, m->ntable_imports,
+                        m->nmemory_imports, m->nglobal_imports, m->ntag_imports};
+  uint32_t fill[5] = {0, 0, 0, 0, 0};
+  for (int k = 0; k < 5; k++)
     if (!(m->import_pos[k] = alloc_n(counts[k], sizeof(uint32_t))))
       return nomem(d);
   for (uint32_t i = 0; i < n; i++) {
@@ -268,6 +293,18 @@ static wasm_status sec_memory(dec *d) {
   return WASM_OK;
 }
 
+/* The tag section: each tag is an attribute byte (0: exception) and a
+ * type index. */
+static wasm_status sec_tag(dec *d) {
+  wasm_module *m = d->m;
+  uint32_t n = 0;
+  TRY(wasm_rd_count(&d->r, &n, d->err));
+  if (!(m->tags = alloc_n(n, sizeof *m->tags))) return nomem(d);
+  m->ntags = n;
+  for (uint32_t i = 0; i < n; i++) TRY(rd_tagtype(d, &m->tags[i]));
+  return WASM_OK;
+}
+
 static wasm_status sec_global(dec *d) {
   wasm_module *m = d->m;
   uint32_t n = 0;
@@ -292,7 +329,8 @@ static wasm_status sec_export(dec *d) {
     uint8_t kind = 0;
     TRY(rd_name(d, &d->r, &ex->name, &ex->name_len));
     TRY(wasm_rd_byte(&d->r, &kind, d->err));
-    if (kind > WASM_EXTERN_GLOBAL) return malformed(d, "malformed export kind");
+    if (kind > (d->exceptions ? WASM_EXTERN_TAG : WASM_EXTERN_GLOBAL))
+      return malformed(d, "malformed export kind");
     ex->kind = (wasm_externkind)kind;
     TRY(wasm_rd_u32(&d->r, &ex->index, d->err));
   }
@@ -557,7 +595,8 @@ static wasm_status fill_declared(dec *d) {
 /* Position of each non-custom section id in the required order
  * (the data count section sits between element and code). */
 static int section_rank(uint8_t id) {
-  static const int8_t rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+  /* The tag section (13) sits between memory and global. */
+  static const int8_t rank[14] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 22, 24, 20, 11};
   return rank[id];
 }
 
@@ -578,7 +617,7 @@ static wasm_status decode_sections(dec *d) {
     uint8_t id = 0;
     uint32_t size = 0;
     TRY(wasm_rd_byte(r, &id, d->err));
-    if (id > 12) return malformed(d, "malformed section id");
+    if (id > (d->exceptions ? 13 : 12)) return malformed(d, "malformed section id");
     TRY(wasm_rd_len(r, &size, d->err));
     const uint8_t *end = r->p + size;
     if (id == 0) {
@@ -601,6 +640,7 @@ static wasm_status decode_sections(dec *d) {
     case 10: TRY(sec_code(d)); break;
     case 11: TRY(sec_data(d)); break;
     case 12: TRY(sec_datacount(d)); break;
+    case 13: TRY(sec_tag(d)); break;
     }
     if (r->p != end) return malformed(d, "section size mismatch");
   }
@@ -609,7 +649,7 @@ static wasm_status decode_sections(dec *d) {
   if (m->has_datacount && m->datacount != 0 && !d->has_data)
     return malformed(d, "data count and data section have inconsistent lengths");
   if (!m->import_pos[0]) /* no import section: empty position tables */
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
       if (!(m->import_pos[k] = alloc_n(0, sizeof(uint32_t)))) return nomem(d);
   TRY(fill_names(d));
   return fill_declared(d);
@@ -623,6 +663,7 @@ wasm_status wasm_decode(wasm_module *m, wasm_error *err) {
   d.r.p = m->bytes;
   d.r.end = m->bytes + m->len;
   d.multi_memory = wasm_module_multi_memory(m);
+  d.exceptions = wasm_module_exceptions(m);
   if (!m->bytes && m->len) return wasm_fail(err, WASM_BAD_ARG, "no bytes");
   wasm_status s = decode_sections(&d);
   free(d.nest);
@@ -658,7 +699,8 @@ void wasm_module_free_contents(wasm_module *m) {
   free(m->elems);
   free(m->datas);
   free(m->func_declared);
-  for (int k = 0; k < 4; k++) free(m->import_pos[k]);
+  for (int k = 0; k < 5; k++) free(m->import_pos[k]);
+  free(m->tags);
   /* Leave the module empty but keep what the caller owns. */
   wasm_engine *engine = m->engine;
   uint8_t *bytes = m->bytes;
@@ -671,6 +713,15 @@ void wasm_module_free_contents(wasm_module *m) {
 
 bool wasm_module_multi_memory(const wasm_module *m) {
   return m->engine && (m->engine->config.features & WASM_FEATURE_MULTI_MEMORY);
+}
+
+bool wasm_module_exceptions(const wasm_module *m) {
+  return m->engine && (m->engine->config.features & WASM_FEATURE_EXCEPTIONS);
+}
+
+uint32_t wasm_module_tag_type(const wasm_module *m, uint32_t i) {
+  if (i < m->ntag_imports) return m->imports[m->import_pos[4][i]].as.tag_type;
+  return m->tags[i - m->ntag_imports];
 }
 
 const wasm_functype *wasm_module_func_type(const wasm_module *m, uint32_t f) {

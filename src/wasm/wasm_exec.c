@@ -201,6 +201,7 @@ static inline void num_standin(void) {}
 #define NUM_DROP num_standin
 #define NUM_SELECT num_standin
 #define NUM_REF_IS_NULL num_standin
+#define NUM_THROW_REF num_standin /* compiled to XOP_THROW_REF */
 
 #define ASSOC_UN(P, R) x##R (*)(x##P): ex_un_##P##_##R,
 #define ASSOC_BIN(P, R) x##R (*)(x##P, x##P): ex_bin_##P##_##R,
@@ -503,6 +504,11 @@ typedef struct xstate {
   int64_t budget;
   const char *trap_msg;
   int64_t trap_index;   /* named in the message when >= 0 */
+  /* A host callee failed with a wasm exception in flight (s->exn_tag):
+   * it is rethrown at the call (throw_at, a cell of it, in frame throw_fp). */
+  bool rethrow;
+  const wasm_cell *throw_at;
+  uint64_t *throw_fp;
   wasm_status status;
   frame local_frames[16];
 } xstate;
@@ -607,7 +613,14 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
   wasm_store *s = X->s;
   if (callee->host) {
     budget_return(X); /* the host may read or set the fuel, or call wasm */
+    s->exn_tag = NULL;
     wasm_status st = call_host(s, callee, nfp, X->err);
+    if (st == WASM_TRAP && s->exn_tag && ret) {
+      X->rethrow = true;
+      X->throw_at = ret - 1;
+      X->throw_fp = fp;
+      return (xjump){NULL, NULL};
+    }
     if (st != WASM_OK) return fail_jump(X, st, NULL);
     return (xjump){ret, fp};
   }
@@ -642,6 +655,73 @@ static __attribute__((noinline)) xjump leave(xstate *X) {
   X->func = f->func;
   if (f->func->instance != X->inst) set_instance(X, f->func->instance);
   return (xjump){f->ip, f->fp};
+}
+
+/* Finds the handler for the exception in flight (s->exn_tag, payload in
+ * s->exn_payload) thrown at cell `at` of the running function, unwinding
+ * frames as needed; on a catch the payload is in place and the jump says
+ * where to go on. Uncaught by the entry function: ip NULL, a trap, and
+ * s->exn_tag stays set for a wasm caller across a host function. */
+static __attribute__((noinline)) xjump unwind(xstate *X, const wasm_cell *at, uint64_t *fp) {
+  wasm_store *s = X->s;
+  for (;;) {
+    const wasm_code *code = X->func && X->func->def ? X->func->def->code : NULL;
+    if (code && at >= code->cells && at < code->cells + code->ncells) {
+      uint32_t idx = (uint32_t)(at - code->cells);
+      for (uint32_t t = code->ntries; t-- > 0;) {
+        const wasm_try *tr = &code->tries[t];
+        if (idx < tr->start || idx >= tr->end) continue;
+        for (uint32_t k = 0; k < tr->count; k++) {
+          const wasm_catch *ct = &code->catches[tr->first + k];
+          if (ct->tag != UINT32_MAX && X->inst->tags[ct->tag] != s->exn_tag) continue;
+          uint32_t n = ct->tag != UINT32_MAX ? s->exn_slots : 0;
+          if (n) memcpy(fp + ct->dst, s->exn_payload, n * sizeof(uint64_t));
+          if (ct->ref) {
+            wasm_exn *e = s->exn_obj;
+            if (!e) {
+              e = malloc(sizeof *e + s->exn_slots * sizeof(uint64_t));
+              if (!e || wasm_store_track(s, WASM_OBJ_EXN, e) != WASM_OK) {
+                free(e);
+                return fail_jump(X, WASM_NOMEM, "out of memory");
+              }
+              e->tag = s->exn_tag;
+              e->nslots = s->exn_slots;
+              if (s->exn_slots) memcpy(e->payload, s->exn_payload, s->exn_slots * sizeof(uint64_t));
+            }
+            fp[ct->dst + n] = (uint64_t)(uintptr_t)e;
+          }
+          s->exn_tag = NULL;
+          s->exn_obj = NULL;
+          return (xjump){code->cells + ct->landing, fp};
+        }
+      }
+    }
+    if (X->nframes <= 1) return fail_jump(X, WASM_TRAP, "uncaught exception");
+    frame *f = &X->frames[--X->nframes];
+    s->call_depth--;
+    X->func = f->func;
+    if (f->func->instance != X->inst) set_instance(X, f->func->instance);
+    at = f->ip - 1;
+    fp = f->fp;
+  }
+}
+
+/* Starts throwing tag with the payload at args (nslots slots); obj is its
+ * exnref when rethrown by throw_ref, else NULL. */
+static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const uint64_t *args,
+                                                 uint32_t nslots, wasm_exn *obj,
+                                                 const wasm_cell *at, uint64_t *fp) {
+  wasm_store *s = X->s;
+  if (nslots > s->exn_slots || !s->exn_payload) {
+    uint64_t *p = realloc(s->exn_payload, (nslots ? nslots : 1) * sizeof(uint64_t));
+    if (!p) return fail_jump(X, WASM_NOMEM, "out of memory");
+    s->exn_payload = p;
+  }
+  if (nslots) memcpy(s->exn_payload, args, nslots * sizeof(uint64_t));
+  s->exn_slots = nslots;
+  s->exn_tag = tag;
+  s->exn_obj = obj;
+  return unwind(X, at, fp);
 }
 
 #define LOAD_MEM()                                                           \
@@ -731,6 +811,8 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define GT_DATA_MEM GT_
 #define GT_MEM GT_
 #define GT_MEM_MEM GT_
+#define GT_TAG GT_
+#define GT_TRY_TABLE GT_
 #define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GT_##IMM(ID, MSIZE)
 #include "wasm_opcodes.def"
 #undef OP
@@ -761,6 +843,8 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
       [XOP_BR_TABLE] = &&H_BR_TABLE,
       [XOP_RETURN] = &&H_RETURN,
       [XOP_CALL] = &&H_CALL,
+      [WASM_OP_THROW] = &&H_THROW,
+      [XOP_THROW_REF] = &&H_THROW_REF,
       [XOP_CALL_INDIRECT] = &&H_CALL_INDIRECT,
       [XOP_SELECT] = &&H_SELECT,
       [XOP_SELECT2] = &&H_SELECT2,
@@ -870,6 +954,8 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define GH_DATA_MEM GH_
 #define GH_MEM GH_
 #define GH_MEM_MEM GH_
+#define GH_TAG GH_
+#define GH_TRY_TABLE GH_
 #define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GH_##IMM(ID, MSIZE)
 #include "wasm_opcodes.def"
 #undef OP
@@ -1010,6 +1096,13 @@ H_RETURN:
     NEXT();
   }
   JUMP(leave(&X));
+H_THROW: /* [h, tag, argbase, nslots] */
+  JUMP(throw_exn(&X, X.inst->tags[U(1)], SLOT(2), (uint32_t)U(3), NULL, ip, fp));
+H_THROW_REF: { /* [h, src] */
+  wasm_exn *e = (wasm_exn *)(uintptr_t)*SLOT(1);
+  if (!e) TRAP("null exception reference");
+  JUMP(throw_exn(&X, e->tag, e->payload, e->nslots, e, ip, fp));
+}
 H_MEMOP_MULTI: { /* memory != 0 (wasm_exec_mem.c); it may alias memory 0 */
   const char *msg = NULL;
   const wasm_cell *next = wasm_exec_memop_multi(X.inst, fp, ip, &msg);
@@ -1138,6 +1231,10 @@ H_ELEM_DROP:
 trap:
   if (X.status == WASM_OK) X.status = WASM_TRAP;
 stop:
+  if (X.rethrow) { /* an exception crossed a host function: throw it on */
+    X.rethrow = false;
+    JUMP(unwind(&X, X.throw_at, X.throw_fp));
+  }
   if (X.status != WASM_OK && X.trap_msg) {
     char name[96];
     func_name(X.func ? X.func : entry, name, sizeof name);

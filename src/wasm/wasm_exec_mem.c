@@ -101,6 +101,8 @@ static bool mm_simd(int op, const mm_access *a) {
 #define MM_DATA_MEM MM_
 #define MM_MEM MM_
 #define MM_MEM_MEM MM_
+#define MM_TAG MM_
+#define MM_TRY_TABLE MM_
 #define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) MM_##IMM(ID, PREFIX)
 #include "wasm_opcodes.def"
 #undef OP

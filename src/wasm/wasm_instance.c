@@ -143,6 +143,9 @@ bool wasm_import_matches(const wasm_module *m, const wasm_import *imp,
     const wasm_memory *mem = ext->of.memory;
     return mem && limits_match(mem->size / WASM_PAGE_SIZE, mem->limits, imp->as.memory.limits);
   }
+  case WASM_EXTERN_TAG:
+    if (!ext->of.tag || imp->as.tag_type >= m->ntypes) return false;
+    return wasm_functype_equal(ext->of.tag->type, &m->types[imp->as.tag_type]);
   }
   return false;
 }
@@ -153,6 +156,7 @@ wasm_store *wasm_extern_store(const wasm_extern *ext) {
   case WASM_EXTERN_TABLE: return ext->of.table ? ext->of.table->store : NULL;
   case WASM_EXTERN_MEMORY: return ext->of.memory ? ext->of.memory->store : NULL;
   case WASM_EXTERN_GLOBAL: return ext->of.global ? ext->of.global->store : NULL;
+  case WASM_EXTERN_TAG: return ext->of.tag ? ext->of.tag->store : NULL;
   }
   return NULL;
 }
@@ -194,6 +198,10 @@ static bool export_extern(const wasm_instance *inst, const wasm_export *ex, wasm
   case WASM_EXTERN_GLOBAL:
     if (ex->index >= wasm_module_total_globals(m)) return false;
     e.of.global = inst->globals[ex->index];
+    break;
+  case WASM_EXTERN_TAG:
+    if (ex->index >= wasm_module_total_tags(m)) return false;
+    e.of.tag = inst->tags[ex->index];
     break;
   default:
     return false;

@@ -61,6 +61,7 @@ typedef struct wasm_import {
     wasm_tabletype table;
     wasm_memtype memory;
     wasm_globaltype global;
+    uint32_t tag_type; /* TAG: index into types */
   } as;
 } wasm_import;
 
@@ -126,6 +127,7 @@ struct wasm_module {
   uint32_t nimports;
   /* Index spaces: imported items come first. */
   uint32_t nfunc_imports, ntable_imports, nmemory_imports, nglobal_imports;
+  uint32_t ntag_imports;
 
   wasm_funcdef *funcs; /* defined functions only */
   uint32_t nfuncs;
@@ -138,6 +140,9 @@ struct wasm_module {
 
   wasm_global_def *globals; /* defined globals only */
   uint32_t nglobals;
+
+  uint32_t *tags; /* defined tags only: their type indices */
+  uint32_t ntags;
 
   wasm_export *exports;
   uint32_t nexports;
@@ -159,7 +164,7 @@ struct wasm_module {
 
   /* import_pos[k][i]: position in imports[] of the i-th import of extern
    * kind k (wasm_externkind), so the type helpers are O(1). */
-  uint32_t *import_pos[4];
+  uint32_t *import_pos[5];
 
   /* The runtime's store-independent preparation (wasm_pre.c), built on
    * first use and freed with the module: the one field written after
@@ -184,6 +189,13 @@ static inline uint32_t wasm_module_total_memories(const wasm_module *m) {
 static inline uint32_t wasm_module_total_globals(const wasm_module *m) {
   return m->nglobal_imports + m->nglobals;
 }
+static inline uint32_t wasm_module_total_tags(const wasm_module *m) {
+  return m->ntag_imports + m->ntags;
+}
+/* A tag's type index (tag < wasm_module_total_tags). */
+uint32_t wasm_module_tag_type(const wasm_module *m, uint32_t tag);
+/* Whether the engine enables exception handling (WASM_FEATURE_EXCEPTIONS). */
+bool wasm_module_exceptions(const wasm_module *m);
 
 /* Stage entry points, called in order by wasm_module_new. Each returns
  * WASM_OK or fills err (WASM_MALFORMED / WASM_INVALID). */
@@ -229,6 +241,13 @@ typedef struct wasm_instr {
     uint8_t lane;
     uint8_t reftype;                   /* ref.null */
     struct { uint32_t count; const uint8_t *types; } select_t;
+    struct { int64_t type; uint32_t count; const uint8_t *catches; } try_table;
+                                       /* try_table: block type first (so
+                                          imm.block.type reads it), then count
+                                          catch clauses: a kind byte (0 catch,
+                                          1 catch_ref, 2 catch_all,
+                                          3 catch_all_ref), a tag index for
+                                          0/1, a label */
   } imm;
 } wasm_instr;
 

@@ -26,6 +26,9 @@ static void externtype_of(const wasm_module *m, wasm_externkind kind,
     out->global_mutable = g.mutable_;
     break;
   }
+  case WASM_EXTERN_TAG:
+    out->func = &m->types[wasm_module_tag_type(m, index)];
+    break;
   }
 }
 
@@ -47,6 +50,9 @@ void wasm_module_import_type(const wasm_module *m, uint32_t i,
   case WASM_EXTERN_GLOBAL:
     out->global_kind = im->as.global.kind;
     out->global_mutable = im->as.global.mutable_;
+    break;
+  case WASM_EXTERN_TAG:
+    out->func = &m->types[im->as.tag_type];
     break;
   }
 }

@@ -34,6 +34,8 @@ typedef enum wasm_imm_kind {
   WASM_IMM_DATA_MEM,      /* data index, memory index (a 0x00 byte in 2.0) */
   WASM_IMM_MEM,           /* memory index (a 0x00 byte in 2.0) */
   WASM_IMM_MEM_MEM,       /* dst memory, src memory */
+  WASM_IMM_TAG,           /* tag index */
+  WASM_IMM_TRY_TABLE,     /* blocktype, vec(catch clause) */
 } wasm_imm_kind;
 
 /* Every instruction gets a dense id, in table order. */

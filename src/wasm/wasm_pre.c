@@ -39,7 +39,7 @@ typedef struct module_prep {
   uint32_t nelems, nmemories; /* of the module, for freeing */
   /* The instance allocation: the struct, then these arrays. */
   size_t size;
-  size_t off_funcs, off_tables, off_memories, off_globals;
+  size_t off_funcs, off_tables, off_memories, off_globals, off_tags, off_tag_objs;
   size_t off_func_objs, off_global_objs, off_table_objs, off_mem_objs;
   size_t off_elem_dropped, off_data_dropped;
   prep_global *globals;  /* per defined global */
@@ -101,6 +101,8 @@ static void layout(const wasm_module *m, module_prep *p) {
   SECTION(off_tables, wasm_module_total_tables(m), sizeof(wasm_table *))
   SECTION(off_memories, wasm_module_total_memories(m), sizeof(wasm_memory *))
   SECTION(off_globals, wasm_module_total_globals(m), sizeof(wasm_global *))
+  SECTION(off_tags, wasm_module_total_tags(m), sizeof(wasm_tag *))
+  SECTION(off_tag_objs, m->ntags, sizeof(wasm_tag))
   SECTION(off_func_objs, m->nfuncs, sizeof(wasm_func))
   SECTION(off_global_objs, m->nglobals, sizeof(wasm_global))
   SECTION(off_table_objs, m->ntables, sizeof(wasm_table))
@@ -277,17 +279,18 @@ wasm_status wasm_pre_new(const wasm_module *m, const wasm_extern *imports, size_
     return oom(err);
   }
   /* Where each kind starts in pre->imports. */
-  uint32_t next[4];
+  uint32_t next[5];
   next[WASM_EXTERN_FUNC] = 0;
   next[WASM_EXTERN_TABLE] = m->nfunc_imports;
   next[WASM_EXTERN_MEMORY] = next[WASM_EXTERN_TABLE] + m->ntable_imports;
   next[WASM_EXTERN_GLOBAL] = next[WASM_EXTERN_MEMORY] + m->nmemory_imports;
-  uint32_t end[4] = {next[1], next[2], next[3], m->nimports};
+  next[WASM_EXTERN_TAG] = next[WASM_EXTERN_GLOBAL] + m->nglobal_imports;
+  uint32_t end[5] = {next[1], next[2], next[3], next[4], m->nimports};
   wasm_status st = WASM_OK;
   for (uint32_t i = 0; i < m->nimports && st == WASM_OK; i++) {
     const wasm_import *imp = &m->imports[i];
     const wasm_extern *ext = &imports[i];
-    if (imp->kind > WASM_EXTERN_GLOBAL || next[imp->kind] >= end[imp->kind]) {
+    if (imp->kind > WASM_EXTERN_TAG || next[imp->kind] >= end[imp->kind]) {
       st = wasm_fail(err, WASM_LINK_ERROR, "import counts disagree with the module");
       break;
     }
@@ -313,11 +316,12 @@ wasm_status wasm_pre_new(const wasm_module *m, const wasm_extern *imports, size_
     case WASM_EXTERN_TABLE: obj = ext->of.table; break;
     case WASM_EXTERN_MEMORY: obj = ext->of.memory; break;
     case WASM_EXTERN_GLOBAL: obj = ext->of.global; break;
+    case WASM_EXTERN_TAG: obj = ext->of.tag; break;
     }
     pre->imports[next[imp->kind]++] = obj;
   }
   if (st == WASM_OK && (next[0] != end[0] || next[1] != end[1] || next[2] != end[2] ||
-                        next[3] != end[3]))
+                        next[3] != end[3] || next[4] != end[4]))
     st = wasm_fail(err, WASM_LINK_ERROR, "import counts disagree with the module");
   if (st == WASM_OK) {
     module_prep *p = prep_get(m);
@@ -547,6 +551,7 @@ wasm_status wasm_instance_pre_instantiate(const wasm_instance_pre *pre, wasm_sto
   inst->tables = AT(inst, p->off_tables, wasm_table **);
   inst->memories = AT(inst, p->off_memories, wasm_memory **);
   inst->globals = AT(inst, p->off_globals, wasm_global **);
+  inst->tags = AT(inst, p->off_tags, wasm_tag **);
   inst->elem_dropped = AT(inst, p->off_elem_dropped, uint8_t *);
   inst->data_dropped = AT(inst, p->off_data_dropped, uint8_t *);
   /* Tracked from the start: on a trap during initialisation, tables and
@@ -564,6 +569,14 @@ wasm_status wasm_instance_pre_instantiate(const wasm_instance_pre *pre, wasm_sto
   if (m->nmemory_imports) memcpy(inst->memories, imp, m->nmemory_imports * sizeof(void *));
   imp += m->nmemory_imports;
   if (m->nglobal_imports) memcpy(inst->globals, imp, m->nglobal_imports * sizeof(void *));
+  imp += m->nglobal_imports;
+  if (m->ntag_imports) memcpy(inst->tags, imp, m->ntag_imports * sizeof(void *));
+  /* Defined tags: fresh objects per instance (tags are generative). */
+  wasm_tag *tag_objs = AT(inst, p->off_tag_objs, wasm_tag *);
+  for (uint32_t i = 0; i < m->ntags; i++) {
+    tag_objs[i] = (wasm_tag){&m->types[m->tags[i]], s};
+    inst->tags[m->ntag_imports + i] = &tag_objs[i];
+  }
   const wasm_mem_image *images = __atomic_load_n(&p->images, __ATOMIC_ACQUIRE);
   wasm_status st = alloc_defined(s, inst, p, images, err);
   if (st == WASM_OK) st = init_elems(inst, p, err);

@@ -126,6 +126,7 @@ bool wasm_is_valtype(uint8_t b) {
   switch (b) {
   case WASM_I32: case WASM_I64: case WASM_F32: case WASM_F64: case WASM_V128:
   case WASM_FUNCREF: case WASM_EXTERNREF:
+  case WASM_EXNREF: /* only with WASM_FEATURE_EXCEPTIONS: see wasm_decode.c */
     return true;
   default:
     return false;
@@ -208,9 +209,25 @@ static wasm_status rd_imm(wasm_reader *r, wasm_instr *in, uint8_t kind,
     break;
   case WASM_IMM_LABEL: case WASM_IMM_FUNC: case WASM_IMM_LOCAL:
   case WASM_IMM_GLOBAL: case WASM_IMM_TABLE: case WASM_IMM_ELEM:
-  case WASM_IMM_DATA:
+  case WASM_IMM_DATA: case WASM_IMM_TAG:
     s = wasm_rd_u32(r, &in->imm.index, err);
     break;
+  case WASM_IMM_TRY_TABLE: {
+    uint32_t n = 0, idx = 0;
+    uint8_t kind = 0;
+    s = rd_blocktype(r, in, err);
+    if (s == WASM_OK) s = wasm_rd_count(r, &n, err);
+    if (s != WASM_OK) break;
+    in->imm.try_table.count = n;
+    in->imm.try_table.catches = r->p;
+    for (uint32_t i = 0; i < n && s == WASM_OK; i++) {
+      s = wasm_rd_byte(r, &kind, err);
+      if (s == WASM_OK && kind > 3) s = wasm_fail(err, WASM_MALFORMED, "malformed catch clause");
+      if (s == WASM_OK && kind < 2) s = wasm_rd_u32(r, &idx, err);
+      if (s == WASM_OK) s = wasm_rd_u32(r, &idx, err);
+    }
+    break;
+  }
   case WASM_IMM_BR_TABLE: {
     uint32_t n = 0, label = 0;
     s = wasm_rd_count(r, &n, err);

@@ -42,7 +42,7 @@ wasm_status wasm_check_memimm_v2(const wasm_reader *r, const wasm_instr *in,
 /* Value-type bytes. */
 bool wasm_is_valtype(uint8_t b);
 static inline bool wasm_is_reftype(uint8_t b) {
-  return b == WASM_FUNCREF || b == WASM_EXTERNREF;
+  return b == WASM_FUNCREF || b == WASM_EXTERNREF || b == WASM_EXNREF;
 }
 
 /* Whether bytes are well-formed UTF-8 (no overlongs, surrogates, or code

@@ -188,6 +188,7 @@ static void object_free(wasm_object_kind kind, void *p) {
   case WASM_OBJ_GLOBAL: free(p); break;
   case WASM_OBJ_INSTANCE: wasm_instance_free(p); break;
   case WASM_OBJ_PRE: wasm_pre_free(p); break;
+  case WASM_OBJ_EXN: free(p); break;
   }
 }
 
@@ -271,6 +272,7 @@ const char *wasm_valkind_name(uint8_t k) {
   case WASM_V128: return "v128";
   case WASM_FUNCREF: return "funcref";
   case WASM_EXTERNREF: return "externref";
+  case WASM_EXNREF: return "exnref";
   default: return "?";
   }
 }

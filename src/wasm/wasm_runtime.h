@@ -65,6 +65,21 @@ struct wasm_func {
   wasm_store *store;
 };
 
+/* An exception tag: identity is the object's address (an imported tag is
+ * the exporter's object). */
+struct wasm_tag {
+  const wasm_functype *type; /* owned by the defining module */
+  wasm_store *store;
+};
+
+/* A caught exception as an exnref value (catch_ref, throw_ref): owned by
+ * the store, freed with it. */
+typedef struct wasm_exn {
+  wasm_tag *tag;
+  uint32_t nslots;
+  uint64_t payload[]; /* nslots slots */
+} wasm_exn;
+
 struct wasm_instance {
   const wasm_module *module;
   wasm_store *store;
@@ -72,6 +87,7 @@ struct wasm_instance {
   wasm_table **tables;
   wasm_memory **memories;
   wasm_global **globals;
+  wasm_tag **tags;         /* whole index space, imports first */
   uint8_t *elem_dropped;   /* one flag per element segment */
   uint8_t *data_dropped;   /* one flag per data segment */
   /* All of the above (and the defined functions, globals, tables and
@@ -81,7 +97,7 @@ struct wasm_instance {
 /* Every object a store creates is freed with it. */
 typedef enum wasm_object_kind {
   WASM_OBJ_FUNC, WASM_OBJ_TABLE, WASM_OBJ_MEMORY, WASM_OBJ_GLOBAL,
-  WASM_OBJ_INSTANCE, WASM_OBJ_PRE,
+  WASM_OBJ_INSTANCE, WASM_OBJ_PRE, WASM_OBJ_EXN,
 } wasm_object_kind;
 
 struct wasm_store {
@@ -102,6 +118,12 @@ struct wasm_store {
   uint64_t epoch_deadline; /* engine epoch at which to interrupt */
   /* Objects created so far, checked against limits. */
   uint64_t ninstances, nmemories, ntables;
+  /* The exception in flight (wasm_exec.c): set when a throw leaves a call
+   * uncaught, so a wasm caller across a host function rethrows it. */
+  wasm_tag *exn_tag;
+  uint64_t *exn_payload;   /* malloc'd slots */
+  uint32_t exn_slots;
+  wasm_exn *exn_obj;       /* its exnref when it has one (throw_ref) */
 };
 
 /* Registers p with the store so wasm_store_delete frees it. */

@@ -70,6 +70,13 @@ static wasm_status check_const(const wasm_module *m, const wasm_constexpr *e,
   }
 }
 
+/* A tag's type: a function type without results. */
+static wasm_status check_tag_type(const wasm_module *m, uint32_t type, wasm_error *err) {
+  if (type >= m->ntypes) return wasm_fail(err, WASM_INVALID, "unknown type %u", type);
+  if (m->types[type].nresults) return invalid(err, "non-empty tag result type");
+  return WASM_OK;
+}
+
 static wasm_status check_imports(const wasm_module *m, wasm_error *err) {
   for (uint32_t i = 0; i < m->nimports; i++) {
     const wasm_import *im = &m->imports[i];
@@ -86,8 +93,12 @@ static wasm_status check_imports(const wasm_module *m, wasm_error *err) {
       break;
     case WASM_EXTERN_GLOBAL:
       break;
+    case WASM_EXTERN_TAG:
+      TRY(check_tag_type(m, im->as.tag_type, err));
+      break;
     }
   }
+  for (uint32_t i = 0; i < m->ntags; i++) TRY(check_tag_type(m, m->tags[i], err));
   return WASM_OK;
 }
 
@@ -142,6 +153,7 @@ static wasm_status check_exports(const wasm_module *m, wasm_error *err) {
     case WASM_EXTERN_TABLE: limit = wasm_module_total_tables(m); what = "table"; break;
     case WASM_EXTERN_MEMORY: limit = wasm_module_total_memories(m); what = "memory"; break;
     case WASM_EXTERN_GLOBAL: limit = wasm_module_total_globals(m); what = "global"; break;
+    case WASM_EXTERN_TAG: limit = wasm_module_total_tags(m); what = "tag"; break;
     }
     if (ex->index >= limit)
       return wasm_fail(err, WASM_INVALID, "unknown %s %u", what, ex->index);

@@ -22,7 +22,7 @@ static const uint8_t vt_self[128] = {
     [WASM_I32] = WASM_I32,         [WASM_I64] = WASM_I64,
     [WASM_F32] = WASM_F32,         [WASM_F64] = WASM_F64,
     [WASM_V128] = WASM_V128,       [WASM_FUNCREF] = WASM_FUNCREF,
-    [WASM_EXTERNREF] = WASM_EXTERNREF,
+    [WASM_EXTERNREF] = WASM_EXTERNREF, [WASM_EXNREF] = WASM_EXNREF,
 };
 
 typedef struct ctrl {
@@ -206,6 +206,35 @@ static wasm_status need_data(fv *v, uint32_t d) {
   return WASM_OK;
 }
 
+/* try_table's catch clauses: each label must take exactly what the clause
+ * delivers (the tag's params for catch, nothing for catch_all, plus an
+ * exnref for the _ref forms). */
+static wasm_status try_table_catches(fv *v, const wasm_instr *in) {
+  wasm_reader r = {v->m->bytes, in->imm.try_table.catches, v->m->bytes + v->m->len};
+  for (uint32_t i = 0; i < in->imm.try_table.count; i++) {
+    uint8_t kind = *r.p++;
+    uint32_t tag = 0, l = 0;
+    const uint8_t *want = NULL, *have = NULL;
+    uint32_t nwant = 0, nhave = 0;
+    if (kind < 2) {
+      if (!wasm_read_u32(&r, &tag)) return wasm_fail(v->err, WASM_MALFORMED, "unexpected end");
+      if (tag >= wasm_module_total_tags(v->m))
+        return wasm_fail(v->err, WASM_INVALID, "unknown tag %u", tag);
+      const wasm_functype *tt = &v->m->types[wasm_module_tag_type(v->m, tag)];
+      want = tt->types;
+      nwant = tt->nparams;
+    }
+    if (!wasm_read_u32(&r, &l)) return wasm_fail(v->err, WASM_MALFORMED, "unexpected end");
+    TRY(label(v, l, &have, &nhave));
+    if (kind == 1 || kind == 3) { /* the _ref forms add an exnref */
+      if (nhave != nwant + 1 || have[nwant] != WASM_EXNREF) return mismatch(v);
+      nhave--;
+    }
+    if (nhave != nwant || (nwant && memcmp(have, want, nwant) != 0)) return mismatch(v);
+  }
+  return WASM_OK;
+}
+
 static wasm_status br_table(fv *v, const wasm_instr *in) {
   wasm_reader r = {v->m->bytes, in->imm.br_table.labels, v->m->bytes + v->m->len};
   uint32_t l = 0, dflt = 0, arity = 0, n = 0;
@@ -243,11 +272,22 @@ static wasm_status select_untyped(fv *v) {
   return push(v, t1 == UNK ? t2 : t1);
 }
 
+/* Without WASM_FEATURE_EXCEPTIONS exnref is not a type (malformed). */
+static wasm_status no_exnref(fv *v, const wasm_instr *in, const wasm_opinfo *info) {
+  bool bad = false;
+  if (info->imm == WASM_IMM_BLOCK) bad = in->imm.block.type == (int64_t)WASM_EXNREF - 0x80;
+  if (info->imm == WASM_IMM_HEAPTYPE) bad = in->imm.reftype == WASM_EXNREF;
+  if (info->imm == WASM_IMM_SELECT_T)
+    bad = memchr(in->imm.select_t.types, WASM_EXNREF, in->imm.select_t.count) != NULL;
+  return bad ? wasm_fail(v->err, WASM_MALFORMED, "malformed value type") : WASM_OK;
+}
+
 /* Instructions typed by hand. Returns WASM_OK with *done false for those
  * that are typed by their signature after the checks done here. */
 static wasm_status instr(fv *v, const wasm_instr *in, bool *done) {
   const wasm_module *m = v->m;
   const wasm_opinfo *info = &wasm_opinfo_table[in->op];
+  if (!wasm_module_exceptions(m)) TRY(no_exnref(v, in, info));
   const uint8_t *p = NULL, *r = NULL;
   uint32_t np = 0, nr = 0;
   uint8_t t = 0, e = 0;
@@ -262,6 +302,23 @@ static wasm_status instr(fv *v, const wasm_instr *in, bool *done) {
     if (in->op == WASM_OP_IF) TRY(pop_expect(v, WASM_I32, NULL));
     TRY(pop_vals(v, p, np, false));
     return push_ctrl(v, in->op, p, np, r, nr);
+  case WASM_OP_TRY_TABLE:
+    TRY(block_type(v, in->imm.block.type, &p, &np, &r, &nr));
+    TRY(try_table_catches(v, in));
+    TRY(pop_vals(v, p, np, false));
+    return push_ctrl(v, WASM_OP_BLOCK, p, np, r, nr);
+  case WASM_OP_THROW_REF:
+    TRY(pop_expect(v, WASM_EXNREF, NULL));
+    set_unreachable(v);
+    return WASM_OK;
+  case WASM_OP_THROW: {
+    if (in->imm.index >= wasm_module_total_tags(m))
+      return wasm_fail(v->err, WASM_INVALID, "unknown tag %u", in->imm.index);
+    const wasm_functype *tt = &m->types[wasm_module_tag_type(m, in->imm.index)];
+    TRY(pop_vals(v, tt->types, tt->nparams, false));
+    set_unreachable(v);
+    return WASM_OK;
+  }
   case WASM_OP_ELSE:
     TRY(pop_ctrl(v, &c));
     if (c.op != WASM_OP_IF) return wasm_fail(v->err, WASM_MALFORMED, "END opcode expected");

@@ -400,6 +400,7 @@ static wasm_status immediates(wat_ctx *c, int op, wat_buf *out) {
     const wat_token *t = wat_peek(c);
     if (wat_tok_is(t, "func")) wb_byte(out, WASM_FUNCREF);
     else if (wat_tok_is(t, "extern")) wb_byte(out, WASM_EXTERNREF);
+    else if (wat_tok_is(t, "exn")) wb_byte(out, WASM_EXNREF);
     else return wat_unexpected(c);
     c->pos++;
     return WASM_OK;
@@ -415,6 +416,8 @@ static wasm_status immediates(wat_ctx *c, int op, wat_buf *out) {
     return seg_imm(c, WS_DATA, WS_MEM, out);
   case WASM_IMM_MEM: return opt_index_imm(c, WS_MEM, out);
   case WASM_IMM_MEM_MEM: return pair_imm(c, WS_MEM, out);
+  case WASM_IMM_TAG: return index_imm(c, WS_TAG, out);
+  case WASM_IMM_TRY_TABLE: return wat_unexpected(c); /* handled by the callers */
   }
   return st;
 }
@@ -445,10 +448,37 @@ static wasm_status instr_seq(wat_ctx *c, bool in_block, wat_buf *out) {
   }
 }
 
+/* try_table's catch clauses, after its block type: labels are resolved
+ * outside the try_table's own label. */
+static wasm_status catch_clauses(wat_ctx *c, wat_buf *out) {
+  static const char *const kw[4] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
+  wat_buf b = {0};
+  uint32_t n = 0;
+  wasm_status st = WASM_OK;
+  for (;;) {
+    int k = 0;
+    while (k < 4 && !wat_at_paren_kw(c, kw[k])) k++;
+    if (k == 4) break;
+    c->pos += 2;
+    wb_byte(&b, (uint8_t)k);
+    if (k < 2 && (st = index_imm(c, WS_TAG, &b))) break;
+    if ((st = label_imm(c, &b)) || (st = wat_expect_rpar(c))) break;
+    n++;
+  }
+  if (!st) {
+    wb_u32(out, n);
+    wb_bytes(out, b.p, b.len);
+    if (b.oom) st = nomem(c);
+  }
+  wb_free(&b);
+  return st;
+}
+
 static wasm_status plain_block(wat_ctx *c, int op, wat_buf *out) {
   const wat_token *label = wat_opt_id(c);
   emit_op(out, op);
   wasm_status st = wat_blocktype(c, out);
+  if (!st && op == WASM_OP_TRY_TABLE) st = catch_clauses(c, out);
   if (st || (st = push_label(c, label))) return st;
   if ((st = instr_seq(c, true, out))) return st;
   if (op == WASM_OP_IF && wat_tok_is(wat_peek(c), "else")) {
@@ -470,10 +500,12 @@ static wasm_status folded(wat_ctx *c, wat_buf *out) {
   int op;
   wasm_status st = mnemonic(c, &op);
   if (st) return st;
-  if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP) {
+  if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_TRY_TABLE) {
     const wat_token *label = wat_opt_id(c);
     emit_op(out, op);
-    if ((st = wat_blocktype(c, out)) || (st = push_label(c, label))) return st;
+    if ((st = wat_blocktype(c, out))) return st;
+    if (op == WASM_OP_TRY_TABLE && (st = catch_clauses(c, out))) return st;
+    if ((st = push_label(c, label))) return st;
     if ((st = instr_seq(c, false, out))) return st;
     wb_byte(out, 0x0B);
     c->nlabels--;
@@ -538,7 +570,7 @@ static wasm_status instr_inner(wat_ctx *c, wat_buf *out) {
   int op;
   wasm_status st = mnemonic(c, &op);
   if (st) return st;
-  if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF)
+  if (op == WASM_OP_BLOCK || op == WASM_OP_LOOP || op == WASM_OP_IF || op == WASM_OP_TRY_TABLE)
     return plain_block(c, op, out);
   emit_op(out, op);
   return immediates(c, op, out);

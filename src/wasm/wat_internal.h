@@ -40,7 +40,7 @@ typedef struct wat_name {
 } wat_name;
 
 /* Index spaces that symbolic identifiers can name. */
-enum { WS_TYPE, WS_FUNC, WS_TABLE, WS_MEM, WS_GLOBAL, WS_ELEM, WS_DATA, WS_COUNT };
+enum { WS_TYPE, WS_FUNC, WS_TABLE, WS_MEM, WS_GLOBAL, WS_ELEM, WS_DATA, WS_TAG, WS_COUNT };
 
 typedef struct wat_space {
   wat_name *names;

@@ -36,7 +36,7 @@ wasm_status wat_expect_rpar(wat_ctx *c) {
 }
 
 static const char *const space_what[WS_COUNT] = {
-  "type", "function", "table", "memory", "global", "elem segment", "data segment",
+  "type", "function", "table", "memory", "global", "elem segment", "data segment", "tag",
 };
 
 static bool name_eq(const wat_name *n, const wat_token *t) {
@@ -110,6 +110,7 @@ wasm_status wat_reftype(wat_ctx *c, uint8_t *out) {
   const wat_token *t = wat_peek(c);
   if (wat_tok_is(t, "funcref")) *out = WASM_FUNCREF;
   else if (wat_tok_is(t, "externref")) *out = WASM_EXTERNREF;
+  else if (wat_tok_is(t, "exnref")) *out = WASM_EXNREF;
   else if (t->kind == WT_LPAR && wat_tok_is(wat_peek2(c), "ref")) {
     /* (ref null func) / (ref null extern): the 3.0 spelling of the same */
     c->pos += 2;
@@ -118,6 +119,7 @@ wasm_status wat_reftype(wat_ctx *c, uint8_t *out) {
     t = wat_peek(c);
     if (wat_tok_is(t, "func")) *out = WASM_FUNCREF;
     else if (wat_tok_is(t, "extern")) *out = WASM_EXTERNREF;
+    else if (wat_tok_is(t, "exn")) *out = WASM_EXNREF;
     else return wat_unexpected(c);
     c->pos++;
     return wat_expect_rpar(c);

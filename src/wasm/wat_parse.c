@@ -19,7 +19,7 @@ typedef struct section {
 
 typedef struct wat_mod {
   wat_ctx c;
-  section imports, funcs, tables, mems, globals, exports, elems, datas, code;
+  section imports, funcs, tables, mems, tags, globals, exports, elems, datas, code;
   bool has_start;
   uint32_t start;
   uint32_t next[WS_COUNT]; /* pass 2: next index in each space */
@@ -30,8 +30,9 @@ static wasm_status nomem(wat_ctx *c) { return wasm_fail(c->err, WASM_NOMEM, "out
 static int kind_space(const wat_token *t, uint8_t *kind) {
   static const struct { const char *kw; int space; uint8_t kind; } k[] = {
     {"func", WS_FUNC, 0}, {"table", WS_TABLE, 1}, {"memory", WS_MEM, 2}, {"global", WS_GLOBAL, 3},
+    {"tag", WS_TAG, 4},
   };
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < 5; i++) {
     if (wat_tok_is(t, k[i].kw)) {
       if (kind) *kind = k[i].kind;
       return k[i].space;
@@ -206,11 +207,19 @@ static wasm_status import_desc(wat_mod *m, uint8_t kind) {
   }
   case 1: return wat_tabletype(c, b);
   case 2: return wat_limits(c, b);
+  case 4: { /* tag: attribute 0, type index */
+    uint32_t t;
+    c->nlocals = 0;
+    if ((st = wat_typeuse(c, false, &t))) return st;
+    wb_byte(b, 0);
+    wb_u32(b, t);
+    return WASM_OK;
+  }
   default: return wat_globaltype(c, b);
   }
 }
 
-static const int kind_to_space[4] = {WS_FUNC, WS_TABLE, WS_MEM, WS_GLOBAL};
+static const int kind_to_space[5] = {WS_FUNC, WS_TABLE, WS_MEM, WS_GLOBAL, WS_TAG};
 
 static wasm_status field_import(wat_mod *m) {
   wat_ctx *c = &m->c;
@@ -393,7 +402,7 @@ static void emit_elem(wat_mod *m, wasm_segment_mode mode, uint32_t table, const 
 
 static bool at_reftype(const wat_ctx *c) {
   const wat_token *t = wat_peek(c);
-  return wat_tok_is(t, "funcref") || wat_tok_is(t, "externref") ||
+  return wat_tok_is(t, "funcref") || wat_tok_is(t, "externref") || wat_tok_is(t, "exnref") ||
          wat_at_paren_kw(c, "ref");
 }
 
@@ -489,6 +498,22 @@ static wasm_status field_global(wat_mod *m) {
   if (!imported) {
     if ((st = wat_globaltype(c, &m->globals.b)) || (st = const_expr_into(c, &m->globals.b))) return st;
     m->globals.n++;
+  }
+  return wat_expect_rpar(c);
+}
+
+static wasm_status field_tag(wat_mod *m) {
+  wat_ctx *c = &m->c;
+  bool imported;
+  wasm_status st = def_head(m, 4, &imported);
+  if (st) return st;
+  if (!imported) {
+    uint32_t t;
+    c->nlocals = 0;
+    if ((st = wat_typeuse(c, false, &t))) return st;
+    wb_byte(&m->tags.b, 0);
+    wb_u32(&m->tags.b, t);
+    m->tags.n++;
   }
   return wat_expect_rpar(c);
 }
@@ -613,6 +638,7 @@ static wasm_status encode_field(wat_mod *m) {
   if (wat_tok_is(kw, "table")) return field_table(m);
   if (wat_tok_is(kw, "memory")) return field_memory(m);
   if (wat_tok_is(kw, "global")) return field_global(m);
+  if (wat_tok_is(kw, "tag")) return field_tag(m);
   if (wat_tok_is(kw, "export")) return field_export(m);
   if (wat_tok_is(kw, "start")) return field_start(m);
   if (wat_tok_is(kw, "elem")) return field_elem(m);
@@ -652,6 +678,7 @@ static wasm_status assemble(wat_mod *m, wat_buf *out) {
   put_section(out, 3, &m->funcs);
   put_section(out, 4, &m->tables);
   put_section(out, 5, &m->mems);
+  put_section(out, 13, &m->tags);
   put_section(out, 6, &m->globals);
   put_section(out, 7, &m->exports);
   if (m->has_start) {
@@ -679,7 +706,7 @@ static void mod_free(wat_mod *m) {
   free(c->types);
   free(c->locals);
   free(c->labels);
-  section *s[] = {&m->imports, &m->funcs, &m->tables, &m->mems, &m->globals,
+  section *s[] = {&m->imports, &m->funcs, &m->tables, &m->mems, &m->tags, &m->globals,
                   &m->exports, &m->elems, &m->datas, &m->code};
   for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) wb_free(&s[i]->b);
 }
