@@ -437,7 +437,11 @@ static int scan_float(const char *p, size_t len, char *buf, bool *neg,
   return 0;
 }
 
-int wat_num_f32(const char *p, size_t len, uint32_t *out) {
+/* Parses a float literal of the given width (32 or 64) into its bits:
+ * decimal and hex literals round to nearest (strtof rounds directly to
+ * single precision, so f32 never goes through a double), inf, and nan with
+ * an optional payload (default: the quiet bit only). */
+static int num_float(const char *p, size_t len, int width, uint64_t *out) {
   char small[128];
   char *buf = len + 4 <= sizeof small ? small : malloc(len + 4);
   if (!buf) return -1;
@@ -445,37 +449,37 @@ int wat_num_f32(const char *p, size_t len, uint32_t *out) {
   uint64_t payload = 0;
   int r = scan_float(p, len, buf, &neg, &payload);
   if (r == 0) {
-    float f = strtof(buf, NULL);
     bool lit_inf = strstr(buf, "inf") != NULL;
-    if (isinf(f) && !lit_inf) r = -2;
-    else memcpy(out, &f, 4);
+    if (width == 32) {
+      float f = strtof(buf, NULL);
+      uint32_t u;
+      memcpy(&u, &f, 4);
+      if (isinf(f) && !lit_inf) r = -2;
+      else *out = u;
+    } else {
+      double d = strtod(buf, NULL);
+      if (isinf(d) && !lit_inf) r = -2;
+      else memcpy(out, &d, 8);
+    }
   } else if (r == 1) {
-    if (payload == 0) payload = 0x400000;
-    if (payload > 0x7FFFFF) r = -2;
-    else *out = (neg ? 0x80000000u : 0) | 0x7F800000u | (uint32_t)payload, r = 0;
+    int mant_bits = width == 32 ? 23 : 52;
+    uint64_t mant = (UINT64_C(1) << mant_bits) - 1;
+    uint64_t exp = width == 32 ? 0xFF : 0x7FF;
+    if (payload == 0) payload = UINT64_C(1) << (mant_bits - 1);
+    if (payload > mant) r = -2;
+    else *out = (neg ? UINT64_C(1) << (width - 1) : 0) | (exp << mant_bits) | payload, r = 0;
   }
   if (buf != small) free(buf);
   return r;
 }
 
-int wat_num_f64(const char *p, size_t len, uint64_t *out) {
-  char small[128];
-  char *buf = len + 4 <= sizeof small ? small : malloc(len + 4);
-  if (!buf) return -1;
-  bool neg;
-  uint64_t payload = 0;
-  int r = scan_float(p, len, buf, &neg, &payload);
-  if (r == 0) {
-    double d = strtod(buf, NULL);
-    bool lit_inf = strstr(buf, "inf") != NULL;
-    if (isinf(d) && !lit_inf) r = -2;
-    else memcpy(out, &d, 8);
-  } else if (r == 1) {
-    const uint64_t mant = (UINT64_C(1) << 52) - 1;
-    if (payload == 0) payload = UINT64_C(1) << 51;
-    if (payload > mant) r = -2;
-    else *out = (neg ? UINT64_C(1) << 63 : 0) | (UINT64_C(0x7FF) << 52) | payload, r = 0;
-  }
-  if (buf != small) free(buf);
+int wat_num_f32(const char *p, size_t len, uint32_t *out) {
+  uint64_t bits;
+  int r = num_float(p, len, 32, &bits);
+  if (r == 0) *out = (uint32_t)bits;
   return r;
+}
+
+int wat_num_f64(const char *p, size_t len, uint64_t *out) {
+  return num_float(p, len, 64, out);
 }
