@@ -11,14 +11,7 @@
 #include <time.h>
 
 #include "stratus/wasm.h"
-
-static int passed, failed;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (cond) passed++;                                                  \
-    else { failed++; fprintf(stderr, "%s:%d: check failed: %s\n",        \
-                             __FILE__, __LINE__, #cond); }               \
-  } while (0)
+#include "unit.h"
 
 static wasm_engine *engine;
 
@@ -37,16 +30,8 @@ static const char *const guest_wat =
     "  (func $inf (export \"inf\") (call $inf)))\n";
 
 static wasm_module *compile(const char *wat) {
-  uint8_t *bin;
-  size_t len;
   wasm_error err = {0};
-  wasm_module *m = NULL;
-  if (wasm_wat_to_binary(wat, strlen(wat), &bin, &len, &err) == WASM_OK) {
-    wasm_module_new(engine, bin, len, &m, &err);
-    free(bin);
-  }
-  if (!m) fprintf(stderr, "compile: %s\n", err.message);
-  return m;
+  return unit_compile(engine, wat, &err, 0);
 }
 
 static wasm_func *export_func(wasm_instance *inst, const char *name) {
@@ -212,6 +197,5 @@ int main(void) {
     wasm_module_delete(m);
   }
   wasm_engine_delete(engine);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }
