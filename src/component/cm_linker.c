@@ -23,6 +23,7 @@ typedef struct host_def {
   char *iface; /* NULL: root */
   char *func;
   char *wit;
+  char *defs; /* the interface's WIT text (named types), or NULL */
   cm_host_fn fn;
   void *env;
 } host_def;
@@ -61,6 +62,7 @@ void cm_linker_delete(cm_linker *l) {
     free(l->funcs[i].iface);
     free(l->funcs[i].func);
     free(l->funcs[i].wit);
+    free(l->funcs[i].defs);
   }
   free(l->funcs);
   for (uint32_t i = 0; i < l->ninsts; i++) free(l->insts[i].name);
@@ -80,6 +82,12 @@ static char *dup(const char *s) {
 wasm_status cm_linker_define_func(cm_linker *l, const char *iface, const char *func,
                                   const char *wit_type, cm_host_fn fn, void *env,
                                   wasm_error *err) {
+  return cm_linker_define_func_in(l, iface, func, wit_type, NULL, fn, env, err);
+}
+
+wasm_status cm_linker_define_func_in(cm_linker *l, const char *iface, const char *func,
+                                     const char *wit_type, const char *defs, cm_host_fn fn,
+                                     void *env, wasm_error *err) {
   if (!l || !func || !fn) return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_define_func: bad arguments");
   char why[160];
   if (wit_type && *wit_type && cm_wit_check_func(wit_type, NULL, why, sizeof why) != WASM_OK)
@@ -95,10 +103,11 @@ wasm_status cm_linker_define_func(cm_linker *l, const char *iface, const char *f
   d->iface = dup(iface);
   d->func = dup(func);
   d->wit = dup(wit_type ? wit_type : "");
+  d->defs = defs ? dup(defs) : NULL;
   d->fn = fn;
   d->env = env;
-  if ((iface && !d->iface) || !d->func || !d->wit) {
-    free(d->iface); free(d->func); free(d->wit);
+  if ((iface && !d->iface) || !d->func || !d->wit || (defs && !d->defs)) {
+    free(d->iface); free(d->func); free(d->wit); free(d->defs);
     return cm_rt_fail(err, WASM_NOMEM, "out of memory");
   }
   l->nfuncs++;
@@ -253,8 +262,9 @@ static cm_func *host_func(void *unused, cm_linker *l, const host_def *d,
 /* The host's declared WIT type must fit the type the component imports. */
 static wasm_status check_host_type(const host_def *d, const cm_functype *ft, const char *where,
                                    wasm_error *err) {
-  char why[160];
-  if (!d->wit[0] || cm_wit_check_func(d->wit, ft, why, sizeof why) == WASM_OK) return WASM_OK;
+  char why[320];
+  if (!d->wit[0] || cm_wit_check_func_in(d->wit, d->defs, ft, why, sizeof why) == WASM_OK)
+    return WASM_OK;
   return cm_rt_fail(err, WASM_LINK_ERROR, "function `%s`%s%s has the wrong type: %s", d->func,
                     where ? " of " : "", where ? where : "", why);
 }

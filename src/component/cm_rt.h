@@ -159,5 +159,13 @@ wasm_status cm_abi_lower_values(cm_abi_cx *cx, const cm_type *const *ts,
  * reason in why. */
 wasm_status cm_wit_check_func(const char *wit, const cm_functype *ft, char *why,
                               size_t whylen);
+/* The same, resolving named types against defs, the WIT text of the
+ * interface the function was defined in (NULL: all matched by name). */
+wasm_status cm_wit_check_func_in(const char *wit, const char *defs, const cm_functype *ft,
+                                 char *why, size_t whylen);
+/* cm_linker_define_func, also keeping the interface's WIT text (copied). */
+wasm_status cm_linker_define_func_in(cm_linker *l, const char *iface, const char *func,
+                                     const char *wit_type, const char *defs, cm_host_fn fn,
+                                     void *env, wasm_error *err);
 
 #endif

@@ -8,6 +8,13 @@
  * ("error-code") stands for a record, variant, enum, flags or own handle
  * defined by the component; the host receives values of the component's
  * type. Called with a NULL type, the walk only checks the syntax.
+ *
+ * Functions of cm_linker_define_interface carry the interface's WIT text
+ * ("defs"): a named type defined there (record, variant, enum, flags,
+ * `type x = ...`) is compared structurally with the component's type, in
+ * the same walk. Names without a definition (resources, `use`d types,
+ * cm_linker_define_func's bare strings) are matched by name: resources
+ * are nominal, and a `use`d type is checked where its own interface is.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +25,7 @@
 
 typedef struct wit_cur {
   const char *s;
+  const char *defs; /* interface WIT text with named type definitions, or NULL */
   size_t pos;
   char *why;
   size_t whylen;
@@ -97,6 +105,9 @@ static bool kind_is(wit_cur *c, const cm_type *t, cm_typekind k, const char *wit
 }
 
 static bool wit_type(wit_cur *c, const cm_type *t, unsigned depth);
+enum { DEF_ALIAS, DEF_RECORD, DEF_VARIANT, DEF_ENUM, DEF_FLAGS };
+static bool def_find(const char *defs, const char *name, int *kind, size_t *pos);
+static bool wit_def(wit_cur *c, const cm_type *t, unsigned depth, int kind, const char *name);
 
 /* "<T>" for list/option; t is the element type or NULL. */
 static bool one_arg(wit_cur *c, const cm_type *elem, unsigned depth) {
@@ -177,19 +188,129 @@ static bool wit_type(wit_cur *c, const cm_type *t, unsigned depth) {
     if (!ident(c, &r)) return wit_fail(c, true, "expected a resource name%s", NULL);
     return expect(c, '>');
   }
-  /* A named type: anything nominal the component defines. */
+  /* A named type: structural if the interface defines it, else by name. */
+  char name[64];
+  snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), w);
+  int kind;
+  size_t at;
+  if (t && c->defs && n < 63 && def_find(c->defs, name, &kind, &at)) {
+    size_t save = c->pos;
+    const char *s = c->s;
+    c->s = c->defs;
+    c->pos = at;
+    bool ok = wit_def(c, t, depth + 1, kind, name);
+    c->s = s;
+    c->pos = save;
+    return ok;
+  }
   if (t && t->kind != CM_RECORD && t->kind != CM_VARIANT && t->kind != CM_ENUM &&
       t->kind != CM_FLAGS && t->kind != CM_OWN) {
-    char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), w);
     return kind_is(c, t, CM_RECORD, name);
+  }
+  return true;
+}
+
+/* Puts "type `name`: what: " before the reason of a type mismatch found
+ * inside a named type, so the message names where it differs. */
+static bool wit_inside(wit_cur *c, const char *name, const char *what, const char *item) {
+  if (c->syntax || !c->whylen) return false;
+  char pre[160];
+  if (item)
+    snprintf(pre, sizeof pre, "type `%s`: %s `%s`: ", name, what, item);
+  else
+    snprintf(pre, sizeof pre, "type `%s`: ", name);
+  size_t pl = strlen(pre), wl = strlen(c->why);
+  if (pl + wl + 1 > c->whylen) wl = c->whylen > pl + 1 ? c->whylen - pl - 1 : 0;
+  if (pl + 1 > c->whylen) return false;
+  memmove(c->why + pl, c->why, wl);
+  c->why[pl + wl] = 0;
+  memcpy(c->why, pre, pl);
+  return false;
+}
+
+/* Reports a structural difference of named type `name`. */
+static bool wit_differs(wit_cur *c, const char *name, const char *fmt, const char *a,
+                        const char *b) {
+  char msg[200];
+  snprintf(msg, sizeof msg, fmt, a, b ? b : "");
+  char full[260];
+  snprintf(full, sizeof full, "type `%s`: %s", name, msg);
+  return wit_fail(c, false, "%s", full);
+}
+
+/* The body of a named type definition at c->pos ("= T;" for an alias,
+ * "{ ... }" otherwise), walked against the component's type t (NULL:
+ * syntax only). */
+static bool wit_def(wit_cur *c, const cm_type *t, unsigned depth, int kind, const char *name) {
+  if (depth > WIT_MAX_DEPTH) return wit_fail(c, true, "type nested too deeply%s", NULL);
+  if (kind == DEF_ALIAS) {
+    if (!expect(c, '=')) return false;
+    bool failed = c->failed;
+    if (!wit_type(c, t, depth + 1)) return failed ? false : wit_inside(c, name, NULL, NULL);
+    return expect(c, ';');
+  }
+  static const cm_typekind kinds[] = {CM_BOOL, CM_RECORD, CM_VARIANT, CM_ENUM, CM_FLAGS};
+  static const char *const words[] = {"type", "record", "variant", "enum", "flags"};
+  static const char *const items[] = {"", "field", "case", "case", "flag"};
+  if (t && t->kind != kinds[kind]) {
+    char have[96];
+    cm_type_print(t, have, sizeof have);
+    return wit_differs(c, name, "is a %s here but `%s` in the component", words[kind], have);
+  }
+  if (!expect(c, '{')) return false;
+  bool labels = kind == DEF_ENUM || kind == DEF_FLAGS;
+  uint32_t cnt = t ? (labels ? t->as.labels.n : t->as.record.n) : 0;
+  uint32_t i = 0;
+  for (;;) {
+    skip_ws(c);
+    if (c->s[c->pos] == '}') break;
+    const char *w;
+    size_t n = ident(c, &w);
+    if (!n || n > 120) return wit_fail(c, true, "expected a name in `%s`", name);
+    char item[128];
+    snprintf(item, sizeof item, "%.*s", (int)n, w);
+    if (t && i >= cnt)
+      return wit_differs(c, name, "%s `%s` is not in the component's type", items[kind], item);
+    const char *want = t ? (labels ? t->as.labels.names[i] : t->as.record.fields[i].name) : NULL;
+    if (want && strcmp(want, item) != 0) {
+      char fmt[80];
+      snprintf(fmt, sizeof fmt, "has %s `%%s` where the component has `%%s`", items[kind]);
+      return wit_differs(c, name, fmt, item, want);
+    }
+    if (kind == DEF_RECORD) {
+      if (!expect(c, ':')) return false;
+      if (!wit_type(c, t ? t->as.record.fields[i].type : NULL, depth + 1))
+        return wit_inside(c, name, "field", item);
+    } else if (kind == DEF_VARIANT) {
+      const cm_type *pt = t ? t->as.record.fields[i].type : NULL;
+      if (eat(c, '(')) {
+        if (t && !pt)
+          return wit_differs(c, name, "case `%s` has a payload here but none in the component%s", item, NULL);
+        if (!wit_type(c, pt, depth + 1)) return wit_inside(c, name, "case", item);
+        if (!expect(c, ')')) return false;
+      } else if (pt) {
+        return wit_differs(c, name, "case `%s` has no payload here but one in the component%s", item, NULL);
+      }
+    }
+    i++;
+    if (!eat(c, ',')) break;
+  }
+  if (!expect(c, '}')) return false;
+  if (t && i < cnt) {
+    const char *miss = labels ? t->as.labels.names[i] : t->as.record.fields[i].name;
+    return wit_differs(c, name, "lacks %s `%s` of the component's type", items[kind], miss);
   }
   return true;
 }
 
 wasm_status cm_wit_check_func(const char *wit, const cm_functype *ft, char *why,
                               size_t whylen) {
-  wit_cur c = {.s = wit ? wit : "", .why = why, .whylen = whylen};
+  return cm_wit_check_func_in(wit, NULL, ft, why, whylen);
+}
+
+wasm_status cm_wit_check_func_in(const char *wit, const char *defs, const cm_functype *ft,
+                                 char *why, size_t whylen) {
+  wit_cur c = {.s = wit ? wit : "", .defs = defs, .why = why, .whylen = whylen};
   if (whylen) why[0] = 0;
   const char *w;
   size_t n = ident(&c, &w);
@@ -315,6 +436,54 @@ static bool if_until_semi(wit_if *p, const char **start, size_t *n) {
   return true;
 }
 
+static int def_kind(const char *w, size_t n) {
+  static const char *const words[] = {"type", "record", "variant", "enum", "flags"};
+  for (int k = 0; k < 5; k++)
+    if (word_is(w, n, words[k])) return k;
+  return -1;
+}
+
+/* Finds the definition of named type `name` among the top-level items of
+ * an interface's WIT text: *kind is DEF_*, *pos the offset after the name. */
+static bool def_find(const char *defs, const char *name, int *kind, size_t *pos) {
+  wit_if p = {.s = defs, .len = strlen(defs)};
+  const char *w;
+  size_t n = if_ident(&p, &w);
+  if (!word_is(w, n, "interface") || !if_ident(&p, &w) || !if_eat(&p, '{')) return false;
+  while (!if_eat(&p, '}')) {
+    n = if_ident(&p, &w);
+    if (!n) return false;
+    int k = def_kind(w, n);
+    if (k >= 0) {
+      size_t save = p.pos;
+      n = if_ident(&p, &w);
+      if (word_is(w, n, name)) {
+        *kind = k;
+        *pos = p.pos;
+        return true;
+      }
+      p.pos = save;
+    }
+    if (!if_skip_item(&p)) return false;
+  }
+  return false;
+}
+
+/* Checks the syntax of a named type definition; p->pos is after its
+ * keyword, and moves past the definition. */
+static wasm_status if_typedef(wit_if *p, int kind, wasm_error *err) {
+  const char *w;
+  size_t n = if_ident(p, &w);
+  if (!n || n > 120) return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected a type name");
+  char name[128], why[160];
+  snprintf(name, sizeof name, "%.*s", (int)n, w);
+  wit_cur c = {.s = p->s, .pos = p->pos, .why = why, .whylen = sizeof why};
+  if (!wit_def(&c, NULL, 1, kind, name))
+    return cm_rt_fail(err, WASM_MALFORMED, "WIT: type `%s`: %s", name, why);
+  p->pos = c.pos;
+  return WASM_OK;
+}
+
 static const cm_host_entry *find_entry(const cm_host_entry *e, size_t n, const char *name) {
   for (size_t i = 0; i < n; i++)
     if (e[i].name && strcmp(e[i].name, name) == 0) return &e[i];
@@ -323,14 +492,15 @@ static const cm_host_entry *find_entry(const cm_host_entry *e, size_t n, const c
 
 /* Defines one function: name is the import name ("f", "[method]r.f"). */
 static wasm_status if_func(cm_linker *l, const char *iface, const char *name, const char *type,
-                           const cm_host_entry *e, size_t n, wasm_error *err) {
+                           const char *defs, const cm_host_entry *e, size_t n,
+                           wasm_error *err) {
   char why[160];
   if (cm_wit_check_func(type, NULL, why, sizeof why) != WASM_OK)
     return cm_rt_fail(err, WASM_MALFORMED, "WIT: function `%s`: %s", name, why);
   const cm_host_entry *en = find_entry(e, n, name);
   if (!en || !en->fn)
     return cm_rt_fail(err, WASM_BAD_ARG, "interface `%s`: no callback for `%s`", iface, name);
-  return cm_linker_define_func(l, iface, name, type, en->fn, en->env, err);
+  return cm_linker_define_func_in(l, iface, name, type, defs, en->fn, en->env, err);
 }
 
 #define WIT_TEXT_MAX 4096
@@ -351,9 +521,14 @@ wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const ch
     size_t at = p.pos;
     n = if_ident(&p, &w);
     if (!n) return cm_rt_fail(err, WASM_MALFORMED, "WIT: unexpected text at offset %zu", at);
-    if (word_is(w, n, "use") || word_is(w, n, "type") || word_is(w, n, "record") ||
-        word_is(w, n, "variant") || word_is(w, n, "enum") || word_is(w, n, "flags")) {
-      /* named types are matched against the component's (see above) */
+    int kind = def_kind(w, n);
+    if (kind >= 0) {
+      /* kept in the text, compared with the component's type at link time */
+      if ((st = if_typedef(&p, kind, err))) return st;
+      continue;
+    }
+    if (word_is(w, n, "use")) {
+      /* `use`d types are matched by name (checked with their own interface) */
       if (!if_skip_item(&p)) return cm_rt_fail(err, WASM_MALFORMED, "WIT: unterminated `%.*s`", (int)n, w);
       continue;
     }
@@ -401,7 +576,7 @@ wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const ch
             snprintf(type, sizeof type, "%.*sself: borrow<%s>%s%.*s", (int)head, t, res,
                      empty ? "" : ", ", (int)(tn - head), t + head);
         }
-        if ((st = if_func(l, iface, name, type, entries, nentries, err))) return st;
+        if ((st = if_func(l, iface, name, type, wit, entries, nentries, err))) return st;
       }
       continue;
     }
@@ -414,7 +589,7 @@ wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const ch
     if (!if_until_semi(&p, &t, &tn) || tn >= sizeof type)
       return cm_rt_fail(err, WASM_MALFORMED, "WIT: unterminated function `%s`", name);
     snprintf(type, sizeof type, "%.*s", (int)tn, t);
-    if ((st = if_func(l, iface, name, type, entries, nentries, err))) return st;
+    if ((st = if_func(l, iface, name, type, wit, entries, nentries, err))) return st;
   }
   if_ws(&p);
   if (p.pos != p.len) return cm_rt_fail(err, WASM_MALFORMED, "WIT: text after the interface");

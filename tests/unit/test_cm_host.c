@@ -505,7 +505,7 @@ static void test_interface(wasm_engine *e) {
       ")\n";
   const char *wit =
       "interface shapes {\n"
-      "  // types are matched by name\n"
+      "  // types are compared with the component's\n"
       "  record point { x: u32, y: u32 }\n"
       "  resource blob {\n"
       "    constructor(x: u32);\n"
@@ -554,6 +554,117 @@ static void test_interface(wasm_engine *e) {
   cm_component_delete(c);
 }
 
+/* Named types of a WIT interface are compared structurally with the
+ * component's: any difference is a link error naming the type. */
+#define NAMED_WIT(T, V, E, F)                                                     \
+  "interface named {\n  record t { " T " }\n  variant v { " V " }\n"              \
+  "  enum e { " E " }\n  flags f { " F " }\n  type alias-t = t;\n"                 \
+  "  get-a: func(x: alias-t) -> u32;\n  take: func(v: v, e: e, fl: f);\n}\n"
+
+static wasm_status named_get(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                             cm_val *result, wasm_error *err) {
+  result->kind = CM_U32;
+  result->of.u = args[0].of.list.elems[0].of.u + args[0].of.list.elems[1].of.u;
+  return WASM_OK;
+}
+
+static wasm_status named_take(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                              cm_val *result, wasm_error *err) {
+  return WASM_OK;
+}
+
+static void test_named_types(wasm_engine *e) {
+  const char *wat =
+      "(component\n"
+      "  (import \"test:types/named\" (instance $i\n"
+      "    (type $t' (record (field \"a\" u8) (field \"b\" u16)))\n"
+      "    (export \"t\" (type $t (eq $t')))\n"
+      "    (type $v' (variant (case \"none\") (case \"num\" u32) (case \"rec\" $t)))\n"
+      "    (export \"v\" (type $v (eq $v')))\n"
+      "    (type $e' (enum \"red\" \"green\"))\n"
+      "    (export \"e\" (type $e (eq $e')))\n"
+      "    (type $f' (flags \"x\" \"y\"))\n"
+      "    (export \"f\" (type $f (eq $f')))\n"
+      "    (export \"get-a\" (func (param \"x\" $t) (result u32)))\n"
+      "    (export \"take\" (func (param \"v\" $v) (param \"e\" $e) (param \"fl\" $f)))))\n"
+      "  (alias export $i \"get-a\" (func $g))\n"
+      "  (core func $g (canon lower (func $g)))\n"
+      "  (core module $M (import \"\" \"g\" (func $g (param i32 i32) (result i32)))\n"
+      "    (func (export \"run\") (result i32) (call $g (i32.const 7) (i32.const 300))))\n"
+      "  (core instance $m (instantiate $M (with \"\" (instance (export \"g\" (func $g))))))\n"
+      "  (func (export \"run\") (result u32) (canon lift (core func $m \"run\")))\n"
+      ")\n";
+  wasm_error err = {0};
+  cm_component *c = compile(e, wat, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  wasm_store *s = wasm_store_new(e);
+  cm_host_entry entries[] = {{"get-a", named_get, NULL, NULL}, {"take", named_take, NULL, NULL}};
+  /* the right interface links and runs */
+  cm_linker *l = cm_linker_new(e);
+  wasm_status st = cm_linker_define_interface(
+      l, "test:types/named",
+      NAMED_WIT("a: u8, b: u16", "none, num(u32), rec(t)", "red, green", "x, y,"), entries, 2,
+      &err);
+  CHECK(st == WASM_OK, "define: %s", err.message);
+  cm_instance *inst = NULL;
+  if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
+  CHECK(st == WASM_OK, "instantiate: %s", err.message);
+  if (st == WASM_OK) {
+    cm_func *f = cm_instance_func(inst, "run");
+    cm_val res;
+    st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
+    CHECK(st == WASM_OK && res.of.u == 307, "run: %s", err.message);
+    cm_instance_delete(inst);
+  }
+  cm_linker_delete(l);
+  /* each difference is a link error naming the type and the item */
+  static const struct { const char *wit, *type, *item; } bad[] = {
+      {NAMED_WIT("a: u16, b: u16", "none, num(u32), rec(t)", "red, green", "x, y"), "`t`", "`a`"},
+      {NAMED_WIT("a: u8", "none, num(u32), rec(t)", "red, green", "x, y"), "`t`", "`b`"},
+      {NAMED_WIT("a: u8, c: u16", "none, num(u32), rec(t)", "red, green", "x, y"), "`t`", "`c`"},
+      {NAMED_WIT("a: u8, b: u16", "none, num(u32), rec(t)", "red, blue", "x, y"), "`e`", "`blue`"},
+      {NAMED_WIT("a: u8, b: u16", "none, num(u32), rec(t)", "red, green", "x"), "`f`", "`y`"},
+      {NAMED_WIT("a: u8, b: u16", "none, num(u64), rec(t)", "red, green", "x, y"), "`v`", "`num`"},
+      {NAMED_WIT("a: u8, b: u16", "none, num, rec(t)", "red, green", "x, y"), "`v`", "`num`"},
+      {NAMED_WIT("a: u8, b: s16", "none, num(u32), rec(t)", "red, green", "x, y"), "`t`", "`b`"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    l = cm_linker_new(e);
+    inst = NULL;
+    st = cm_linker_define_interface(l, "test:types/named", bad[i].wit, entries, 2, &err);
+    CHECK(st == WASM_OK, "bad %zu: define: %s", i, err.message);
+    if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
+    CHECK(st == WASM_LINK_ERROR && strstr(err.message, "test:types/named") &&
+              strstr(err.message, bad[i].type) && strstr(err.message, bad[i].item),
+          "bad %zu: %d %s", i, st, st ? err.message : "accepted");
+    if (getenv("SHOW_LINK_ERRORS")) printf("bad %zu: %s\n", i, err.message);
+    if (st == WASM_OK) cm_instance_delete(inst);
+    cm_linker_delete(l);
+  }
+  /* a self-referential alias cannot loop */
+  l = cm_linker_new(e);
+  st = cm_linker_define_interface(l, "test:types/named",
+                                  "interface named { type t = t;\n get-a: func(x: t) -> u32;\n"
+                                  " take: func(v: v, e: e, fl: f); }",
+                                  entries, 2, &err);
+  CHECK(st == WASM_OK, "define cyclic: %s", err.message);
+  inst = NULL;
+  if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
+  CHECK(st == WASM_LINK_ERROR, "cyclic alias: %d %s", st, st ? err.message : "accepted");
+  if (st == WASM_OK) cm_instance_delete(inst);
+  cm_linker_delete(l);
+  /* a malformed definition is rejected when defined */
+  l = cm_linker_new(e);
+  st = cm_linker_define_interface(
+      l, "test:types/named", NAMED_WIT("a: , b: u16", "none", "red", "x"), entries, 2, &err);
+  CHECK(st == WASM_MALFORMED && strstr(err.message, "`t`"), "malformed type: %d %s", st,
+        err.message);
+  cm_linker_delete(l);
+  wasm_store_delete(s);
+  cm_component_delete(c);
+}
+
 static void test_malformed(wasm_engine *e) {
   static const uint8_t bad[][12] = {
       {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, 0x07, 0xff},
@@ -576,6 +687,7 @@ int main(void) {
   test_wit(e);
   test_resources(e);
   test_interface(e);
+  test_named_types(e);
   test_malformed(e);
   wasm_engine_delete(e);
   printf("test_cm_host: %d/%d checks passed\n", checks - failures, checks);
