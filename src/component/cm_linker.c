@@ -422,6 +422,13 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
         found = true;
       }
     }
+    if (!found && t->sort == CM_SORT_TYPE && !(t->u.type && t->u.type->kind == CM_DT_RESOURCE)) {
+      /* a value type (record, enum, ...) imported at the root with an eq
+       * bound: the bound determines it, there is nothing to bind */
+      it.sort = CM_SORT_TYPE;
+      it.set = true;
+      found = true;
+    }
     if (!found) {
       if (t->sort == CM_SORT_TYPE) continue;
       st = cm_rt_fail(err, WASM_LINK_ERROR,

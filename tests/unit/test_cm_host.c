@@ -164,6 +164,44 @@ static void test_imports(wasm_engine *e) {
   cm_component_delete(c);
 }
 
+/* A value type imported at the root with an eq bound needs nothing from
+ * the linker: its bound determines it. */
+static void test_root_type_import(wasm_engine *e) {
+  const char *wat =
+      "(component\n"
+      "  (type $t0 u32)\n"
+      "  (import \"t\" (type $t (eq $t0)))\n"
+      "  (import \"double\" (func $h (param \"x\" $t) (result $t)))\n"
+      "  (core func $hl (canon lower (func $h)))\n"
+      "  (core module $M (import \"\" \"h\" (func $h (param i32) (result i32)))\n"
+      "    (func (export \"run\") (param i32) (result i32) (call $h (local.get 0))))\n"
+      "  (core instance $m (instantiate $M (with \"\" (instance (export \"h\" (func $hl))))))\n"
+      "  (func (export \"run\") (param \"x\" $t) (result $t) (canon lift (core func $m \"run\"))))\n";
+  wasm_error err = {0};
+  cm_component *c = compile(e, wat, &err);
+  CHECK(c != NULL, "compile: %s", err.message);
+  if (!c) return;
+  wasm_store *s = wasm_store_new(e);
+  cm_linker *l = cm_linker_new(e);
+  int calls = 0;
+  wasm_status st = cm_linker_define_func(l, NULL, "double", "func(x: u32) -> u32", host_double,
+                                         &calls, &err);
+  CHECK(st == WASM_OK, "define: %s", err.message);
+  cm_instance *inst = NULL;
+  st = cm_linker_instantiate(l, s, c, &inst, &err);
+  CHECK(st == WASM_OK, "instantiate with a root type import: %s", err.message);
+  if (st == WASM_OK) {
+    cm_func *run = cm_instance_func(inst, "run");
+    cm_val a = {.kind = CM_U32, .of.u = 21}, res;
+    st = run ? cm_func_call(run, &a, 1, &res, &err) : WASM_BAD_ARG;
+    CHECK(st == WASM_OK && res.of.u == 42 && calls == 1, "run: %s", err.message);
+    cm_instance_delete(inst);
+  }
+  cm_linker_delete(l);
+  wasm_store_delete(s);
+  cm_component_delete(c);
+}
+
 /* WIT type strings: syntax errors at definition, mismatches at
  * instantiation, compound types in both directions. */
 static wasm_status host_sum(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
@@ -684,6 +722,7 @@ int main(void) {
   wasm_engine *e = wasm_engine_new(NULL);
   test_exports(e);
   test_imports(e);
+  test_root_type_import(e);
   test_wit(e);
   test_resources(e);
   test_interface(e);
