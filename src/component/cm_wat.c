@@ -731,19 +731,6 @@ static wasm_status fields(cw_ctx *c, size_t stop) {
 
 /* ---- entry ---- */
 
-static wasm_status strings_into(cw_ctx *c, wat_buf *b) {
-  while (wat_peek(&c->w)->kind == WT_STRING) {
-    const wat_token *t = wat_peek(&c->w);
-    uint8_t *s = malloc(t->len + 1);
-    if (!s) return cw_nomem(c);
-    size_t n = wat_string_decode(t, s);
-    wb_bytes(b, s, n);
-    free(s);
-    c->w.pos++;
-  }
-  return b->oom ? cw_nomem(c) : WASM_OK;
-}
-
 static wasm_status to_binary(const char *text, size_t len, wat_buf *out, wasm_error *err,
                              int depth) {
   wat_token *toks;
@@ -766,11 +753,11 @@ static wasm_status to_binary(const char *text, size_t len, wat_buf *out, wasm_er
     top.id = wat_opt_id(&c.w);
     if (wat_tok_is(wat_peek(&c.w), "binary")) {
       c.w.pos++;
-      st = strings_into(&c, out);
+      st = wat_strings(&c.w, out);
     } else if (wat_tok_is(wat_peek(&c.w), "quote")) {
       c.w.pos++;
       wat_buf src = {0};
-      st = strings_into(&c, &src);
+      st = wat_strings(&c.w, &src);
       if (!st && depth > 8) st = wat_err(&c.w, wat_peek(&c.w), "quoted components nest too deep");
       if (!st) st = to_binary(src.p ? (const char *)src.p : "", src.len, out, err, depth + 1);
       wb_free(&src);
@@ -796,14 +783,5 @@ wasm_status cm_wat_to_binary(const char *text, size_t len, uint8_t **out, size_t
                              wasm_error *err) {
   wat_buf b = {0};
   wasm_status st = to_binary(text, len, &b, err, 0);
-  if (st == WASM_OK && b.oom) st = wasm_fail(err, WASM_NOMEM, "out of memory");
-  if (st) {
-    wb_free(&b);
-    return st;
-  }
-  if (!b.p) b.p = malloc(1);
-  if (!b.p) return wasm_fail(err, WASM_NOMEM, "out of memory");
-  *out = b.p;
-  *out_len = b.len;
-  return WASM_OK;
+  return wb_finish(&b, st, out, out_len, err);
 }

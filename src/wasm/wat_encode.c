@@ -10,6 +10,20 @@ void wb_free(wat_buf *b) {
   b->len = b->cap = 0;
 }
 
+wasm_status wb_finish(wat_buf *b, wasm_status st, uint8_t **out, size_t *out_len,
+                      wasm_error *err) {
+  if (st == WASM_OK && b->oom) st = wasm_fail(err, WASM_NOMEM, "out of memory");
+  if (st == WASM_OK && !b->p && !(b->p = malloc(1)))
+    st = wasm_fail(err, WASM_NOMEM, "out of memory");
+  if (st) {
+    wb_free(b);
+    return st;
+  }
+  *out = b->p;
+  *out_len = b->len;
+  return WASM_OK;
+}
+
 void wb_bytes(wat_buf *b, const void *data, size_t n) {
   if (b->oom || n == 0) return;
   if (b->len + n > b->cap) {

@@ -20,6 +20,11 @@ typedef struct wat_buf {
 } wat_buf;
 
 void wb_free(wat_buf *b);
+/* Hands the bytes of a finished text-to-binary conversion to the caller
+ * (an empty result is still a buffer); frees them when st failed or the
+ * buffer ran out of memory. */
+wasm_status wb_finish(wat_buf *b, wasm_status st, uint8_t **out, size_t *out_len,
+                      wasm_error *err);
 void wb_bytes(wat_buf *b, const void *data, size_t n);
 void wb_byte(wat_buf *b, uint8_t c);
 void wb_u32(wat_buf *b, uint32_t v);
@@ -137,6 +142,10 @@ wasm_status wat_tabletype(wat_ctx *c, wat_buf *b);
 wasm_status wat_globaltype(wat_ctx *c, wat_buf *b);
 /* The fields of a core module in tokens [first, stop) (stop: the ")" that
  * closes the module form), encoded as a whole binary module into out. */
+/* Appends the decoded string literals at the cursor (the binary and quote
+ * forms of a module or component). */
+wasm_status wat_strings(wat_ctx *c, wat_buf *b);
+
 wasm_status wat_module_tokens(const wat_token *toks, size_t ntok, size_t first, size_t stop,
                               wat_buf *out, wasm_error *err);
 

@@ -70,7 +70,7 @@ static wasm_status name_into(wat_ctx *c, wat_buf *b) {
 }
 
 /* Strings* concatenated. */
-static wasm_status strings(wat_ctx *c, wat_buf *b) {
+wasm_status wat_strings(wat_ctx *c, wat_buf *b) {
   while (wat_peek(c)->kind == WT_STRING) {
     uint8_t *s;
     size_t n;
@@ -473,7 +473,7 @@ static wasm_status field_memory(wat_mod *m) {
   }
   c->pos += 2;
   wat_buf bytes = {0};
-  st = strings(c, &bytes);
+  st = wat_strings(c, &bytes);
   if (!st) st = wat_expect_rpar(c);
   if (!st) {
     uint32_t pages = (uint32_t)((bytes.len + 65535) / 65536);
@@ -618,7 +618,7 @@ static wasm_status field_data(wat_mod *m) {
     mode = WASM_SEG_ACTIVE;
   }
   if (!st && mode == WASM_SEG_ACTIVE) st = offset_expr(c, &off);
-  if (!st) st = strings(c, &bytes);
+  if (!st) st = wat_strings(c, &bytes);
   if (!st) st = wat_expect_rpar(c);
   if (!st) emit_data(m, mode, mem, &off, &bytes);
   wb_free(&off);
@@ -732,7 +732,7 @@ static wasm_status module_fields(wat_mod *m, size_t stop, wat_buf *out) {
 
 /* (module $id? binary|quote "..."*): the strings concatenated. */
 static wasm_status module_strings(wat_ctx *c, wat_buf *b) {
-  wasm_status st = strings(c, b);
+  wasm_status st = wat_strings(c, b);
   if (st) return st;
   return wat_expect_rpar(c);
 }
@@ -793,14 +793,5 @@ wasm_status wasm_wat_to_binary(const char *text, size_t len, uint8_t **out, size
                                wasm_error *err) {
   wat_buf b = {0};
   wasm_status st = to_binary(text, len, &b, err, 0);
-  if (st == WASM_OK && b.oom) st = wasm_fail(err, WASM_NOMEM, "out of memory");
-  if (st) {
-    wb_free(&b);
-    return st;
-  }
-  if (!b.p) b.p = malloc(1); /* an empty binary module is still a result */
-  if (!b.p) return wasm_fail(err, WASM_NOMEM, "out of memory");
-  *out = b.p;
-  *out_len = b.len;
-  return WASM_OK;
+  return wb_finish(&b, st, out, out_len, err);
 }
