@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stratus/component.h"
+#include "unit_cm.h"
 
-static int passed, failed;
 static wasm_engine *engine;
 
 /* want == NULL: must validate; else must fail with want in the message. */
@@ -19,8 +18,7 @@ static void expect(const char *wat, const char *want, int line) {
   size_t n = 0;
   wasm_error err;
   if (cm_wat_to_binary(wat, strlen(wat), &bin, &n, &err) != WASM_OK) {
-    failed++;
-    printf("FAIL line %d: text: %s\n", line, err.message);
+    unit_checkm(0, __FILE__, line, "text: %s", err.message);
     return;
   }
   cm_component *c = NULL;
@@ -28,12 +26,7 @@ static void expect(const char *wat, const char *want, int line) {
   free(bin);
   int ok = want ? st != WASM_OK && strstr(err.message, want) != NULL
                 : st == WASM_OK;
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    printf("FAIL line %d: %s\n", line, st ? err.message : "validated");
-  }
+  unit_checkm(ok, __FILE__, line, "%s", st ? err.message : "validated");
   if (!st) cm_component_delete(c);
 }
 #define VALID(w) expect(w, NULL, __LINE__)
@@ -112,6 +105,5 @@ int main(void) {
   test_annotated();
   test_misc();
   wasm_engine_delete(engine);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }

@@ -10,30 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stratus/component.h"
+#include "unit_cm.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                   \
-  do {                                                                     \
-    checks++;                                                              \
-    if (!(cond)) {                                                         \
-      failures++;                                                          \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                          \
-      printf(__VA_ARGS__);                                                 \
-      printf("\n");                                                        \
-    }                                                                      \
-  } while (0)
-
-static cm_component *compile(wasm_engine *e, const char *wat, wasm_error *err) {
-  uint8_t *bin = NULL;
-  size_t n = 0;
-  if (cm_wat_to_binary(wat, strlen(wat), &bin, &n, err) != WASM_OK) return NULL;
-  cm_component *c = NULL;
-  wasm_status st = cm_component_new(e, bin, n, &c, err);
-  free(bin);
-  return st == WASM_OK ? c : NULL;
-}
 
 static const char *LIBC =
     "(core module $M\n"
@@ -79,28 +58,28 @@ static void test_exports(wasm_engine *e) {
              ")\n",
              LIBC, encs[k]);
     wasm_error err = {0};
-    cm_component *c = compile(e, wat, &err);
-    CHECK(c != NULL, "compile (%s): %s", encs[k], err.message);
+    cm_component *c = unit_cm_compile(e, wat, &err);
+    CHECKM(c != NULL, "compile (%s): %s", encs[k], err.message);
     if (!c) continue;
     wasm_store *s = wasm_store_new(e);
     cm_linker *l = cm_linker_new(e);
     cm_instance *inst = NULL;
     wasm_status st = cm_linker_instantiate(l, s, c, &inst, &err);
-    CHECK(st == WASM_OK, "instantiate: %s", err.message);
+    CHECKM(st == WASM_OK, "instantiate: %s", err.message);
     if (st == WASM_OK) {
       cm_func *add = cm_instance_func(inst, "add");
-      CHECK(add != NULL, "no export add");
+      CHECKM(add != NULL, "no export add");
       cm_val args[2] = {{.kind = CM_U32, .of.u = 40}, {.kind = CM_U32, .of.u = 2}}, res;
       if (add) {
         st = cm_func_call(add, args, 2, &res, &err);
-        CHECK(st == WASM_OK && res.kind == CM_U32 && res.of.u == 42, "add: %s", err.message);
+        CHECKM(st == WASM_OK && res.kind == CM_U32 && res.of.u == 42, "add: %s", err.message);
       }
       cm_func *echo = cm_instance_func(inst, "echo");
       const char *samples[] = {"", "hello", "h\xc3\xb6", "\xe2\x98\x83\xf0\x9f\x8d\xb0 ok"};
       for (int i = 0; echo && i < 4; i++) {
         cm_val a = str_val(samples[i]);
         st = cm_func_call(echo, &a, 1, &res, &err);
-        CHECK(st == WASM_OK && cm_val_equal(&a, &res), "echo %s \"%s\": %s", encs[k],
+        CHECKM(st == WASM_OK && cm_val_equal(&a, &res), "echo %s \"%s\": %s", encs[k],
               samples[i], err.message);
         if (st == WASM_OK) cm_val_free(&res);
         cm_val_free(&a);
@@ -122,6 +101,22 @@ static wasm_status host_double(void *env, cm_instance *caller, const cm_val *arg
   return WASM_OK;
 }
 
+/* Instantiates c with l and checks that its export `run`, called with x,
+ * returns want after calling the host function exactly once. */
+static void check_run(cm_linker *l, wasm_store *s, const cm_component *c, uint32_t x,
+                      uint32_t want, const int *calls) {
+  wasm_error err = {0};
+  cm_instance *inst = NULL;
+  wasm_status st = cm_linker_instantiate(l, s, c, &inst, &err);
+  CHECKM(st == WASM_OK, "instantiate: %s", err.message);
+  if (st != WASM_OK) return;
+  cm_func *run = cm_instance_func(inst, "run");
+  cm_val a = {.kind = CM_U32, .of.u = x}, res;
+  st = run ? cm_func_call(run, &a, 1, &res, &err) : WASM_BAD_ARG;
+  CHECKM(st == WASM_OK && res.of.u == want && *calls == 1, "run: %s", err.message);
+  cm_instance_delete(inst);
+}
+
 static void test_imports(wasm_engine *e) {
   const char *wat =
       "(component\n"
@@ -135,30 +130,22 @@ static void test_imports(wasm_engine *e) {
       "  (func (export \"run\") (param \"x\" u32) (result u32) (canon lift (core func $m \"run\")))\n"
       ")\n";
   wasm_error err = {0};
-  cm_component *c = compile(e, wat, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, wat, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   wasm_store *s = wasm_store_new(e);
   /* missing interface */
   cm_linker *l = cm_linker_new(e);
   cm_instance *inst = NULL;
   wasm_status st = cm_linker_instantiate(l, s, c, &inst, &err);
-  CHECK(st == WASM_LINK_ERROR && strstr(err.message, "test:demo/math@0.2.1"),
+  CHECKM(st == WASM_LINK_ERROR && strstr(err.message, "test:demo/math@0.2.1"),
         "missing import: %d %s", st, err.message);
   /* provided with a semver-compatible version */
   int calls = 0;
   st = cm_linker_define_func(l, "test:demo/math@0.2.5", "double", "func(x: u32) -> u32",
                              host_double, &calls, &err);
-  CHECK(st == WASM_OK, "define: %s", err.message);
-  st = cm_linker_instantiate(l, s, c, &inst, &err);
-  CHECK(st == WASM_OK, "instantiate: %s", err.message);
-  if (st == WASM_OK) {
-    cm_func *run = cm_instance_func(inst, "run");
-    cm_val a = {.kind = CM_U32, .of.u = 20}, res;
-    st = run ? cm_func_call(run, &a, 1, &res, &err) : WASM_BAD_ARG;
-    CHECK(st == WASM_OK && res.of.u == 41 && calls == 1, "run: %s", err.message);
-    cm_instance_delete(inst);
-  }
+  CHECKM(st == WASM_OK, "define: %s", err.message);
+  check_run(l, s, c, 20, 41, &calls);
   cm_linker_delete(l);
   wasm_store_delete(s);
   cm_component_delete(c);
@@ -178,25 +165,16 @@ static void test_root_type_import(wasm_engine *e) {
       "  (core instance $m (instantiate $M (with \"\" (instance (export \"h\" (func $hl))))))\n"
       "  (func (export \"run\") (param \"x\" $t) (result $t) (canon lift (core func $m \"run\"))))\n";
   wasm_error err = {0};
-  cm_component *c = compile(e, wat, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, wat, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   wasm_store *s = wasm_store_new(e);
   cm_linker *l = cm_linker_new(e);
   int calls = 0;
   wasm_status st = cm_linker_define_func(l, NULL, "double", "func(x: u32) -> u32", host_double,
                                          &calls, &err);
-  CHECK(st == WASM_OK, "define: %s", err.message);
-  cm_instance *inst = NULL;
-  st = cm_linker_instantiate(l, s, c, &inst, &err);
-  CHECK(st == WASM_OK, "instantiate with a root type import: %s", err.message);
-  if (st == WASM_OK) {
-    cm_func *run = cm_instance_func(inst, "run");
-    cm_val a = {.kind = CM_U32, .of.u = 21}, res;
-    st = run ? cm_func_call(run, &a, 1, &res, &err) : WASM_BAD_ARG;
-    CHECK(st == WASM_OK && res.of.u == 42 && calls == 1, "run: %s", err.message);
-    cm_instance_delete(inst);
-  }
+  CHECKM(st == WASM_OK, "define: %s", err.message);
+  check_run(l, s, c, 21, 42, &calls);
   cm_linker_delete(l);
   wasm_store_delete(s);
   cm_component_delete(c);
@@ -249,8 +227,8 @@ static void test_wit(wasm_engine *e) {
       "    (result (option u32)) (canon lift (core func $u \"pick\") (memory $libc \"mem\")))\n"
       ")\n", LIBC);
   wasm_error err = {0};
-  cm_component *c = compile(e, wat, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, wat, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   wasm_store *s = wasm_store_new(e);
   static const char *const syntax_bad[] = {"func(x: u32", "fn(x: u32)", "func(x u32)",
@@ -258,7 +236,7 @@ static void test_wit(wasm_engine *e) {
   cm_linker *l = cm_linker_new(e);
   for (size_t i = 0; i < sizeof syntax_bad / sizeof syntax_bad[0]; i++) {
     wasm_status st = cm_linker_define_func(l, NULL, "sum", syntax_bad[i], host_sum, NULL, &err);
-    CHECK(st == WASM_MALFORMED, "WIT `%s` accepted: %d", syntax_bad[i], st);
+    CHECKM(st == WASM_MALFORMED, "WIT `%s` accepted: %d", syntax_bad[i], st);
   }
   static const char *const mismatched[] = {
       "func(xs: list<u32>, o: option<u32>) -> tuple<u32, u8>",
@@ -271,10 +249,10 @@ static void test_wit(wasm_engine *e) {
   for (size_t i = 0; i < sizeof mismatched / sizeof mismatched[0]; i++) {
     cm_linker *bad = cm_linker_new(e);
     wasm_status st = cm_linker_define_func(bad, NULL, "sum", mismatched[i], host_sum, NULL, &err);
-    CHECK(st == WASM_OK, "define `%s`: %s", mismatched[i], err.message);
+    CHECKM(st == WASM_OK, "define `%s`: %s", mismatched[i], err.message);
     cm_instance *inst = NULL;
     st = cm_linker_instantiate(bad, s, c, &inst, &err);
-    CHECK(st == WASM_LINK_ERROR && strstr(err.message, "wrong type"),
+    CHECKM(st == WASM_LINK_ERROR && strstr(err.message, "wrong type"),
           "mismatch `%s` not caught: %d %s", mismatched[i], st, err.message);
     if (st == WASM_OK) cm_instance_delete(inst);
     cm_linker_delete(bad);
@@ -282,16 +260,16 @@ static void test_wit(wasm_engine *e) {
   wasm_status st = cm_linker_define_func(
       l, NULL, "sum", "func(xs: list<u32>, o: option<u32>) -> tuple<u32, bool>", host_sum, NULL,
       &err);
-  CHECK(st == WASM_OK, "define sum: %s", err.message);
+  CHECKM(st == WASM_OK, "define sum: %s", err.message);
   cm_instance *inst = NULL;
   st = cm_linker_instantiate(l, s, c, &inst, &err);
-  CHECK(st == WASM_OK, "instantiate: %s", err.message);
+  CHECKM(st == WASM_OK, "instantiate: %s", err.message);
   if (st == WASM_OK) {
     /* component -> host: list and option in, tuple out (through memory) */
     cm_func *run = cm_instance_func(inst, "run");
     cm_val res;
     st = run ? cm_func_call(run, NULL, 0, &res, &err) : WASM_BAD_ARG;
-    CHECK(st == WASM_OK && res.kind == CM_U32 && res.of.u == 17, "run: %s %llu", err.message,
+    CHECKM(st == WASM_OK && res.kind == CM_U32 && res.of.u == 17, "run: %s %llu", err.message,
           st == WASM_OK ? (unsigned long long)res.of.u : 0ull);
     if (st == WASM_OK) cm_val_free(&res);
     /* host -> component: option and result in, option out (through memory) */
@@ -306,7 +284,7 @@ static void test_wit(wasm_engine *e) {
     args[1].of.variant.disc = 0;
     args[1].of.variant.payload = &two;
     st = pick ? cm_func_call(pick, args, 2, &res, &err) : WASM_BAD_ARG;
-    CHECK(st == WASM_OK && res.kind == CM_OPTION && res.of.variant.disc == 1 &&
+    CHECKM(st == WASM_OK && res.kind == CM_OPTION && res.of.variant.disc == 1 &&
               res.of.variant.payload && res.of.variant.payload->of.u == 7,
           "pick: %s", err.message);
     if (st == WASM_OK) cm_val_free(&res);
@@ -404,8 +382,8 @@ static const char *RES_WAT =
 
 static void test_resources(wasm_engine *e) {
   wasm_error err = {0};
-  cm_component *c = compile(e, RES_WAT, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, RES_WAT, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   /* the calls of each scenario after setup, and the destructor order */
   static const struct { const char *calls[3]; uint32_t order[2]; int ndrops; } cases[] = {
@@ -429,18 +407,18 @@ static void test_resources(wasm_engine *e) {
                                          "func(b: borrow<blob>) -> u32", host_peek, &h, &err);
     st = st ? st : cm_linker_define_func(h.l, "test:res/store", "consume",
                                          "func(b: blob) -> u32", host_consume, &h, &err);
-    CHECK(st == WASM_OK, "define: %s", err.message);
+    CHECKM(st == WASM_OK, "define: %s", err.message);
     if (k == 0) {
       st = cm_linker_instantiate(h.l, s, c, &inst, &err);
-      CHECK(st == WASM_LINK_ERROR && strstr(err.message, "blob"), "missing resource: %d %s",
+      CHECKM(st == WASM_LINK_ERROR && strstr(err.message, "blob"), "missing resource: %d %s",
             st, err.message);
     }
     st = cm_linker_define_resource(h.l, "test:res/store@1.0.0", "blob", blob_dtor, &h, &h.blob,
                                    &err);
-    CHECK(st == WASM_OK, "define resource: %s", err.message);
+    CHECKM(st == WASM_OK, "define resource: %s", err.message);
     /* an unversioned import is not served by a versioned definition */
     st = cm_linker_instantiate(h.l, s, c, &inst, &err);
-    CHECK(st == WASM_LINK_ERROR, "version mismatch accepted");
+    CHECKM(st == WASM_LINK_ERROR, "version mismatch accepted");
     cm_linker_delete(h.l);
     h.l = cm_linker_new(e);
     st = cm_linker_define_resource(h.l, "test:res/store", "blob", blob_dtor, &h, &h.blob, &err);
@@ -449,26 +427,26 @@ static void test_resources(wasm_engine *e) {
     st = st ? st : cm_linker_define_func(h.l, "test:res/store", "consume", NULL, host_consume, &h,
                                          &err);
     st = st ? st : cm_linker_instantiate(h.l, s, c, &inst, &err);
-    CHECK(st == WASM_OK, "instantiate: %s", err.message);
+    CHECKM(st == WASM_OK, "instantiate: %s", err.message);
     if (st == WASM_OK) {
       cm_val res;
       cm_func *f = cm_instance_func(inst, "setup");
       st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
-      CHECK(st == WASM_OK && res.of.u == 15, "setup: %s", err.message);
+      CHECKM(st == WASM_OK && res.of.u == 15, "setup: %s", err.message);
       for (int i = 0; i < 3 && cases[k].calls[i]; i++) {
         f = cm_instance_func(inst, cases[k].calls[i]);
         st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
         bool want_trap = k == 4 && i == 1;
-        CHECK(want_trap ? st == WASM_TRAP : st == WASM_OK, "case %zu %s: %d %s", k,
+        CHECKM(want_trap ? st == WASM_TRAP : st == WASM_OK, "case %zu %s: %d %s", k,
               cases[k].calls[i], st, err.message);
         if (st == WASM_OK) cm_val_free(&res);
         if (strcmp(cases[k].calls[i], "consume-b") == 0)
-          CHECK(st == WASM_OK && res.of.u == 8, "consume-b result");
+          CHECKM(st == WASM_OK && res.of.u == 8, "consume-b result");
       }
-      CHECK(h.ndropped == cases[k].ndrops && h.bad == 0, "case %zu: %d drops, %d bad", k,
+      CHECKM(h.ndropped == cases[k].ndrops && h.bad == 0, "case %zu: %d drops, %d bad", k,
             h.ndropped, h.bad);
       for (int i = 0; i < cases[k].ndrops && i < h.ndropped; i++)
-        CHECK(h.dropped[i] == cases[k].order[i], "case %zu: drop %d was rep %u", k, i,
+        CHECKM(h.dropped[i] == cases[k].order[i], "case %zu: drop %d was rep %u", k, i,
               h.dropped[i]);
       cm_instance_delete(inst);
     }
@@ -552,8 +530,8 @@ static void test_interface(wasm_engine *e) {
       "  sum: func(p: point) -> u32;\n"
       "}\n";
   wasm_error err = {0};
-  cm_component *c = compile(e, wat, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, wat, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   wasm_store *s = wasm_store_new(e);
   if_host h = {0};
@@ -565,25 +543,25 @@ static void test_interface(wasm_engine *e) {
       {"[resource-drop]blob", NULL, if_drop, &h},
   };
   wasm_status st = cm_linker_define_interface(h.l, "test:demo/shapes", wit, entries + 1, 3, &err);
-  CHECK(st == WASM_BAD_ARG && strstr(err.message, "[constructor]blob"), "missing callback: %d %s", st,
+  CHECKM(st == WASM_BAD_ARG && strstr(err.message, "[constructor]blob"), "missing callback: %d %s", st,
         err.message);
   cm_linker_delete(h.l);
   h.l = cm_linker_new(e);
   st = cm_linker_define_interface(h.l, "test:demo/shapes", "interface x { f: func(; }", entries,
                                   4, &err);
-  CHECK(st == WASM_MALFORMED, "malformed WIT accepted: %d", st);
+  CHECKM(st == WASM_MALFORMED, "malformed WIT accepted: %d", st);
   cm_linker_delete(h.l);
   h.l = cm_linker_new(e);
   st = cm_linker_define_interface(h.l, "test:demo/shapes", wit, entries, 4, &err);
-  CHECK(st == WASM_OK, "define interface: %s", err.message);
+  CHECKM(st == WASM_OK, "define interface: %s", err.message);
   cm_instance *inst = NULL;
   st = cm_linker_instantiate(h.l, s, c, &inst, &err);
-  CHECK(st == WASM_OK, "instantiate: %s", err.message);
+  CHECKM(st == WASM_OK, "instantiate: %s", err.message);
   if (st == WASM_OK) {
     cm_func *f = cm_instance_func(inst, "run");
     cm_val res;
     st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
-    CHECK(st == WASM_OK && res.of.u == 43 && h.drops == 1, "run: %s (%llu, %d drops)",
+    CHECKM(st == WASM_OK && res.of.u == 43 && h.drops == 1, "run: %s (%llu, %d drops)",
           err.message, st == WASM_OK ? (unsigned long long)res.of.u : 0ull, h.drops);
     cm_instance_delete(inst);
   }
@@ -633,8 +611,8 @@ static void test_named_types(wasm_engine *e) {
       "  (func (export \"run\") (result u32) (canon lift (core func $m \"run\")))\n"
       ")\n";
   wasm_error err = {0};
-  cm_component *c = compile(e, wat, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, wat, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   wasm_store *s = wasm_store_new(e);
   cm_host_entry entries[] = {{"get-a", named_get, NULL, NULL}, {"take", named_take, NULL, NULL}};
@@ -644,15 +622,15 @@ static void test_named_types(wasm_engine *e) {
       l, "test:types/named",
       NAMED_WIT("a: u8, b: u16", "none, num(u32), rec(t)", "red, green", "x, y,"), entries, 2,
       &err);
-  CHECK(st == WASM_OK, "define: %s", err.message);
+  CHECKM(st == WASM_OK, "define: %s", err.message);
   cm_instance *inst = NULL;
   if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
-  CHECK(st == WASM_OK, "instantiate: %s", err.message);
+  CHECKM(st == WASM_OK, "instantiate: %s", err.message);
   if (st == WASM_OK) {
     cm_func *f = cm_instance_func(inst, "run");
     cm_val res;
     st = f ? cm_func_call(f, NULL, 0, &res, &err) : WASM_BAD_ARG;
-    CHECK(st == WASM_OK && res.of.u == 307, "run: %s", err.message);
+    CHECKM(st == WASM_OK && res.of.u == 307, "run: %s", err.message);
     cm_instance_delete(inst);
   }
   cm_linker_delete(l);
@@ -671,9 +649,9 @@ static void test_named_types(wasm_engine *e) {
     l = cm_linker_new(e);
     inst = NULL;
     st = cm_linker_define_interface(l, "test:types/named", bad[i].wit, entries, 2, &err);
-    CHECK(st == WASM_OK, "bad %zu: define: %s", i, err.message);
+    CHECKM(st == WASM_OK, "bad %zu: define: %s", i, err.message);
     if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
-    CHECK(st == WASM_LINK_ERROR && strstr(err.message, "test:types/named") &&
+    CHECKM(st == WASM_LINK_ERROR && strstr(err.message, "test:types/named") &&
               strstr(err.message, bad[i].type) && strstr(err.message, bad[i].item),
           "bad %zu: %d %s", i, st, st ? err.message : "accepted");
     if (getenv("SHOW_LINK_ERRORS")) printf("bad %zu: %s\n", i, err.message);
@@ -686,17 +664,17 @@ static void test_named_types(wasm_engine *e) {
                                   "interface named { type t = t;\n get-a: func(x: t) -> u32;\n"
                                   " take: func(v: v, e: e, fl: f); }",
                                   entries, 2, &err);
-  CHECK(st == WASM_OK, "define cyclic: %s", err.message);
+  CHECKM(st == WASM_OK, "define cyclic: %s", err.message);
   inst = NULL;
   if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
-  CHECK(st == WASM_LINK_ERROR, "cyclic alias: %d %s", st, st ? err.message : "accepted");
+  CHECKM(st == WASM_LINK_ERROR, "cyclic alias: %d %s", st, st ? err.message : "accepted");
   if (st == WASM_OK) cm_instance_delete(inst);
   cm_linker_delete(l);
   /* a malformed definition is rejected when defined */
   l = cm_linker_new(e);
   st = cm_linker_define_interface(
       l, "test:types/named", NAMED_WIT("a: , b: u16", "none", "red", "x"), entries, 2, &err);
-  CHECK(st == WASM_MALFORMED && strstr(err.message, "`t`"), "malformed type: %d %s", st,
+  CHECKM(st == WASM_MALFORMED && strstr(err.message, "`t`"), "malformed type: %d %s", st,
         err.message);
   cm_linker_delete(l);
   wasm_store_delete(s);
@@ -714,7 +692,7 @@ static void test_malformed(wasm_engine *e) {
     cm_component *c = NULL;
     wasm_error err = {0};
     wasm_status st = cm_component_new(e, bad[i], lens[i], &c, &err);
-    CHECK(st != WASM_OK && c == NULL, "malformed %d accepted", i);
+    CHECKM(st != WASM_OK && c == NULL, "malformed %d accepted", i);
   }
 }
 
@@ -729,6 +707,5 @@ int main(void) {
   test_named_types(e);
   test_malformed(e);
   wasm_engine_delete(e);
-  printf("test_cm_host: %d/%d checks passed\n", checks - failures, checks);
-  return failures ? 1 : 0;
+  return unit_report();
 }

@@ -9,21 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stratus/component.h"
-#include "unit.h"
-
-static cm_component *compile(wasm_engine *e, const char *wat, wasm_error *err) {
-  uint8_t *bin = NULL;
-  size_t n = 0;
-  if (cm_wat_to_binary(wat, strlen(wat), &bin, &n, err) != WASM_OK) {
-    fprintf(stderr, "wat: %s\n", err->message);
-    return NULL;
-  }
-  cm_component *c = NULL;
-  if (cm_component_new(e, bin, n, &c, err) != WASM_OK) fprintf(stderr, "decode: %s\n", err->message);
-  free(bin);
-  return c;
-}
+#include "unit_cm.h"
 
 /* Imports two interfaces (the second uses the first's resource), a root
  * function; exports a function. */
@@ -63,8 +49,8 @@ static wasm_status nop_fn(void *env, cm_instance *caller, const cm_val *args, si
 int main(void) {
   wasm_engine *e = wasm_engine_new(NULL);
   wasm_error err = {0};
-  cm_component *c = compile(e, WAT, &err);
-  CHECK(c != NULL);
+  cm_component *c = unit_cm_compile(e, WAT, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return unit_report();
 
   CHECK(cm_component_import_count(c) == 3);

@@ -13,8 +13,7 @@
  */
 #include <stdarg.h>
 
-#include "stratus/component.h"
-#include "unit.h"
+#include "unit_cm.h"
 
 #define RETAREA 16
 #define IFACE "test:types/named" /* where named types' host-echo lives */ /* guest return area for results of more than one flat value */
@@ -370,22 +369,13 @@ static wasm_status host_echo(void *env, cm_instance *caller, const cm_val *args,
   return WASM_OK;
 }
 
-static cm_component *compile(wasm_engine *e, const char *wat, wasm_error *err) {
-  uint8_t *bin = NULL;
-  size_t n = 0;
-  if (cm_wat_to_binary(wat, strlen(wat), &bin, &n, err) != WASM_OK) return NULL;
-  cm_component *c = NULL;
-  wasm_status st = cm_component_new(e, bin, n, &c, err);
-  free(bin);
-  return st == WASM_OK ? c : NULL;
-}
 
 static void run_case(wasm_engine *e, const tcase *tc) {
   static char wat[8192];
   char wit[1024];
   wasm_error err = {0};
   CHECK(make_wat(tc, wat, sizeof wat));
-  cm_component *c = compile(e, wat, &err);
+  cm_component *c = unit_cm_compile(e, wat, &err);
   if (!c) fprintf(stderr, "%s: compile: %s\n%s", tc->name, err.message, wat);
   CHECK(c != NULL);
   if (!c) return;
@@ -476,7 +466,7 @@ static wasm_status call1(cm_instance *inst, const char *name, const cm_val *arg,
 
 static void test_resource(wasm_engine *e) {
   wasm_error err = {0};
-  cm_component *c = compile(e, RES_WAT, &err);
+  cm_component *c = unit_cm_compile(e, RES_WAT, &err);
   if (!c) fprintf(stderr, "resource: compile: %s\n", err.message);
   CHECK(c != NULL);
   if (!c) return;

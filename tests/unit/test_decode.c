@@ -10,18 +10,8 @@
 #include "wasm/wasm_module.h"
 #include "wasm/wasm_opcodes.h"
 #include "wasm/wasm_read.h"
+#include "unit.h"
 
-static int passed, failed;
-
-static void check(int ok, const char *what, int line) {
-  if (ok) {
-    passed++;
-  } else {
-    failed++;
-    printf("FAIL line %d: %s\n", line, what);
-  }
-}
-#define CHECK(e) check((e) != 0, #e, __LINE__)
 
 /* Hex digits (spaces ignored) to bytes; returns the length. */
 static size_t unhex(const char *hex, uint8_t *out) {
@@ -66,7 +56,7 @@ static void expect(const char *hex, wasm_status want, const char *msg,
   wasm_status s = load(&m, buf, n, &err, 0);
   int ok = s == want && (want == WASM_OK || strncmp(err.message, msg, strlen(msg)) == 0);
   if (!ok) printf("  got %d \"%s\", want %d \"%s\"\n", s, err.message, want, msg);
-  check(ok, hex, line);
+  unit_check(ok, hex, __FILE__, line);
 }
 #define OK_(hex) expect(HDR hex, WASM_OK, "", __LINE__)
 #define MAL(hex, msg) expect(HDR hex, WASM_MALFORMED, msg, __LINE__)
@@ -246,7 +236,7 @@ static void mutate(const uint8_t *orig, size_t len) {
     load(&m, b, len, &err, 0);
   }
   free(b);
-  passed++;
+  unit_check(1, "bit-flipped modules load without a crash", __FILE__, __LINE__);
 }
 
 static void test_mutations(void) {
@@ -265,7 +255,7 @@ static void test_mutations(void) {
 static void test_files(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     FILE *f = fopen(argv[i], "rb");
-    if (!f) { check(0, argv[i], __LINE__); continue; }
+    if (!f) { unit_check(0, argv[i], __FILE__, __LINE__); continue; }
     fseek(f, 0, SEEK_END);
     long len = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -276,7 +266,7 @@ static void test_files(int argc, char **argv) {
     wasm_error err = {0};
     wasm_status s = load(&m, b, n, &err, 0);
     if (s != WASM_OK) printf("  %s: %s\n", argv[i], err.message);
-    check(s == WASM_OK, argv[i], __LINE__);
+    unit_check(s == WASM_OK, argv[i], __FILE__, __LINE__);
     mutate(b, n);
     free(b);
   }
@@ -292,6 +282,5 @@ int main(int argc, char **argv) {
   test_names();
   test_mutations();
   test_files(argc, argv);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  return unit_report();
 }

@@ -21,31 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stratus/component.h"
+#include "unit_cm.h"
 #include "stratus/wasi.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)                                                   \
-  do {                                                                     \
-    checks++;                                                              \
-    if (!(cond)) {                                                         \
-      failures++;                                                          \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                          \
-      printf(__VA_ARGS__);                                                 \
-      printf("\n");                                                        \
-    }                                                                      \
-  } while (0)
-
-static cm_component *compile(wasm_engine *e, const char *wat, wasm_error *err) {
-  uint8_t *bin = NULL;
-  size_t n = 0;
-  if (cm_wat_to_binary(wat, strlen(wat), &bin, &n, err) != WASM_OK) return NULL;
-  cm_component *c = NULL;
-  wasm_status st = cm_component_new(e, bin, n, &c, err);
-  free(bin);
-  return st == WASM_OK ? c : NULL;
-}
 
 /* Memory and a bump allocator, instantiated first so the lowered imports
  * can use them. */
@@ -223,8 +202,8 @@ static void teardown(env_t *t) {
 
 static void test_cli(wasm_engine *e) {
   wasm_error err = {0};
-  cm_component *c = compile(e, CLI_WAT, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, CLI_WAT, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   int pipefd[2], in[2];
   if (pipe(pipefd) != 0) return;
@@ -237,40 +216,40 @@ static void test_cli(wasm_engine *e) {
                       .stdout_fd = pipefd[1], .stderr_fd = -1};
   env_t t;
   bool ok = setup(e, c, &cfg, &t, &err);
-  CHECK(ok, "instantiate: %s", err.message);
+  CHECKM(ok, "instantiate: %s", err.message);
   if (ok) {
     wasm_status st;
     uint64_t r = call_u(t.inst, "hello", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "hello: %d %s (%llu)", st, err.message, (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 0, "hello: %d %s (%llu)", st, err.message, (unsigned long long)r);
     char buf[64] = {0};
     ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
-    CHECK(n == 12 && memcmp(buf, "hello, wasi\n", 12) == 0, "stdout got %zd bytes '%s'", n, buf);
+    CHECKM(n == 12 && memcmp(buf, "hello, wasi\n", 12) == 0, "stdout got %zd bytes '%s'", n, buf);
     r = call_u(t.inst, "stdin-len", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 10, "stdin: %s %llu", err.message, (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 10, "stdin: %s %llu", err.message, (unsigned long long)r);
     r = call_u(t.inst, "env-count", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 2, "env-count: %s %llu", err.message, (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 2, "env-count: %s %llu", err.message, (unsigned long long)r);
     r = call_u(t.inst, "env-val-len", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 8, "env-val-len: %s %llu", err.message, (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 8, "env-val-len: %s %llu", err.message, (unsigned long long)r);
     cm_val one = {.kind = CM_U32, .of.u = 1};
     r = call_u(t.inst, "arg-len", &one, 1, &st, &err);
-    CHECK(st == WASM_OK && r == strlen(args[1]), "arg-len: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == strlen(args[1]), "arg-len: %s %llu", err.message,
           (unsigned long long)r);
     uint64_t r1 = call_u(t.inst, "rand", NULL, 0, &st, &err);
     uint64_t r2 = call_u(t.inst, "rand", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r1 != r2, "random: %s", err.message);
+    CHECKM(st == WASM_OK && r1 != r2, "random: %s", err.message);
     uint64_t t1 = call_u(t.inst, "now", NULL, 0, &st, &err);
     uint64_t t2 = call_u(t.inst, "now", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && t1 > 0 && t2 >= t1, "monotonic: %s", err.message);
+    CHECKM(st == WASM_OK && t1 > 0 && t2 >= t1, "monotonic: %s", err.message);
     uint64_t w = call_u(t.inst, "wall", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && w > 1600000000ull, "wall-clock: %s %llu", err.message,
+    CHECKM(st == WASM_OK && w > 1600000000ull, "wall-clock: %s %llu", err.message,
           (unsigned long long)w);
     int code = -1;
-    CHECK(!wasi2_exit_code(t.ctx, &code), "exit code before exit");
+    CHECKM(!wasi2_exit_code(t.ctx, &code), "exit code before exit");
     cm_val v = {.kind = CM_U32, .of.u = 1};
     call_u(t.inst, "bye", &v, 1, &st, &err);
-    CHECK(st == WASM_TRAP && strstr(err.message, WASI2_EXIT_TRAP_MARKER), "exit: %d %s", st,
+    CHECKM(st == WASM_TRAP && strstr(err.message, WASI2_EXIT_TRAP_MARKER), "exit: %d %s", st,
           err.message);
-    CHECK(wasi2_exit_code(t.ctx, &code) && code == 1, "exit code %d", code);
+    CHECKM(wasi2_exit_code(t.ctx, &code) && code == 1, "exit code %d", code);
   }
   teardown(&t);
   close(pipefd[0]);
@@ -382,8 +361,8 @@ static const char *NB_WAT =
  * gives no permit and subscribe is not ready, until it is drained. */
 static void test_nonblocking_stdin(wasm_engine *e) {
   wasm_error err = {0};
-  cm_component *c = compile(e, NB_WAT, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, NB_WAT, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   int in[2], out[2];
   if (pipe(in) != 0) return;
@@ -391,48 +370,48 @@ static void test_nonblocking_stdin(wasm_engine *e) {
   wasi2_config cfg = {.stdin_fd = in[0], .stdout_fd = out[1], .stderr_fd = -1};
   env_t t;
   bool ok = setup(e, c, &cfg, &t, &err);
-  CHECK(ok, "instantiate: %s", err.message);
+  CHECKM(ok, "instantiate: %s", err.message);
   if (ok) {
     wasm_status st;
     uint64_t r = call_u(t.inst, "ready", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "empty pipe ready: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 0, "empty pipe ready: %s %llu", err.message,
           (unsigned long long)r);
     r = call_u(t.inst, "nb-read", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "empty pipe read: %s %lld", err.message, (long long)r);
-    CHECK(write(in[1], "abc", 3) == 3, "write to the pipe");
+    CHECKM(st == WASM_OK && r == 0, "empty pipe read: %s %lld", err.message, (long long)r);
+    CHECKM(write(in[1], "abc", 3) == 3, "write to the pipe");
     r = call_u(t.inst, "ready", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 1, "pipe with data ready: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 1, "pipe with data ready: %s %llu", err.message,
           (unsigned long long)r);
     r = call_u(t.inst, "nb-read", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 3, "pipe with data read: %s %lld", err.message, (long long)r);
+    CHECKM(st == WASM_OK && r == 3, "pipe with data read: %s %lld", err.message, (long long)r);
     r = call_u(t.inst, "nb-read", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "drained pipe read: %s %lld", err.message, (long long)r);
+    CHECKM(st == WASM_OK && r == 0, "drained pipe read: %s %lld", err.message, (long long)r);
     close(in[1]);
     in[1] = -1;
     r = call_u(t.inst, "nb-read", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && (int32_t)r == -1, "closed pipe read: %s %lld", err.message,
+    CHECKM(st == WASM_OK && (int32_t)r == -1, "closed pipe read: %s %lld", err.message,
           (long long)(int32_t)r);
     /* stdout: an empty pipe has room; a full one gives no permit and is
      * not ready; once drained both come back */
     int64_t p = (int64_t)call_u(t.inst, "permit", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && p > 0, "permit on an empty pipe: %s %lld", err.message, (long long)p);
+    CHECKM(st == WASM_OK && p > 0, "permit on an empty pipe: %s %lld", err.message, (long long)p);
     static char chunk[4096];
     fcntl(out[1], F_SETFL, fcntl(out[1], F_GETFL) | O_NONBLOCK);
     fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
     for (int i = 0; i < 1024 && write(out[1], chunk, sizeof chunk) > 0; i++) {
     }
     p = (int64_t)call_u(t.inst, "permit", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && p == 0, "permit on a full pipe: %s %lld", err.message, (long long)p);
+    CHECKM(st == WASM_OK && p == 0, "permit on a full pipe: %s %lld", err.message, (long long)p);
     r = call_u(t.inst, "out-ready", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "full pipe ready: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 0, "full pipe ready: %s %llu", err.message,
           (unsigned long long)r);
     for (int i = 0; i < 1024 && read(out[0], chunk, sizeof chunk) > 0; i++) {
     }
     p = (int64_t)call_u(t.inst, "permit", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && p > 0 && p <= (1 << 20), "permit on a drained pipe: %s %lld",
+    CHECKM(st == WASM_OK && p > 0 && p <= (1 << 20), "permit on a drained pipe: %s %lld",
           err.message, (long long)p);
     r = call_u(t.inst, "out-ready", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 1, "drained pipe ready: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 1, "drained pipe ready: %s %llu", err.message,
           (unsigned long long)r);
   }
   teardown(&t);
@@ -737,20 +716,20 @@ static void test_tcp(env_t *t) {
   wasm_status st;
   wasm_error err = {0};
   uint64_t port = call_u(t->inst, "tcp-listen", NULL, 0, &st, &err);
-  CHECK(st == WASM_OK && port > 0 && port < 65536, "tcp-listen: %s %llu", err.message,
+  CHECKM(st == WASM_OK && port > 0 && port < 65536, "tcp-listen: %s %llu", err.message,
         (unsigned long long)port);
   if (st != WASM_OK || port == 0 || port >= 65536) return;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = loopback((uint16_t)port);
   bool conn = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-  CHECK(conn, "connect to the component: %s", strerror(errno));
+  CHECKM(conn, "connect to the component: %s", strerror(errno));
   if (conn) {
-    CHECK(send(fd, "ping!", 5, 0) == 5, "send to the component");
+    CHECKM(send(fd, "ping!", 5, 0) == 5, "send to the component");
     int64_t r = (int32_t)call_u(t->inst, "tcp-echo", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 5, "tcp-echo: %s %lld", err.message, (long long)r);
+    CHECKM(st == WASM_OK && r == 5, "tcp-echo: %s %lld", err.message, (long long)r);
     char buf[16] = {0};
     ssize_t got = read_within(fd, buf, sizeof buf - 1);
-    CHECK(got == 5 && memcmp(buf, "ping!", 5) == 0, "echo back: %zd '%s'", got, buf);
+    CHECKM(got == 5 && memcmp(buf, "ping!", 5) == 0, "echo back: %zd '%s'", got, buf);
   }
   if (fd >= 0) close(fd);
 }
@@ -759,14 +738,14 @@ static void test_udp(env_t *t) {
   wasm_status st;
   wasm_error err = {0};
   uint64_t port = call_u(t->inst, "udp-bind", NULL, 0, &st, &err);
-  CHECK(st == WASM_OK && port > 0 && port < 65536, "udp-bind: %s %llu", err.message,
+  CHECKM(st == WASM_OK && port > 0 && port < 65536, "udp-bind: %s %llu", err.message,
         (unsigned long long)port);
   if (st != WASM_OK || port == 0 || port >= 65536) return;
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   struct sockaddr_in a = loopback((uint16_t)port), me = loopback(0);
   bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&me, sizeof me) == 0 &&
             sendto(fd, "datagram", 8, 0, (struct sockaddr *)&a, sizeof a) == 8;
-  CHECK(ok, "send a datagram: %s", strerror(errno));
+  CHECKM(ok, "send a datagram: %s", strerror(errno));
   if (ok) {
     int64_t r = -1;
     for (int i = 0; i < 100 && r == -1; i++) { /* bounded: delivery is near-immediate */
@@ -774,10 +753,10 @@ static void test_udp(env_t *t) {
       if (st != WASM_OK) break;
       if (r == -1) usleep(10000);
     }
-    CHECK(st == WASM_OK && r == 8, "udp-echo: %s %lld", err.message, (long long)r);
+    CHECKM(st == WASM_OK && r == 8, "udp-echo: %s %lld", err.message, (long long)r);
     char buf[16] = {0};
     ssize_t got = read_within(fd, buf, sizeof buf - 1);
-    CHECK(got == 8 && memcmp(buf, "datagram", 8) == 0, "datagram back: %zd '%s'", got, buf);
+    CHECKM(got == 8 && memcmp(buf, "datagram", 8) == 0, "datagram back: %zd '%s'", got, buf);
   }
   if (fd >= 0) close(fd);
 }
@@ -788,41 +767,41 @@ static void test_lookup(env_t *t) {
   wasm_error err = {0};
   cm_val name = str_val("127.0.0.1");
   uint64_t r = call_u(t->inst, "lookup", &name, 1, &st, &err);
-  CHECK(st == WASM_OK && r == 101, "lookup 127.0.0.1: %s %llu", err.message,
+  CHECKM(st == WASM_OK && r == 101, "lookup 127.0.0.1: %s %llu", err.message,
         (unsigned long long)r);
   name = str_val("");
   r = call_u(t->inst, "lookup", &name, 1, &st, &err);
-  CHECK(st == WASM_OK && r == 1000 + NE_INVALID_ARGUMENT, "lookup of an empty name: %s %llu",
+  CHECKM(st == WASM_OK && r == 1000 + NE_INVALID_ARGUMENT, "lookup of an empty name: %s %llu",
         err.message, (unsigned long long)r);
 }
 
 static void test_sockets(wasm_engine *e) {
   wasm_error err = {0};
-  cm_component *c = compile(e, NET_WAT, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, NET_WAT, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   /* without a grant every socket is refused */
   wasi2_config cfg = {.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
   env_t t;
   bool ok = setup(e, c, &cfg, &t, &err);
-  CHECK(ok, "instantiate: %s", err.message);
+  CHECKM(ok, "instantiate: %s", err.message);
   if (ok) {
     wasm_status st;
     uint64_t r = call_u(t.inst, "tcp-listen", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "tcp denied: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "tcp denied: %s %llu", err.message,
           (unsigned long long)r);
     r = call_u(t.inst, "udp-bind", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "udp denied: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "udp denied: %s %llu", err.message,
           (unsigned long long)r);
     cm_val name = str_val("127.0.0.1");
     r = call_u(t.inst, "lookup", &name, 1, &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "lookup denied: %s %llu",
+    CHECKM(st == WASM_OK && r == 1000 + NE_ACCESS_DENIED, "lookup denied: %s %llu",
           err.message, (unsigned long long)r);
   }
   teardown(&t);
   cfg.network = WASI2_NET_TCP | WASI2_NET_UDP | WASI2_NET_LOOKUP;
   ok = setup(e, c, &cfg, &t, &err);
-  CHECK(ok, "instantiate with a grant: %s", err.message);
+  CHECKM(ok, "instantiate with a grant: %s", err.message);
   if (ok) {
     test_tcp(&t);
     test_udp(&t);
@@ -1001,8 +980,8 @@ static uint64_t fs_get(env_t *t, const char *path, wasm_status *st, wasm_error *
 
 static void test_fs(wasm_engine *e) {
   wasm_error err = {0};
-  cm_component *c = compile(e, FS_WAT, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, FS_WAT, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   char root[] = "/tmp/stratus-wasi2-XXXXXX";
   if (!mkdtemp(root)) return;
@@ -1027,22 +1006,22 @@ static void test_fs(wasm_engine *e) {
                       .npreopens = 1};
   env_t t;
   bool ok = setup(e, c, &cfg, &t, &err);
-  CHECK(ok, "instantiate: %s", err.message);
+  CHECKM(ok, "instantiate: %s", err.message);
   if (ok) {
     wasm_status st;
     uint64_t r = fs_put(&t, "hello.txt", "hello world", &st, &err);
-    CHECK(st == WASM_OK && r == 11, "put: %d %s %llu", st, err.message, (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 11, "put: %d %s %llu", st, err.message, (unsigned long long)r);
     snprintf(path, sizeof path, "%s/hello.txt", granted);
     struct stat sb;
-    CHECK(stat(path, &sb) == 0 && sb.st_size == 11, "file on the host");
+    CHECKM(stat(path, &sb) == 0 && sb.st_size == 11, "file on the host");
     r = fs_get(&t, "hello.txt", &st, &err);
-    CHECK(st == WASM_OK && r == 11 * 256 + 'h', "get: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 11 * 256 + 'h', "get: %s %llu", err.message,
           (unsigned long long)r);
     r = fs_get(&t, "missing", &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + EC_NO_ENTRY, "missing: %llu", (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 1000 + EC_NO_ENTRY, "missing: %llu", (unsigned long long)r);
     /* exclusive create of an existing file */
     r = fs_open(&t, "hello.txt", 1 | 4, 2, &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + EC_EXIST, "exclusive: %llu", (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 1000 + EC_EXIST, "exclusive: %llu", (unsigned long long)r);
     /* escapes: .., absolute, symlinks out (relative and absolute) */
     static const char *escapes[] = {"../secret", "/etc/passwd", "out/secret", "abs/secret",
                                     "sub/../../secret", "..", "out"};
@@ -1050,26 +1029,26 @@ static void test_fs(wasm_engine *e) {
       for (uint32_t follow = 0; follow <= 0x100; follow += 0x100) {
         uint32_t of = (i >= 5 ? 2 : 0) | follow; /* directory for ".." and "out" */
         r = fs_open(&t, escapes[i], of, 1, &st, &err);
-        CHECK(st == WASM_OK && r >= 1000, "escape %s opened (%llu)", escapes[i],
+        CHECKM(st == WASM_OK && r >= 1000, "escape %s opened (%llu)", escapes[i],
               (unsigned long long)r);
         /* refused: not-permitted, or for an unfollowed symlink loop/not-directory */
-        CHECK(r == 1000 + EC_NOT_PERMITTED || (!follow && (r == 1000 + 15 || r == 1000 + 24)),
+        CHECKM(r == 1000 + EC_NOT_PERMITTED || (!follow && (r == 1000 + 15 || r == 1000 + 24)),
               "escape %s (follow %u): code %llu", escapes[i], follow, (unsigned long long)r);
       }
     /* symlinks that stay inside are followed */
     snprintf(path, sizeof path, "%s/inside", granted);
-    CHECK(symlink("hello.txt", path) == 0, "symlink inside");
+    CHECKM(symlink("hello.txt", path) == 0, "symlink inside");
     r = fs_open(&t, "inside", 0x100, 1, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "symlink inside followed: %llu", (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 0, "symlink inside followed: %llu", (unsigned long long)r);
     r = fs_get(&t, "out/secret", &st, &err);
-    CHECK(st == WASM_OK && r >= 1000, "read through a symlink out: %llu", (unsigned long long)r);
+    CHECKM(st == WASM_OK && r >= 1000, "read through a symlink out: %llu", (unsigned long long)r);
     r = fs_put(&t, "../evil", "x", &st, &err);
     snprintf(path, sizeof path, "%s/evil", root);
-    CHECK(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED && access(path, F_OK) != 0,
+    CHECKM(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED && access(path, F_OK) != 0,
           "write outside: %llu", (unsigned long long)r);
     /* sockets are denied without a grant */
     r = call_u(t.inst, "tcp", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 1001, "tcp without grant: %d %s %llu", st, err.message,
+    CHECKM(st == WASM_OK && r == 1001, "tcp without grant: %d %s %llu", st, err.message,
           (unsigned long long)r);
   }
   teardown(&t);
@@ -1078,19 +1057,19 @@ static void test_fs(wasm_engine *e) {
   pre.read_only = true;
   cfg.network = WASI2_NET_TCP;
   ok = setup(e, c, &cfg, &t, &err);
-  CHECK(ok, "instantiate: %s", err.message);
+  CHECKM(ok, "instantiate: %s", err.message);
   if (ok) {
     wasm_status st;
     uint64_t r = fs_get(&t, "hello.txt", &st, &err);
-    CHECK(st == WASM_OK && r == 11 * 256 + 'h', "read-only get: %llu", (unsigned long long)r);
+    CHECKM(st == WASM_OK && r == 11 * 256 + 'h', "read-only get: %llu", (unsigned long long)r);
     r = fs_put(&t, "new.txt", "x", &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED, "read-only put: %llu",
+    CHECKM(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED, "read-only put: %llu",
           (unsigned long long)r);
     r = fs_open(&t, "hello.txt", 0, 2, &st, &err);
-    CHECK(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED, "read-only open for write: %llu",
+    CHECKM(st == WASM_OK && r == 1000 + EC_NOT_PERMITTED, "read-only open for write: %llu",
           (unsigned long long)r);
     r = call_u(t.inst, "tcp", NULL, 0, &st, &err);
-    CHECK(st == WASM_OK && r == 0, "tcp with a grant: %s %llu", err.message,
+    CHECKM(st == WASM_OK && r == 0, "tcp with a grant: %s %llu", err.message,
           (unsigned long long)r);
   }
   teardown(&t);
@@ -1109,12 +1088,12 @@ static void test_missing(wasm_engine *e) {
       "  (import \"wasi:cli/environment@0.3.0\" (instance\n"
       "    (export \"get-arguments\" (func (result (list string)))))))\n";
   wasm_error err = {0};
-  cm_component *c = compile(e, wat, &err);
-  CHECK(c != NULL, "compile: %s", err.message);
+  cm_component *c = unit_cm_compile(e, wat, &err);
+  CHECKM(c != NULL, "compile: %s", err.message);
   if (!c) return;
   wasi2_config cfg = {.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
   env_t t;
-  CHECK(!setup(e, c, &cfg, &t, &err) && strstr(err.message, "wasi:nope/thing"),
+  CHECKM(!setup(e, c, &cfg, &t, &err) && strstr(err.message, "wasi:nope/thing"),
         "missing interface: %s", err.message);
   teardown(&t);
   cm_component_delete(c);
@@ -1128,6 +1107,5 @@ int main(void) {
   test_fs(e);
   test_missing(e);
   wasm_engine_delete(e);
-  printf("test_wasi2: %d/%d checks passed\n", checks - failures, checks);
-  return failures ? 1 : 0;
+  return unit_report();
 }

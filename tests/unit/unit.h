@@ -4,6 +4,7 @@
 #ifndef STRATUS_UNIT_H
 #define STRATUS_UNIT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,24 @@ static inline void unit_check(int ok, const char *what, const char *file, int li
   }
 }
 #define CHECK(cond) unit_check((cond) != 0, #cond, __FILE__, __LINE__)
+
+/* Like CHECK, with a printf-style message saying what went wrong. */
+static inline void unit_checkm(int ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline void unit_checkm(int ok, const char *file, int line, const char *fmt, ...) {
+  if (ok) {
+    unit_passed++;
+    return;
+  }
+  unit_failed++;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "%s:%d: check failed: ", file, line);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+#define CHECKM(cond, ...) unit_checkm((cond) != 0, __FILE__, __LINE__, __VA_ARGS__)
 
 /* Prints the closing line; the value is main's exit status. */
 static inline int unit_report(void) {
