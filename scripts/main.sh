@@ -17,6 +17,7 @@ build/stratus run --env GREETING=Hello "$out/hello.wasm" Stratus
 echo "== stratus run (component, WASI 0.2)"
 build/stratus run --env GREETING=Hi "$out/hello.component.wasm" Stratus
 echo "== stratus inspect"
-build/stratus inspect "$out/hello.component.wasm" | head -20
+build/stratus inspect "$out/hello.component.wasm" >"$out/hello.inspect"
+head -20 "$out/hello.inspect" # (not piped: pipefail would stop the script on SIGPIPE)
 echo "== stratus wast (a spec-style script)"
 build/stratus wast examples/hello.wast
