@@ -22,9 +22,10 @@ BUILD   ?= build
 endif
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
-LDLIBS  += -lm -lpthread
+LDLIBS  += -lcurl -lm -lpthread
 
-LAYERS  := wasm component wasi
+# http joins once it has sources (helpers add them)
+LAYERS  := wasm component wasi $(if $(wildcard src/http/*.c),http)
 LIBS    := $(foreach l,$(LAYERS),$(BUILD)/libstratus_$(l).a)
 
 all: $(BUILD)/stratus

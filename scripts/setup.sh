@@ -11,6 +11,8 @@ packages=(
   wasi-libc
   libclang-rt-14-dev-wasm32
   wabt              # wat2wasm & co: oracles for tests, not runtime deps
+  libcurl4-openssl-dev # wasi:http outgoing requests
+  curl wrk          # HTTP tests and benchmarks
   "$@"
 )
 # Node.js runs jco and componentize-js, which build the test components;
