@@ -211,6 +211,20 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s,
                                   const cm_component *c, cm_instance **out,
                                   wasm_error *err);
 
+/* Pre-instantiation, the hot path of servers: the imports of c are
+ * resolved and type-checked against the linker once; each
+ * cm_instance_pre_instantiate then stamps out a new instance in a store
+ * (core memories from copy-on-write images) without looking anything up.
+ * It may outlive l, but must outlive every instance made from it, and the
+ * host functions' envs must outlive it. Like l's context, it belongs to
+ * one thread at a time. */
+typedef struct cm_instance_pre cm_instance_pre;
+wasm_status cm_linker_instantiate_pre(cm_linker *l, const cm_component *c,
+                                      cm_instance_pre **out, wasm_error *err);
+wasm_status cm_instance_pre_instantiate(cm_instance_pre *pre, wasm_store *s,
+                                        cm_instance **out, wasm_error *err);
+void cm_instance_pre_delete(cm_instance_pre *pre);
+
 /* Which imports of c the linker cannot satisfy, without running c: why[i]
  * (an array of cm_component_import_count(c) entries) becomes NULL for a
  * satisfied import, else a malloc'ed reason the caller frees. Defines

@@ -2,7 +2,25 @@
 #ifndef STRATUS_CLI_H
 #define STRATUS_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #define STRATUS_VERSION "0.1.0"
+
+/* ---- cli_util.c ---- */
+
+/* Reads a whole file (at most 1 GiB) into a malloc'd buffer, with a NUL
+ * after the last byte. */
+bool cli_read_file(const char *path, uint8_t **out, size_t *len);
+/* A byte count: digits, then optionally K, M or G (binary multiples, with
+ * an optional "iB" or "B"). Zero is refused. */
+bool cli_parse_bytes(const char *s, uint64_t *out);
+/* A positive decimal count no larger than max. */
+bool cli_parse_count(const char *s, uint64_t max, uint64_t *out);
+/* A duration: a decimal number with a unit ns, us, ms, s, m or h (none:
+ * seconds), e.g. 500ms, 1.5s, 2m. Zero is refused. */
+bool cli_parse_duration(const char *s, uint64_t *ns);
 
 /* One entry point per subcommand; argv[0] is the subcommand's name.
  * Returns the process exit status. */

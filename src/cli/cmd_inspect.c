@@ -26,40 +26,7 @@
 #include "stratus/wasi.h"
 #include "stratus/wasm.h"
 
-#define INSPECT_MAX_FILE ((size_t)1 << 30)
 #define INSPECT_UNSATISFIED 3
-
-static bool slurp(const char *path, uint8_t **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  uint8_t *buf = NULL;
-  size_t n = 0, cap = 0;
-  bool ok = true;
-  for (;;) {
-    if (n == cap) {
-      size_t nc = cap ? cap * 2 : 1 << 16;
-      uint8_t *nb = nc <= INSPECT_MAX_FILE ? realloc(buf, nc) : NULL;
-      if (!nb) {
-        ok = false;
-        break;
-      }
-      buf = nb;
-      cap = nc;
-    }
-    size_t r = fread(buf + n, 1, cap - n, f);
-    n += r;
-    if (r == 0) break;
-  }
-  ok = ok && !ferror(f);
-  fclose(f);
-  if (!ok) {
-    free(buf);
-    return false;
-  }
-  *out = buf;
-  *len = n;
-  return true;
-}
 
 /* A core extern type in the text format's words. */
 static void print_core_type(const wasm_externtype *t) {
@@ -297,7 +264,7 @@ int cmd_inspect(int argc, char **argv) {
   }
   uint8_t *bytes = NULL;
   size_t len = 0;
-  if (!slurp(path, &bytes, &len)) {
+  if (!cli_read_file(path, &bytes, &len)) {
     fprintf(stderr, "error: cannot read %s: %s\n", path, errno ? strerror(errno) : "too large");
     return 1;
   }

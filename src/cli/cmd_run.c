@@ -43,7 +43,6 @@
 #include "stratus/wasm.h"
 
 #define RUN_TRAP_EXIT 134
-#define RUN_MAX_FILE ((size_t)1 << 30)
 
 typedef struct run_opts {
   const char **env;
@@ -67,93 +66,6 @@ static int run_usage(void) {
                   "[--invoke NAME] [--max-memory BYTES] [--fuel N] [--timeout DURATION] "
                   "[--max-call-depth N] prog.wasm [args...]\n");
   return 2;
-}
-
-static bool read_file(const char *path, uint8_t **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    size_t r = fread(buf + n, 1, cap - n, f);
-    n += r;
-    if (n < cap) break;
-    if (cap >= RUN_MAX_FILE) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    uint8_t *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  bool ok = buf && !ferror(f);
-  fclose(f);
-  if (!ok) {
-    free(buf);
-    return false;
-  }
-  *out = buf;
-  *len = n;
-  return true;
-}
-
-/* Parses a byte count: digits, then optionally K, M or G (binary
- * multiples, with an optional "iB" or "B" after them). Zero is refused. */
-static bool parse_bytes(const char *s, uint64_t *out) {
-  if (*s < '0' || *s > '9') return false;
-  errno = 0;
-  char *end;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno) return false;
-  unsigned shift = 0;
-  switch (*end) {
-  case 'k': case 'K': shift = 10; end++; break;
-  case 'm': case 'M': shift = 20; end++; break;
-  case 'g': case 'G': shift = 30; end++; break;
-  default: break;
-  }
-  if (shift && *end == 'i') end++;
-  if (*end == 'B' || (shift && *end == 'b')) end++;
-  if (*end || v == 0 || v > (UINT64_MAX >> shift)) return false;
-  *out = (uint64_t)v << shift;
-  return true;
-}
-
-/* Parses a positive decimal count no larger than max. */
-static bool parse_count(const char *s, uint64_t max, uint64_t *out) {
-  if (*s < '0' || *s > '9') return false;
-  errno = 0;
-  char *end;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end || v == 0 || v > max) return false;
-  *out = v;
-  return true;
-}
-
-/* Parses a duration: a decimal number with a unit ns, us, ms, s, m or h
- * (none: seconds), e.g. 500ms, 1.5s, 2m. Zero is refused. */
-static bool parse_duration(const char *s, uint64_t *ns) {
-  if ((*s < '0' || *s > '9') && *s != '.') return false;
-  errno = 0;
-  char *end;
-  double v = strtod(s, &end);
-  if (errno || !(v > 0)) return false;
-  static const struct { const char *unit; double scale; } units[] = {
-      {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}, {"", 1e9}};
-  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-    if (strcmp(end, units[i].unit) != 0) continue;
-    double t = v * units[i].scale;
-    if (t < 1 || t > 1e18) return false;
-    *ns = (uint64_t)t;
-    return true;
-  }
-  return false;
 }
 
 /* --timeout: a thread that waits until the time is up (or it is told to
@@ -257,14 +169,14 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     } else if (nlen == 8 && strncmp(a, "--invoke", 8) == 0) {
       o->invoke = val;
     } else if (nlen == 12 && strncmp(a, "--max-memory", 12) == 0) {
-      if (!parse_bytes(val, &o->max_memory)) return -1;
+      if (!cli_parse_bytes(val, &o->max_memory)) return -1;
     } else if (nlen == 6 && strncmp(a, "--fuel", 6) == 0) {
-      if (!parse_count(val, UINT64_MAX - 1, &o->fuel)) return -1;
+      if (!cli_parse_count(val, UINT64_MAX - 1, &o->fuel)) return -1;
     } else if (nlen == 9 && strncmp(a, "--timeout", 9) == 0) {
-      if (!parse_duration(val, &o->timeout_ns)) return -1;
+      if (!cli_parse_duration(val, &o->timeout_ns)) return -1;
     } else if (nlen == 16 && strncmp(a, "--max-call-depth", 16) == 0) {
       uint64_t d;
-      if (!parse_count(val, UINT32_MAX, &d)) return -1;
+      if (!cli_parse_count(val, UINT32_MAX, &d)) return -1;
       o->max_call_depth = (uint32_t)d;
     } else {
       return -1;
@@ -503,7 +415,7 @@ int cmd_run(int argc, char **argv) {
   bool timer_on = false;
   comp_run crun = {0};
 
-  if (!read_file(o.path, &bytes, &len)) {
+  if (!cli_read_file(o.path, &bytes, &len)) {
     fprintf(stderr, "error: cannot read %s: %s\n", o.path, strerror(errno));
     goto done;
   }

@@ -875,41 +875,11 @@ static void run_command(wast_run *r, const wast_command *c) {
 
 /* ---- scripts ---- */
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (cap - n < 65536) {
-      cap = cap ? cap * 2 : 65536;
-      char *p = realloc(buf, cap + 1);
-      if (!p) {
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      buf = p;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  bool failed = ferror(f);
-  fclose(f);
-  if (failed) {
-    free(buf);
-    return NULL;
-  }
-  buf[n] = 0;
-  *len = n;
-  return buf;
-}
-
 /* Runs one script; returns 0, 1 (a check failed) or 2 (unreadable). */
 static int run_script(const char *path, bool verbose, uint32_t features) {
   size_t len;
-  char *text = read_file(path, &len);
+  uint8_t *bytes = NULL;
+  char *text = cli_read_file(path, &bytes, &len) ? (char *)bytes : NULL;
   if (!text) {
     printf("%s: cannot read the file\n", path);
     return 2;

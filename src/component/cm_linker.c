@@ -294,10 +294,34 @@ static bool bound_earlier(const cm_component_def *def, uint32_t n, const cm_reso
   return false;
 }
 
-wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_component *c,
-                                  cm_instance **out, wasm_error *err) {
-  if (!l || !s || !c || !c->root || !out)
-    return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_instantiate: bad arguments");
+/* Imports resolved once: the root items (host functions, instance export
+ * lists) and the objects behind them, store-independent, shared by every
+ * instance made from it. */
+struct cm_instance_pre {
+  cm_ctx *ctx;
+  const cm_component *c;
+  const char **names;
+  cm_ritem *items;
+  uint32_t nitems;
+  void **allocs;
+  uint32_t nallocs;
+};
+
+void cm_instance_pre_delete(cm_instance_pre *pre) {
+  if (!pre) return;
+  for (uint32_t i = 0; i < pre->nallocs; i++) free(pre->allocs[i]);
+  free(pre->allocs);
+  free(pre->names);
+  free(pre->items);
+  cm_ctx_unref(pre->ctx);
+  free(pre);
+}
+
+wasm_status cm_linker_instantiate_pre(cm_linker *l, const cm_component *c,
+                                      cm_instance_pre **pre_out, wasm_error *err) {
+  if (!l || !c || !c->root || !pre_out)
+    return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_instantiate_pre: bad arguments");
+  *pre_out = NULL;
   const cm_component_def *def = c->root;
   uint32_t n = def->nimports;
   const char **names = calloc(n + 1, sizeof *names);
@@ -440,13 +464,17 @@ wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_componen
     names[nitems] = nm;
     items[nitems++] = it;
   }
-  if (!st) st = cm_instantiate(s, l->ctx, c, names, items, nitems, out, err);
   if (!st) {
-    /* the instance keeps the host function objects */
-    for (uint32_t i = 0; i < nallocs; i++) {
-      if (!cm_pool_own((*out)->root, allocs[i], free)) { /* leaks one object */ }
+    cm_instance_pre *pre = calloc(1, sizeof *pre);
+    if (!pre) {
+      st = cm_rt_fail(err, WASM_NOMEM, "out of memory");
+      goto out;
     }
-    nallocs = 0;
+    *pre = (cm_instance_pre){.ctx = l->ctx, .c = c, .names = names, .items = items,
+                             .nitems = nitems, .allocs = allocs, .nallocs = nallocs};
+    cm_ctx_ref(l->ctx);
+    *pre_out = pre;
+    return WASM_OK;
   }
 out:
   for (uint32_t i = 0; i < nallocs; i++) free(allocs[i]);
@@ -454,4 +482,33 @@ out:
   free(names);
   free(items);
   return st;
+}
+
+wasm_status cm_instance_pre_instantiate(cm_instance_pre *pre, wasm_store *s, cm_instance **out,
+                                        wasm_error *err) {
+  if (!pre || !s || !out)
+    return cm_rt_fail(err, WASM_BAD_ARG, "cm_instance_pre_instantiate: bad arguments");
+  return cm_instantiate(s, pre->ctx, pre->c, pre->names, pre->items, pre->nitems, out, err);
+}
+
+static void pre_dtor(void *pre) { cm_instance_pre_delete(pre); }
+
+wasm_status cm_linker_instantiate(cm_linker *l, wasm_store *s, const cm_component *c,
+                                  cm_instance **out, wasm_error *err) {
+  if (!l || !s || !c || !c->root || !out)
+    return cm_rt_fail(err, WASM_BAD_ARG, "cm_linker_instantiate: bad arguments");
+  cm_instance_pre *pre = NULL;
+  wasm_status st = cm_linker_instantiate_pre(l, c, &pre, err);
+  if (!st) st = cm_instance_pre_instantiate(pre, s, out, err);
+  if (st) {
+    cm_instance_pre_delete(pre);
+    return st;
+  }
+  /* the instance keeps the resolved imports (its host function objects) */
+  if (!cm_pool_own((*out)->root, pre, pre_dtor)) {
+    cm_instance_delete(*out);
+    cm_instance_pre_delete(pre);
+    return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+  }
+  return WASM_OK;
 }
