@@ -3,6 +3,7 @@
 #   fuzz_decode  binary decoder + validator (wasm_module_new)
 #   fuzz_text    text parser (wasm_wat_to_binary, wast_parse)
 #   fuzz_exec    instantiate with dummy imports + call every export
+#   fuzz_http    HTTP/1.1 request-head parser + chunked decoder (src/http/http_parse.c)
 # compiling src/wasm/*.c directly with clang-14 -fsanitize=fuzzer,address,
 # undefined. Incremental (make with dependency files). See fuzz/README.md.
 set -euo pipefail

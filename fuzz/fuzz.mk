@@ -47,9 +47,17 @@ $(OUT)/libcm.a: $(CM_OBJS)
 $(OUT)/fuzz_component: $(OUT)/obj/fuzz_component.o $(OUT)/libcm.a $(OUT)/libengine.a
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lm -lpthread
 
+# The HTTP parser (fuzz_http): pure, so it links alone.
+$(OUT)/obj/http/%.o: src/http/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(OUT)/fuzz_http: $(OUT)/obj/fuzz_http.o $(OUT)/obj/http/http_parse.o
+	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^
+
 $(OUT)/fuzz_%: $(OUT)/obj/fuzz_%.o $(OUT)/libengine.a
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lm -lpthread
 
 .PHONY: all
 .SECONDARY:
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d $(OUT)/obj/http/*.d)

@@ -121,6 +121,10 @@ int http_response_write(http_exchange *x, const void *buf, size_t n);
 /* Ends the body; trailers are sent with a chunked body, else dropped. */
 int http_response_finish(http_exchange *x, const http_header *trailers, size_t n);
 bool http_response_started(const http_exchange *x);
+/* Sends what the server has buffered of the response now (small writes
+ * are gathered, up to 16 KiB, until full or finished): for a body that
+ * streams slowly. 0, or -1 as above. */
+int http_response_flush(http_exchange *x);
 /* A whole response with a text body (Content-Type text/plain). */
 int http_response_simple(http_exchange *x, int status, const char *body);
 /* A note appended to this request's access-log line (e.g. the trap). */

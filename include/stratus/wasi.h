@@ -17,8 +17,11 @@
 #ifndef STRATUS_WASI_H
 #define STRATUS_WASI_H
 
+#include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "stratus/wasm.h"
 
@@ -121,6 +124,84 @@ wasm_status wasi2_link(wasi2_ctx *ctx, struct cm_linker *l, wasm_error *err);
 /* True when the guest called wasi:cli/exit; *code gets its exit code
  * (exit(ok) is 0, exit(err) is 1, exit-with-code(n) is n). */
 bool wasi2_exit_code(const wasi2_ctx *ctx, int *code);
+
+/* ---- extending a wasi2_ctx: host-made streams and pollables ----
+ *
+ * A higher layer (wasi:http) puts its own wasi:io resources into a
+ * context: input and output streams and pollables backed by callbacks.
+ * wasi:io/streams (read, blocking-read, skip, subscribe, check-write,
+ * write, blocking-write-and-flush, flush, write-zeroes, splice) and
+ * wasi:io/poll (mixed with fd and deadline pollables) work on them.
+ * The drop hook runs once when the guest drops the resource, or when the
+ * context frees it (wasi2_ctx_reset, wasi2_ctx_delete); it must not call
+ * back into the context. A pollable a stream's subscribe made follows
+ * that stream, and is ready once the stream is gone. */
+
+enum { WASI2_IO_END = -1, WASI2_IO_FAIL = -2 }; /* stream callback results */
+
+/* The error a callback reports with WASI2_IO_FAIL: it becomes the
+ * wasi:io/error of stream-error.last-operation-failed. */
+typedef struct wasi2_io_error {
+  const char *message; /* to-debug-string (copied); NULL: strerror(host_errno) */
+  int host_errno;
+  const void *owner;   /* non-NULL: code is meaningful to owner (wasi2_error_code) */
+  uint64_t code;
+} wasi2_io_error;
+
+/* Readiness: ready() says whether the operation would not block now (it
+ * may do work, e.g. drive a transfer). When not ready, wait_fds fills up
+ * to max entries (fd, events) to wait on and sets *timeout_ms to when
+ * ready() should be asked again (-1: only when an fd fires); returns the
+ * count. wait_fds may be NULL (then ready() is asked every few ms). */
+typedef struct wasi2_pollable_ops {
+  bool (*ready)(void *env);
+  int (*wait_fds)(void *env, struct pollfd *pfd, int max, int *timeout_ms);
+  void (*drop)(void *env); /* may be NULL */
+} wasi2_pollable_ops;
+
+typedef struct wasi2_stream_ops {
+  /* Input streams. Up to n bytes into buf: the count (> 0); 0 when
+   * nothing is there yet (only when !block); WASI2_IO_END at the end;
+   * WASI2_IO_FAIL with *e filled. */
+  ssize_t (*read)(void *env, void *buf, size_t n, bool block, wasi2_io_error *e);
+  /* Output streams. How many bytes write accepts now (0: none, subscribe
+   * and wait), or WASI2_IO_END (closed) / WASI2_IO_FAIL. */
+  int64_t (*check_write)(void *env, wasi2_io_error *e);
+  /* Writes all n bytes: 0, WASI2_IO_END or WASI2_IO_FAIL. */
+  int (*write)(void *env, const void *buf, size_t n, wasi2_io_error *e);
+  /* Flushes (waits when block): 0, WASI2_IO_END or WASI2_IO_FAIL; NULL:
+   * writes are not buffered. */
+  int (*flush)(void *env, bool block, wasi2_io_error *e);
+  /* Readiness for subscribe, as wasi2_pollable_ops (ready NULL: always). */
+  bool (*ready)(void *env);
+  int (*wait_fds)(void *env, struct pollfd *pfd, int max, int *timeout_ms);
+  void (*drop)(void *env); /* may be NULL */
+} wasi2_stream_ops;
+
+struct cm_val;
+
+/* New input-stream / output-stream / pollable resources backed by ops
+ * (which must outlive them) and env: *out gets an own handle, for a host
+ * function's result. On failure the drop hook has run. */
+wasm_status wasi2_input_stream_new(wasi2_ctx *ctx, const wasi2_stream_ops *ops, void *env,
+                                   struct cm_val *out, wasm_error *err);
+wasm_status wasi2_output_stream_new(wasi2_ctx *ctx, const wasi2_stream_ops *ops, void *env,
+                                    struct cm_val *out, wasm_error *err);
+wasm_status wasi2_pollable_new(wasi2_ctx *ctx, const wasi2_pollable_ops *ops, void *env,
+                               struct cm_val *out, wasm_error *err);
+/* A wasi:io/error resource carrying e (message copied). */
+wasm_status wasi2_error_new(wasi2_ctx *ctx, const wasi2_io_error *e, struct cm_val *out,
+                            wasm_error *err);
+/* For a (borrowed) wasi:io/error handle a host function received: true
+ * when it was made with owner, *code then gets its code. */
+bool wasi2_error_code(wasi2_ctx *ctx, const struct cm_val *handle, const void *owner,
+                      uint64_t *code);
+
+/* Frees every resource of the context (streams, pollables, descriptors,
+ * sockets, errors; the preopened directories themselves stay) and clears
+ * the exit state, so one context and one linker serve request after
+ * request. Call once the instances using the resources are gone. */
+void wasi2_ctx_reset(wasi2_ctx *ctx);
 
 #ifdef __cplusplus
 }

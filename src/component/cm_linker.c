@@ -387,6 +387,24 @@ wasm_status cm_linker_instantiate_pre(cm_linker *l, const cm_component *c,
           /* (eq R) of a resource an earlier import binds (wasi:cli/stdout
            * re-exporting wasi:io/streams' output-stream): the same host
            * resource as there */
+          /* (eq R) of a resource this same interface exported before
+           * (wasi:http/types' `type headers = fields`): bound the same */
+          const cm_rtres *same = NULL;
+          for (uint32_t e2 = 0; e2 < e && !same; e2++) {
+            const cm_externtype *x = &itp->exports[e2].t;
+            if (x->sort != CM_SORT_TYPE || !x->u.type || x->u.type->kind != CM_DT_RESOURCE ||
+                x->u.type->u.resource != dt->u.resource)
+              continue;
+            for (uint32_t k = 0; k < ie->n && !same; k++)
+              if (ie->names[k] == itp->exports[e2].name.name) same = ie->items[k].u.res;
+          }
+          if (same) {
+            ie->names[ie->n] = ne->name.name;
+            ie->items[ie->n].sort = CM_SORT_TYPE;
+            ie->items[ie->n].set = true;
+            ie->items[ie->n++].u.res = same;
+            continue;
+          }
           const char *bimp = NULL, *bname = NULL;
           bool earlier = bound_earlier(def, i, dt->u.resource, &bimp, &bname);
           cm_host_resource *hr = earlier ? find_host_res(l, bname ? bimp : NULL,

@@ -184,7 +184,9 @@ void w2_obj_free(wasi2_ctx *c, uint32_t rep) {
     o->own_fd = false;
   }
   if (o->kind == W2_RESOLVE) free(o->u.sock.addrs);
+  w2_custom_drop(o); /* custom streams and pollables tell their owner */
   if (o->own_fd && o->fd >= 0) close(o->fd);
+  o = &c->objs[rep]; /* re-read: defensive, hooks must not touch the table */
   memset(o, 0, sizeof *o);
   o->kind = W2_FREE;
   o->next_free = c->free_head;

@@ -50,12 +50,15 @@ typedef enum w2_io {
   W2_IO_FD,     /* read()/write() on fd (stdio, pipes) */
   W2_IO_FILE,   /* pread()/pwrite() at off on fd (or append) */
   W2_IO_SOCKET, /* nonblocking socket */
+  W2_IO_CUSTOM, /* wasi2_stream_ops callbacks (wasi2_ext.c) */
 } w2_io;
 
 typedef enum w2_poll {
   W2_POLL_READY,    /* always ready */
   W2_POLL_DEADLINE, /* monotonic clock reaches deadline */
   W2_POLL_FD,       /* fd becomes readable / writable (events) */
+  W2_POLL_CUSTOM,   /* wasi2_pollable_ops callbacks */
+  W2_POLL_STREAM,   /* follows custom stream `parent` (of generation gen) */
 } w2_poll;
 
 typedef struct w2_obj {
@@ -64,9 +67,16 @@ typedef struct w2_obj {
   bool own_fd;        /* closed with the object */
   uint32_t next_free; /* free list link (rep) */
   union {
-    struct { int host_errno; char *msg; } error;
-    struct { uint8_t what; uint64_t deadline; short events; } poll;
-    struct { uint8_t io; bool append, closed; uint64_t off; } stream;
+    struct { int host_errno; char *msg; const void *owner; uint64_t code; } error;
+    struct {
+      uint8_t what; uint64_t deadline; short events;
+      const wasi2_pollable_ops *ops; void *env; /* W2_POLL_CUSTOM */
+      uint32_t parent, gen;                     /* W2_POLL_STREAM */
+    } poll;
+    struct {
+      uint8_t io; bool append, closed; uint64_t off;
+      const wasi2_stream_ops *ops; void *env; uint32_t gen; /* W2_IO_CUSTOM */
+    } stream;
     struct { uint8_t type; uint32_t flags; } desc; /* descriptor-type, -flags */
     struct { void *dir; } dirs;                   /* DIR * */
     struct {
@@ -98,6 +108,7 @@ struct wasi2_ctx {
   cm_host_resource *res[W2_KIND_COUNT];
   w2_obj *objs; /* objs[0] unused: rep 0 is never handed out */
   uint32_t nobjs, capobjs, free_head;
+  uint32_t gen; /* generations of custom streams (wasi2_ext.c) */
 };
 
 /* ---- objects (wasi2_ctx.c) ---- */
@@ -182,6 +193,26 @@ wasm_status w2_new_pollable(wasi2_ctx *c, w2_poll what, int fd, short events,
                             uint64_t deadline, cm_val *out, wasm_error *err);
 /* An error resource carrying a host errno (for stream-error). */
 wasm_status w2_new_error(wasi2_ctx *c, int host_errno, cm_val *out, wasm_error *err);
+
+/* Custom streams and pollables (wasi2_ext.c), for wasi2_io.c. */
+ssize_t w2_custom_read(w2_obj *o, uint8_t *buf, size_t len, bool blocking,
+                       wasi2_io_error *ce);
+/* 0, or WASI2_IO_END / WASI2_IO_FAIL (*ce) */
+int w2_custom_write(w2_obj *o, const uint8_t *buf, size_t len, bool blocking,
+                    wasi2_io_error *ce);
+int64_t w2_custom_check_write(w2_obj *o, wasi2_io_error *ce);
+int w2_custom_flush(w2_obj *o, bool blocking, wasi2_io_error *ce);
+wasm_status w2_custom_subscribe(wasi2_ctx *c, uint32_t stream_rep, cm_val *out,
+                                wasm_error *err);
+/* A custom or stream-following pollable: ready now? Else its fds (up to
+ * max) and re-check timeout. */
+bool w2_custom_ready(wasi2_ctx *c, w2_obj *p);
+int w2_custom_wait_fds(wasi2_ctx *c, w2_obj *p, struct pollfd *pfd, int max, int *timeout_ms);
+/* Runs the drop hook of a custom stream or pollable (from w2_obj_free). */
+void w2_custom_drop(w2_obj *o);
+/* result<_, stream-error> last-operation-failed with a custom error. */
+wasm_status w2_custom_failed(wasi2_ctx *c, const wasi2_io_error *ce, cm_val *res,
+                             wasm_error *err);
 
 /* filesystem error-code of a host errno (wasi2_fs.c) */
 uint32_t w2_fs_code(int host_errno);

@@ -89,24 +89,43 @@ static const char WIT_ERROR[] =
 /* ---- poll ---- */
 
 /* Whether p is ready now (without waiting). */
-static bool poll_ready_now(w2_obj *p, uint64_t now) {
+static bool poll_ready_now(wasi2_ctx *c, w2_obj *p, uint64_t now) {
   switch (p->u.poll.what) {
   case W2_POLL_DEADLINE: return now >= p->u.poll.deadline;
   case W2_POLL_FD: {
     struct pollfd pf = {.fd = p->fd, .events = p->u.poll.events};
     return poll(&pf, 1, 0) != 0;
   }
+  case W2_POLL_CUSTOM:
+  case W2_POLL_STREAM: return w2_custom_ready(c, p);
   default: return true;
   }
 }
 
-/* Waits until at least one of ps is ready; marks the ready ones. */
-static void poll_wait(w2_obj **ps, size_t n, bool *ready) {
-  struct pollfd *pf = calloc(n ? n : 1, sizeof *pf);
+#define W2_CUSTOM_FDS 16 /* fds one custom pollable may wait on */
+
+/* Waits until at least one of ps is ready; marks the ready ones. Custom
+ * pollables are asked ready() each round and contribute their fds and
+ * re-check timeouts to the one poll(). */
+static void poll_wait(wasi2_ctx *c, w2_obj **ps, size_t n, bool *ready) {
+  size_t cap = 0;
+  for (size_t i = 0; i < n; i++)
+    cap += ps[i]->u.poll.what == W2_POLL_CUSTOM || ps[i]->u.poll.what == W2_POLL_STREAM
+               ? W2_CUSTOM_FDS
+               : 1;
+  struct pollfd *pf = calloc(cap ? cap : 1, sizeof *pf);
+  size_t *owner = calloc(cap ? cap : 1, sizeof *owner);
+  if (!pf || !owner) {
+    free(pf);
+    free(owner);
+    for (size_t i = 0; i < n; i++) ready[i] = true; /* no memory to wait: report ready */
+    return;
+  }
   for (;;) {
     uint64_t now = w2_monotonic_ns(), soonest = UINT64_MAX;
     size_t nfd = 0;
     bool any = false;
+    int custom_timeout = -1;
     for (size_t i = 0; i < n; i++) {
       ready[i] = false;
       w2_obj *p = ps[i];
@@ -114,13 +133,19 @@ static void poll_wait(w2_obj **ps, size_t n, bool *ready) {
       else if (p->u.poll.what == W2_POLL_DEADLINE) {
         if (now >= p->u.poll.deadline) ready[i] = any = true;
         else if (p->u.poll.deadline < soonest) soonest = p->u.poll.deadline;
-      } else if (pf) {
+      } else if (p->u.poll.what == W2_POLL_FD) {
         pf[nfd].fd = p->fd;
         pf[nfd].events = p->u.poll.events;
         pf[nfd].revents = 0;
-        nfd++;
-      } else {
-        ready[i] = any = true; /* no memory to wait: report ready */
+        owner[nfd++] = i;
+      } else if (w2_custom_ready(c, p)) {
+        ready[i] = any = true;
+      } else if (!any) {
+        int t = -1;
+        int k = w2_custom_wait_fds(c, p, pf + nfd, W2_CUSTOM_FDS, &t);
+        for (int j = 0; j < k; j++) owner[nfd + (size_t)j] = i;
+        nfd += (size_t)(k > 0 ? k : 0);
+        if (t >= 0 && (custom_timeout < 0 || t < custom_timeout)) custom_timeout = t;
       }
     }
     int timeout = -1;
@@ -129,15 +154,19 @@ static void poll_wait(w2_obj **ps, size_t n, bool *ready) {
       uint64_t ms = (soonest - now + 999999) / 1000000;
       timeout = ms > 60000 ? 60000 : (int)ms;
     }
+    if (!any && custom_timeout >= 0 && (timeout < 0 || custom_timeout < timeout))
+      timeout = custom_timeout;
     if (nfd || timeout != 0) {
       int r = poll(pf, nfd, timeout);
       if (r < 0 && errno != EINTR) any = true; /* report fd pollables ready */
-      size_t k = 0;
-      for (size_t i = 0; i < n && pf; i++)
-        if (ps[i]->u.poll.what == W2_POLL_FD) {
-          if (pf[k].revents || r < 0) ready[i] = any = true;
-          k++;
+      for (size_t k = 0; k < nfd; k++) {
+        w2_obj *p = ps[owner[k]];
+        if (p->u.poll.what == W2_POLL_FD) {
+          if (pf[k].revents || r < 0) ready[owner[k]] = any = true;
+        } else if ((pf[k].revents || r < 0) && !ready[owner[k]] && w2_custom_ready(c, p)) {
+          ready[owner[k]] = any = true;
         }
+      }
       now = w2_monotonic_ns();
       for (size_t i = 0; i < n; i++)
         if (ps[i]->u.poll.what == W2_POLL_DEADLINE && now >= ps[i]->u.poll.deadline)
@@ -146,13 +175,14 @@ static void poll_wait(w2_obj **ps, size_t n, bool *ready) {
     if (any) break;
   }
   free(pf);
+  free(owner);
 }
 
 static wasm_status pollable_ready(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                   cm_val *res, wasm_error *err) {
   w2_obj *p = w2_get(env, W2_POLLABLE, &a[0], NULL, err);
   if (!p) return WASM_TRAP;
-  *res = w2_bool(poll_ready_now(p, w2_monotonic_ns()));
+  *res = w2_bool(poll_ready_now(env, p, w2_monotonic_ns()));
   return WASM_OK;
 }
 
@@ -161,7 +191,7 @@ static wasm_status pollable_block(void *env, cm_instance *caller, const cm_val *
   w2_obj *p = w2_get(env, W2_POLLABLE, &a[0], NULL, err);
   if (!p) return WASM_TRAP;
   bool ready;
-  poll_wait(&p, 1, &ready);
+  poll_wait(env, &p, 1, &ready);
   return WASM_OK;
 }
 
@@ -181,7 +211,7 @@ static wasm_status poll_poll(void *env, cm_instance *caller, const cm_val *a, si
   for (size_t i = 0; i < k && !st; i++)
     if (!(ps[i] = w2_get(env, W2_POLLABLE, &a[0].of.list.elems[i], NULL, err))) st = WASM_TRAP;
   if (!st) {
-    poll_wait(ps, k, ready);
+    poll_wait(env, ps, k, ready);
     size_t m = 0;
     for (size_t i = 0; i < k; i++) m += ready[i];
     if (!w2_agg(res, CM_LIST, m)) st = w2_nomem(err);
@@ -219,12 +249,25 @@ static wasm_status stream_failed(wasi2_ctx *c, int host_errno, cm_val *res, wasm
   return w2_err(res, &se, err);
 }
 
+/* A failure of stream_read/stream_write: host errno e, or (e < 0) the
+ * error a custom stream reported in *ce. */
+static wasm_status stream_failed_any(wasi2_ctx *c, int e, const wasi2_io_error *ce,
+                                     cm_val *res, wasm_error *err) {
+  return e < 0 ? w2_custom_failed(c, ce, res, err) : stream_failed(c, e, res, err);
+}
+
 /* Reads up to len bytes of input stream o into buf; returns the count,
  * 0 for "nothing yet" (nonblocking socket), -1 at end of stream, -2 with
- * *e set on failure. */
-static ssize_t stream_read(w2_obj *o, uint8_t *buf, size_t len, bool blocking, int *e) {
+ * *e set on failure (-1 for a custom stream's error, in *ce). */
+static ssize_t stream_read(w2_obj *o, uint8_t *buf, size_t len, bool blocking, int *e,
+                           wasi2_io_error *ce) {
   if (o->u.stream.closed || o->u.stream.io == W2_IO_NONE) return -1;
   if (len == 0) return 0;
+  if (o->u.stream.io == W2_IO_CUSTOM) {
+    ssize_t r = w2_custom_read(o, buf, len, blocking, ce);
+    if (r == WASI2_IO_FAIL) *e = -1;
+    return r < 0 ? (r == WASI2_IO_END ? -1 : -2) : r;
+  }
   ssize_t r;
   for (;;) {
     switch (o->u.stream.io) {
@@ -280,10 +323,11 @@ static wasm_status input_read_common(void *env, const cm_val *a, cm_val *res, bo
   uint8_t *buf = malloc(len ? len : 1);
   if (!buf) return w2_nomem(err);
   int e = 0;
-  ssize_t r = stream_read(o, buf, (size_t)len, blocking, &e);
+  wasi2_io_error ce = {0};
+  ssize_t r = stream_read(o, buf, (size_t)len, blocking, &e, &ce);
   wasm_status st;
   if (r == -1) st = stream_closed(res, err);
-  else if (r == -2) st = stream_failed(c, e, res, err);
+  else if (r == -2) st = stream_failed_any(c, e, &ce, res, err);
   else if (skip) {
     cm_val v = w2_u64((uint64_t)r);
     st = w2_ok(res, &v, err);
@@ -312,10 +356,12 @@ static wasm_status input_blocking_skip(void *env, cm_instance *caller, const cm_
   return input_read_common(env, a, res, true, true, err);
 }
 
-/* A pollable for stream o: fd readiness for pipes and sockets, always
- * ready for files and empty streams. */
-static wasm_status stream_subscribe(wasi2_ctx *c, w2_obj *o, short events, cm_val *res,
-                                    wasm_error *err) {
+/* A pollable for stream o (at rep): fd readiness for pipes and sockets,
+ * always ready for files and empty streams, the callbacks' readiness for
+ * custom streams. */
+static wasm_status stream_subscribe(wasi2_ctx *c, w2_obj *o, uint32_t rep, short events,
+                                    cm_val *res, wasm_error *err) {
+  if (o->u.stream.io == W2_IO_CUSTOM) return w2_custom_subscribe(c, rep, res, err);
   bool fdlike = (o->u.stream.io == W2_IO_FD || o->u.stream.io == W2_IO_SOCKET) &&
                 !o->u.stream.closed && o->fd >= 0;
   return w2_new_pollable(c, fdlike ? W2_POLL_FD : W2_POLL_READY, o->fd, events, 0, res, err);
@@ -323,14 +369,22 @@ static wasm_status stream_subscribe(wasi2_ctx *c, w2_obj *o, short events, cm_va
 
 static wasm_status input_subscribe(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                    cm_val *res, wasm_error *err) {
-  w2_obj *o = w2_get(env, W2_INPUT, &a[0], NULL, err);
+  uint32_t rep;
+  w2_obj *o = w2_get(env, W2_INPUT, &a[0], &rep, err);
   if (!o) return WASM_TRAP;
-  return stream_subscribe(env, o, POLLIN, res, err);
+  return stream_subscribe(env, o, rep, POLLIN, res, err);
 }
 
-/* Writes all of buf to output stream o; 0 or a host errno. */
-static int stream_write(w2_obj *o, const uint8_t *buf, size_t len) {
+/* Writes all of buf to output stream o; 0 or a host errno (EPIPE: closed;
+ * -1: a custom stream's error in *ce). Custom streams wait for room only
+ * when blocking. */
+static int stream_write(w2_obj *o, const uint8_t *buf, size_t len, bool blocking,
+                        wasi2_io_error *ce) {
   if (o->u.stream.io == W2_IO_NONE) return 0;
+  if (o->u.stream.io == W2_IO_CUSTOM) {
+    int r = w2_custom_write(o, buf, len, blocking, ce);
+    return r == 0 ? 0 : r == WASI2_IO_END ? EPIPE : -1;
+  }
   if (o->u.stream.io == W2_IO_FILE && o->u.stream.append) {
     struct stat st;
     if (fstat(o->fd, &st) == 0) o->u.stream.off = (uint64_t)st.st_size;
@@ -357,40 +411,65 @@ static int stream_write(w2_obj *o, const uint8_t *buf, size_t len) {
   return 0;
 }
 
+/* Writes buf to o; blocking (blocking-write-and-flush and friends) also
+ * flushes a custom stream. */
 static wasm_status output_write_bytes(wasi2_ctx *c, w2_obj *o, const uint8_t *buf, size_t len,
-                                      cm_val *res, wasm_error *err) {
+                                      bool blocking, cm_val *res, wasm_error *err) {
   if (o->u.stream.closed) return stream_closed(res, err);
-  int e = stream_write(o, buf, len);
+  wasi2_io_error ce = {0};
+  int e = stream_write(o, buf, len, blocking, &ce);
+  if (!e && blocking && o->u.stream.io == W2_IO_CUSTOM) {
+    int r = w2_custom_flush(o, true, &ce);
+    e = r == 0 ? 0 : r == WASI2_IO_END ? EPIPE : -1;
+  }
   if (e) {
     o->u.stream.closed = true;
-    return e == EPIPE ? stream_closed(res, err) : stream_failed(c, e, res, err);
+    return e == EPIPE ? stream_closed(res, err) : stream_failed_any(c, e, &ce, res, err);
   }
   return w2_ok(res, NULL, err);
 }
 
-static wasm_status output_write(void *env, cm_instance *caller, const cm_val *a, size_t n,
-                                cm_val *res, wasm_error *err) {
+static wasm_status output_write_common(void *env, const cm_val *a, cm_val *res, bool blocking,
+                                       wasm_error *err) {
   w2_obj *o = w2_get(env, W2_OUTPUT, &a[0], NULL, err);
   if (!o) return WASM_TRAP;
   size_t len;
   uint8_t *buf = w2_arg_bytes(&a[1], &len);
   if (!buf) return w2_nomem(err);
-  wasm_status st = output_write_bytes(env, o, buf, len, res, err);
+  wasm_status st = output_write_bytes(env, o, buf, len, blocking, res, err);
   free(buf);
   return st;
 }
 
-static wasm_status output_write_zeroes(void *env, cm_instance *caller, const cm_val *a,
-                                       size_t n, cm_val *res, wasm_error *err) {
+static wasm_status output_write(void *env, cm_instance *caller, const cm_val *a, size_t n,
+                                cm_val *res, wasm_error *err) {
+  return output_write_common(env, a, res, false, err);
+}
+static wasm_status output_blocking_write(void *env, cm_instance *caller, const cm_val *a,
+                                         size_t n, cm_val *res, wasm_error *err) {
+  return output_write_common(env, a, res, true, err);
+}
+
+static wasm_status output_write_zeroes_common(void *env, const cm_val *a, cm_val *res,
+                                              bool blocking, wasm_error *err) {
   w2_obj *o = w2_get(env, W2_OUTPUT, &a[0], NULL, err);
   if (!o) return WASM_TRAP;
   uint64_t len = a[1].of.u;
   if (len > W2_MAX_IO) return w2_trap(err, "wasi: write-zeroes beyond the write permit");
   uint8_t *buf = calloc(1, len ? len : 1);
   if (!buf) return w2_nomem(err);
-  wasm_status st = output_write_bytes(env, o, buf, (size_t)len, res, err);
+  wasm_status st = output_write_bytes(env, o, buf, (size_t)len, blocking, res, err);
   free(buf);
   return st;
+}
+
+static wasm_status output_write_zeroes(void *env, cm_instance *caller, const cm_val *a,
+                                       size_t n, cm_val *res, wasm_error *err) {
+  return output_write_zeroes_common(env, a, res, false, err);
+}
+static wasm_status output_blocking_write_zeroes(void *env, cm_instance *caller, const cm_val *a,
+                                                size_t n, cm_val *res, wasm_error *err) {
+  return output_write_zeroes_common(env, a, res, true, err);
 }
 
 /* For a pipe, the free space in its buffer (so that a write within the
@@ -409,7 +488,15 @@ static wasm_status output_check_write(void *env, cm_instance *caller, const cm_v
   if (!o) return WASM_TRAP;
   if (o->u.stream.closed) return stream_closed(res, err);
   uint64_t permit = W2_MAX_IO;
-  if (o->u.stream.io == W2_IO_SOCKET || o->u.stream.io == W2_IO_FD) {
+  if (o->u.stream.io == W2_IO_CUSTOM) {
+    wasi2_io_error ce = {0};
+    int64_t r = w2_custom_check_write(o, &ce);
+    if (r < 0) {
+      o->u.stream.closed = true;
+      return r == WASI2_IO_END ? stream_closed(res, err) : w2_custom_failed(env, &ce, res, err);
+    }
+    permit = (uint64_t)r;
+  } else if (o->u.stream.io == W2_IO_SOCKET || o->u.stream.io == W2_IO_FD) {
     /* a full pipe or socket buffer: no permit until subscribe says so */
     struct pollfd pf = {.fd = o->fd, .events = POLLOUT};
     if (poll(&pf, 1, 0) == 0) permit = 0;
@@ -419,19 +506,37 @@ static wasm_status output_check_write(void *env, cm_instance *caller, const cm_v
   return w2_ok(res, &v, err);
 }
 
-static wasm_status output_flush(void *env, cm_instance *caller, const cm_val *a, size_t n,
-                                cm_val *res, wasm_error *err) {
+static wasm_status output_flush_common(void *env, const cm_val *a, cm_val *res, bool blocking,
+                                       wasm_error *err) {
   w2_obj *o = w2_get(env, W2_OUTPUT, &a[0], NULL, err);
   if (!o) return WASM_TRAP;
   if (o->u.stream.closed) return stream_closed(res, err);
-  return w2_ok(res, NULL, err); /* writes are never buffered */
+  if (o->u.stream.io == W2_IO_CUSTOM) {
+    wasi2_io_error ce = {0};
+    int r = w2_custom_flush(o, blocking, &ce);
+    if (r < 0) {
+      o->u.stream.closed = true;
+      return r == WASI2_IO_END ? stream_closed(res, err) : w2_custom_failed(env, &ce, res, err);
+    }
+  }
+  return w2_ok(res, NULL, err); /* host fd writes are never buffered */
+}
+
+static wasm_status output_flush(void *env, cm_instance *caller, const cm_val *a, size_t n,
+                                cm_val *res, wasm_error *err) {
+  return output_flush_common(env, a, res, false, err);
+}
+static wasm_status output_blocking_flush(void *env, cm_instance *caller, const cm_val *a,
+                                         size_t n, cm_val *res, wasm_error *err) {
+  return output_flush_common(env, a, res, true, err);
 }
 
 static wasm_status output_subscribe(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                     cm_val *res, wasm_error *err) {
-  w2_obj *o = w2_get(env, W2_OUTPUT, &a[0], NULL, err);
+  uint32_t rep;
+  w2_obj *o = w2_get(env, W2_OUTPUT, &a[0], &rep, err);
   if (!o) return WASM_TRAP;
-  return stream_subscribe(env, o, POLLOUT, res, err);
+  return stream_subscribe(env, o, rep, POLLOUT, res, err);
 }
 
 static wasm_status splice_common(void *env, const cm_val *a, cm_val *res, bool blocking,
@@ -443,16 +548,32 @@ static wasm_status splice_common(void *env, const cm_val *a, cm_val *res, bool b
   if (o->u.stream.closed) return stream_closed(res, err);
   uint64_t len = a[2].of.u;
   if (len > W2_MAX_IO) len = W2_MAX_IO;
+  if (o->u.stream.io == W2_IO_CUSTOM && !blocking) {
+    /* within the write permit, as a nonblocking write must be */
+    wasi2_io_error ce = {0};
+    int64_t permit = w2_custom_check_write(o, &ce);
+    if (permit < 0) {
+      o->u.stream.closed = true;
+      return permit == WASI2_IO_END ? stream_closed(res, err) : w2_custom_failed(c, &ce, res, err);
+    }
+    if ((uint64_t)permit < len) len = (uint64_t)permit;
+    if (len == 0) {
+      cm_val v = w2_u64(0);
+      return w2_ok(res, &v, err);
+    }
+  }
   uint8_t *buf = malloc(len ? len : 1);
   if (!buf) return w2_nomem(err);
   int e = 0;
-  ssize_t r = stream_read(in, buf, (size_t)len, blocking, &e);
+  wasi2_io_error ce = {0};
+  ssize_t r = stream_read(in, buf, (size_t)len, blocking, &e, &ce);
   wasm_status st;
   if (r == -1) st = stream_closed(res, err);
-  else if (r == -2) st = stream_failed(c, e, res, err);
-  else if ((e = stream_write(o, buf, (size_t)r))) {
+  else if (r == -2) st = stream_failed_any(c, e, &ce, res, err);
+  else if ((e = stream_write(o, buf, (size_t)r, blocking, &ce))) {
     o->u.stream.closed = true;
-    st = stream_failed(c, e, res, err);
+    st = e == EPIPE && o->u.stream.io == W2_IO_CUSTOM ? stream_closed(res, err)
+                                                       : stream_failed_any(c, e, &ce, res, err);
   } else {
     cm_val v = w2_u64((uint64_t)r);
     st = w2_ok(res, &v, err);
@@ -510,12 +631,12 @@ wasm_status w2_link_io(wasi2_ctx *c, wasm_error *err) {
       {"[method]input-stream.subscribe", input_subscribe},
       {"[method]output-stream.check-write", output_check_write},
       {"[method]output-stream.write", output_write},
-      {"[method]output-stream.blocking-write-and-flush", output_write},
+      {"[method]output-stream.blocking-write-and-flush", output_blocking_write},
       {"[method]output-stream.flush", output_flush},
-      {"[method]output-stream.blocking-flush", output_flush},
+      {"[method]output-stream.blocking-flush", output_blocking_flush},
       {"[method]output-stream.subscribe", output_subscribe},
       {"[method]output-stream.write-zeroes", output_write_zeroes},
-      {"[method]output-stream.blocking-write-zeroes-and-flush", output_write_zeroes},
+      {"[method]output-stream.blocking-write-zeroes-and-flush", output_blocking_write_zeroes},
       {"[method]output-stream.splice", output_splice},
       {"[method]output-stream.blocking-splice", output_blocking_splice},
   };

@@ -21,6 +21,7 @@
  *   lane store                         addr, vec, offset, lane
  *   COPY1 / COPY2                      dst, src            (1 or 2 slots)
  *   COPYN                              dst, src, nslots
+ *   COPY1X2                            dst1, src1, dst2, src2
  *   CONST                              dst, value
  *   CONST2                             dst, lo, hi         (v128)
  *   BR                                 target
@@ -83,6 +84,7 @@ enum wasm_xop {
   XOP_REF_FUNC,
   XOP_MEMOP_MULTI, /* a memory op on memory != 0: wasm_exec_memop_multi */
   XOP_THROW_REF,   /* [h, src]: rethrows an exnref */
+  XOP_COPY1X2,     /* [h, dst1, src1, dst2, src2]: two COPY1 in order */
   XOP_COUNT
 };
 
@@ -96,8 +98,27 @@ enum wasm_xop {
  * where a variant does not apply to the instruction's type. */
 /*   XV_ADDK (memory accesses with a memarg, not the lane ones): the
  *           address is (i32)(x + K), a preceding i32.add of a constant;
- *           load [h, dst, x, off, K], store [h, x, val, off, K] */
-enum wasm_xvariant { XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_COUNT };
+ *           load [h, dst, x, off, K], store [h, x, val, off, K]
+ *   XV_ADDX likewise (i32)(x + y) for slots x and y, a preceding i32.add:
+ *           load [h, dst, x, off, y], store [h, x, val, off, y]
+ *   XV_STI  (scalar stores) the value is an immediate: [h, addr, imm, off]
+ * Binary ops whose operands and result have one scalar type, fused with
+ * a full-width load or store of that type (the memarg offset `off`):
+ *   XV_LD   [h, dst, in1, addr, off, K]  in2 is loaded from
+ *                                        (i32)(addr + K) + off
+ *   XV_ST   [h, addr, in1, in2, off]     the result is stored at addr + off
+ *   XV_RMW  [h, addr, in, off]           m = op(in, m) for m at addr + off */
+/* The accumulator (the scalar result of the instruction just before,
+ * which the interpreter also keeps in a register) replaces an operand;
+ * the layout stays that of the instruction varied, its cell ignored:
+ *   XV_A1   numeric op (plain): in1;  load: the address;  store: the value
+ *   XV_A1K  K variant: in1            XV_A2   numeric op (plain): in2
+ *   XV_BRA1, XV_BRA1K, XV_BRA2        the same for XV_BR / XV_BRK */
+enum wasm_xvariant {
+  XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_ADDX, XV_STI, XV_LD, XV_ST, XV_RMW,
+  XV_A1, XV_A1K, XV_A2, XV_BRA1, XV_BRA1K, XV_BRA2,
+  XV_COUNT
+};
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
 #define XOP_TABLE_SIZE XOPV(XV_COUNT, 0)
 
@@ -133,6 +154,13 @@ typedef struct wasm_code {
 /* The interpreter's handler table, indexed by opcode (wasm_op or
  * wasm_xop); entries are NULL for opcodes that are never emitted. */
 const void *const *wasm_exec_handlers(void);
+
+/* A readable name of an internal opcode ("i32.add.k"), in buf if needed. */
+const char *wasm_code_op_name(int op, char *buf, size_t n);
+
+/* With -DEXEC_PROFILE the interpreter reports each instruction it
+ * dispatches (wasm_exec_prof.c). */
+void wasm_exec_prof_hit(const void *h);
 
 /* XOP_MEMOP_MULTI [h, op, mem, mem2/seg, dst?, inputs.., offset?, lane?]
  * (layout in wasm_exec_mem.c): runs it on inst's memories; returns the next

@@ -38,6 +38,18 @@ typedef struct cval {
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
 
+/* Fusion with memory: the last instruction, when it is a full-width load
+ * (plain or ADDK), a plain scalar binary op, or an XV_LD op. */
+enum { LAST_NONE, LAST_LOAD, LAST_BIN, LAST_BINLD };
+typedef struct last_instr {
+  int kind; /* LAST_* */
+  size_t start, end;
+  int op;
+  uint32_t dst;
+  uint64_t a, b;         /* binary op: operand slots (XV_LD: a only) */
+  uint64_t addr, off, k; /* load, XV_LD: address slot, offset, K */
+} last_instr;
+
 typedef struct ctl {
   uint8_t kind;
   bool unreachable;
@@ -83,8 +95,15 @@ typedef struct comp {
   int fuse_op;
   bool fuse_k;
   bool fuse_neg; /* an i32.eqz of the op's result followed it: jump inverted */
+  int fuse_acc;  /* the op read in1 (1) or in2 (2) from the accumulator */
   uint32_t fuse_np, fuse_dst;
   uint64_t fuse_a, fuse_b;
+  last_instr last;
+  size_t copy_at; /* the last instruction, when it is a COPY1 */
+  /* The accumulator (wasm_code.h, XV_A1): the last instruction left the
+   * value of slot acc_slot in it, if it ended at acc_end. */
+  uint32_t acc_slot;
+  size_t acc_end;
   /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
   bool dump;
   size_t *starts;
@@ -136,6 +155,9 @@ static size_t emit_u(comp *c, uint64_t v) {
 static void emit_op(comp *c, int op) {
   c->last_dst = SIZE_MAX; /* peephole candidates are set after emitting */
   c->fuse_start = SIZE_MAX;
+  c->last.kind = LAST_NONE;
+  c->copy_at = SIZE_MAX;
+  c->acc_end = SIZE_MAX;
   const void *h = c->h[op];
   if (!h) {
     fail(c, WASM_INVALID, "instruction not supported by the interpreter");
@@ -155,13 +177,16 @@ static void emit_op(comp *c, int op) {
   if (!c->st) c->code[i].h = h;
 }
 
-static const char *op_name(int op, char *buf, size_t n) {
+const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const xnames[] = {
       "unreachable", "copy1", "copy2", "copyn", "const", "const2", "br",
       "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
       "select", "select2", "global.get", "global.get2", "global.set",
-      "global.set2", "ref.is_null", "ref.func", "memop.multi"};
-  static const char *const vnames[] = {"", "k", "br", "brk", "addk"};
+      "global.set2", "ref.is_null", "ref.func", "memop.multi", "throw_ref",
+      "copy1x2"};
+  static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
+                                       "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
+                                       "a2",  "bra1", "bra1k", "bra2"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
   if (op < XOP_COUNT) {
     size_t x = (size_t)(op - XOP_FIRST - 1);
@@ -180,7 +205,7 @@ static void dump_code(comp *c, uint32_t fidx) {
   for (size_t i = 0; i < c->nstarts; i++) {
     size_t a = c->starts[i], b = i + 1 < c->nstarts ? c->starts[i + 1] : c->n;
     char buf[64];
-    fprintf(stderr, "  %5zu %-24s", a, op_name(c->ops[i], buf, sizeof buf));
+    fprintf(stderr, "  %5zu %-24s", a, wasm_code_op_name(c->ops[i], buf, sizeof buf));
     for (size_t k = a + 1; k < b; k++) fprintf(stderr, " %llu", (unsigned long long)c->code[k].u);
     fprintf(stderr, "\n");
   }
@@ -214,6 +239,25 @@ static void resolve_chain(comp *c, size_t chain, size_t pc) {
   c->barrier = pc; /* a jump lands here: no peephole across it */
 }
 
+/* The instruction just emitted also left its result (slot) in the
+ * accumulator. */
+static void set_acc(comp *c, uint32_t slot) {
+  c->acc_slot = slot;
+  c->acc_end = c->n;
+}
+
+/* Whether v can be read from the accumulator by the next instruction. */
+static bool in_acc(const comp *c, const cval *v) {
+  return !v->konst && c->acc_end == c->n && c->barrier != c->n && v->src == c->acc_slot;
+}
+
+/* The variant v of op, or -1 when it has none (or v is 0). */
+static int variant(const comp *c, int op, int v) {
+  if (v <= 0 || v >= XV_COUNT) return -1;
+  int xop = XOPV(v, op);
+  return c->h[xop] ? xop : -1;
+}
+
 static void set_dst_candidate(comp *c, size_t cell) {
   c->last_dst = cell;
   c->last_end = c->n;
@@ -225,10 +269,28 @@ static void emit_const(comp *c, uint32_t dst, uint64_t k) {
   emit_u(c, k);
 }
 
+/* Whether the instruction at [start, end) is the last one emitted and no
+ * jump lands after it, so it may be rewritten. */
+static bool last_is(comp *c, size_t start, size_t end) {
+  return start != SIZE_MAX && end == c->n && c->barrier != c->n;
+}
+
 static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
   if (dst == src || nslots == 0) return;
+  if (nslots == 1 && last_is(c, c->copy_at, c->copy_at + 3) && !c->st) {
+    /* Two copies in a row become one instruction. */
+    c->code[c->copy_at].h = c->h[XOP_COPY1X2];
+    if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = XOP_COPY1X2;
+    c->copy_at = SIZE_MAX;
+    c->last_dst = SIZE_MAX;
+    c->fuse_start = SIZE_MAX;
+    emit_u(c, dst);
+    emit_u(c, src);
+    return;
+  }
   if (nslots == 1) {
     emit_op(c, XOP_COPY1);
+    c->copy_at = c->n - 1;
   } else if (nslots == 2) {
     emit_op(c, XOP_COPY2);
   } else {
@@ -453,6 +515,59 @@ static void reset_stack(comp *c, ctl *t, const uint8_t *kinds, uint32_t n) {
 
 /* ---- instructions ---- */
 
+/* The full-width load of a scalar kind (its opcode), or -1. */
+static int full_load(uint8_t kind) {
+  switch (kind) {
+  case WASM_I32: return WASM_OP_I32_LOAD;
+  case WASM_I64: return WASM_OP_I64_LOAD;
+  case WASM_F32: return WASM_OP_F32_LOAD;
+  case WASM_F64: return WASM_OP_F64_LOAD;
+  default: return -1;
+  }
+}
+
+static bool commutative(int op) {
+  switch (op) {
+  case WASM_OP_I32_ADD: case WASM_OP_I32_MUL: case WASM_OP_I32_AND:
+  case WASM_OP_I32_OR: case WASM_OP_I32_XOR: case WASM_OP_I32_EQ: case WASM_OP_I32_NE:
+  case WASM_OP_I64_ADD: case WASM_OP_I64_MUL: case WASM_OP_I64_AND:
+  case WASM_OP_I64_OR: case WASM_OP_I64_XOR:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* A binary op one of whose operands was just loaded (a full-width load of
+ * its type, whose result feeds only this op): XV_LD, replacing the load. */
+static bool compile_binld(comp *c, int op, cval *in) {
+  int xop = XOPV(XV_LD, op);
+  if (!c->h[xop] || c->last.kind != LAST_LOAD || !last_is(c, c->last.start, c->last.end) ||
+      c->last.op != full_load(in[0].kind))
+    return false;
+  int fresh = -1; /* which operand the load computed */
+  for (int i = 0; i < 2; i++)
+    if (!in[i].konst && in[i].src == in[i].slot && in[i].slot == c->last.dst) fresh = i;
+  if (fresh < 0 || (fresh == 0 && !commutative(op))) return false;
+  cval other = in[1 - fresh];
+  if (other.konst) return false; /* the K variant instead */
+  size_t start = c->last.start;
+  uint64_t addr = c->last.addr, off = c->last.off, k = c->last.k;
+  c->n = start; /* drop the load */
+  uint32_t dst = in[0].slot;
+  emit_op(c, xop);
+  size_t dcell = emit_u(c, dst);
+  emit_u(c, other.src);
+  emit_u(c, addr);
+  emit_u(c, off);
+  emit_u(c, k);
+  push(c, in[0].kind);
+  set_dst_candidate(c, dcell);
+  set_acc(c, dst);
+  c->last = (last_instr){LAST_BINLD, start, c->n, op, dst, other.src, 0, addr, off, k};
+  return true;
+}
+
 static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   const char *sig = oi->sig;
   const char *colon = strchr(sig, ':');
@@ -471,20 +586,32 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   size_t prev_start = c->fuse_start;
   int prev_op = c->fuse_op;
   bool prev_k = c->fuse_k, prev_neg = c->fuse_neg;
+  int prev_acc = c->fuse_acc;
   uint32_t prev_np = c->fuse_np;
   uint64_t prev_a = c->fuse_a, prev_b = c->fuse_b;
+  if (np == 2 && compile_binld(c, op, in)) return;
   /* A constant second operand becomes an immediate when the op has one. */
   bool k = np == 2 && in[1].konst && c->h[XOPV(XV_K, op)];
   for (uint32_t i = 0; i < np; i++)
     if (!(k && i == 1)) use(c, &in[i]);
   uint32_t dst = c->slots;
   size_t start = c->n;
-  emit_op(c, k ? XOPV(XV_K, op) : op);
+  /* An operand the last instruction computed is read from the accumulator. */
+  int acc = 0, xop = -1;
+  if (np >= 1 && np <= 2 && in_acc(c, &in[0]) && (xop = variant(c, op, k ? XV_A1K : XV_A1)) >= 0)
+    acc = 1;
+  else if (np == 2 && !k && in_acc(c, &in[1]) && (xop = variant(c, op, XV_A2)) >= 0)
+    acc = 2;
+  if (!acc) xop = k ? XOPV(XV_K, op) : op;
+  emit_op(c, xop);
   size_t dcell = emit_u(c, dst);
   for (uint32_t i = 0; i < np; i++) emit_u(c, k && i == 1 ? in[i].k : in[i].src);
   for (const char *p = colon + 1; *p; p++) push(c, sig_kind(*p));
   if (!colon[1]) return;
   set_dst_candidate(c, dcell);
+  if (strchr("iIfF", colon[1])) set_acc(c, dst);
+  if (np == 2 && !k && c->h[XOPV(XV_ST, op)])
+    c->last = (last_instr){LAST_BIN, start, c->n, op, dst, in[0].src, in[1].src, 0, 0, 0};
   if (colon[1] == 'i' && !colon[2] && np >= 1 && np <= 2) {
     c->fuse_start = start;
     c->fuse_end = c->n;
@@ -495,7 +622,9 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
     c->fuse_a = in[0].src;
     c->fuse_b = np == 2 ? (k ? in[1].k : in[1].src) : 0;
     c->fuse_neg = false;
+    c->fuse_acc = acc;
     if (neg) {
+      c->fuse_acc = prev_acc;
       c->fuse_start = prev_start;
       c->fuse_op = prev_op;
       c->fuse_k = prev_k;
@@ -517,6 +646,11 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
     if (c->h[xop]) {
       uint32_t np = c->fuse_np;
       uint64_t a = c->fuse_a, b = c->fuse_b;
+      /* The op read an operand from the accumulator: the value is still
+       * there for the jump that replaces it. */
+      static const int accv[2][3] = {{0, XV_BRA1, XV_BRA2}, {0, XV_BRA1K, XV_COUNT}};
+      int axop = variant(c, c->fuse_op, accv[c->fuse_k][c->fuse_acc]);
+      if (axop >= 0) xop = axop;
       c->n = c->fuse_start; /* drop the op: its result only fed this jump */
       emit_op(c, xop);
       emit_u(c, a);
@@ -556,21 +690,68 @@ static void compile_lane(comp *c, const wasm_opinfo *oi, int op, uint8_t lane) {
 static bool addk_fusable(comp *c, int op, const cval *addr) {
   return !addr->konst && addr->src == addr->slot && c->fuse_start != SIZE_MAX &&
          c->fuse_end == c->n && c->barrier != c->n && c->fuse_op == WASM_OP_I32_ADD &&
-         c->fuse_k && c->fuse_dst == addr->slot && c->h[XOPV(XV_ADDK, op)];
+         c->fuse_k && !c->fuse_neg && c->fuse_dst == addr->slot && c->h[XOPV(XV_ADDK, op)];
+}
+
+/* Whether the address operand was just computed by a plain i32.add whose
+ * operands can be read by the access instead (XV_ADDX). */
+static bool addx_fusable(comp *c, int op, const cval *addr) {
+  return !addr->konst && addr->src == addr->slot && c->fuse_start != SIZE_MAX &&
+         c->fuse_end == c->n && c->barrier != c->n && c->fuse_op == WASM_OP_I32_ADD &&
+         !c->fuse_k && !c->fuse_neg && c->fuse_dst == addr->slot && c->h[XOPV(XV_ADDX, op)];
+}
+
+/* A store of the value the last instruction computed, when that was a
+ * binary op of the stored type: XV_ST, or XV_RMW when the op loaded its
+ * operand from the same address. Replaces both. */
+static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
+                          uint64_t off) {
+  last_instr l = c->last;
+  if (val->konst || val->src != val->slot || l.kind == LAST_NONE || l.kind == LAST_LOAD ||
+      !last_is(c, l.start, l.end) || l.dst != val->slot)
+    return false;
+  /* Full-width stores only: the load of the same type is 0x28.. as the
+   * store is 0x36.. */
+  if (full_load(val->kind) < 0 || op != full_load(val->kind) + (WASM_OP_I32_STORE - WASM_OP_I32_LOAD))
+    return false;
+  if (l.kind == LAST_BINLD) {
+    if (addr->konst || addr->src != l.addr || l.off != off || l.k != 0 ||
+        !c->h[XOPV(XV_RMW, l.op)])
+      return false;
+    c->n = l.start;
+    emit_op(c, XOPV(XV_RMW, l.op));
+    emit_u(c, addr->src);
+    emit_u(c, l.a);
+    emit_u(c, off);
+    return true;
+  }
+  c->n = l.start;
+  cval a = *addr;
+  use(c, &a); /* a constant address goes to its home slot, no input of the op */
+  emit_op(c, XOPV(XV_ST, l.op));
+  emit_u(c, a.src);
+  emit_u(c, l.a);
+  emit_u(c, l.b);
+  emit_u(c, off);
+  return true;
 }
 
 /* Loads, stores, SIMD loads and lane loads/stores: typed by the sig. */
 static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in) {
   const char *colon = strchr(oi->sig, ':');
   bool lane = oi->imm == WASM_IMM_MEMARG_LANE;
+  uint64_t off = in->imm.mem.offset;
   if (colon[1]) { /* a load: "i:x" or lane load "iv:v" */
     cval vec;
     memset(&vec, 0, sizeof vec);
     if (lane) vec = pop(c);
     cval addr = pop(c);
-    bool addk = !lane && addk_fusable(c, op, &addr);
+    int form = lane                          ? 0
+               : addk_fusable(c, op, &addr) ? XV_ADDK
+               : addx_fusable(c, op, &addr) ? XV_ADDX
+                                             : 0;
     uint64_t x = addr.src, k = 0;
-    if (addk) {
+    if (form) {
       x = c->fuse_a;
       k = c->fuse_b;
       c->n = c->fuse_start; /* drop the add: its result only fed this load */
@@ -578,34 +759,56 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
     use(c, &vec);
     use(c, &addr);
     uint32_t dst = c->slots;
-    emit_op(c, addk ? XOPV(XV_ADDK, op) : op);
+    size_t start = c->n;
+    int xop = form ? XOPV(form, op) : op;
+    if (!form && !lane && in_acc(c, &addr) && variant(c, op, XV_A1) >= 0) xop = XOPV(XV_A1, op);
+    emit_op(c, xop);
     size_t dcell = emit_u(c, dst);
-    emit_u(c, addk ? x : addr.src);
+    emit_u(c, form ? x : addr.src);
     if (lane) emit_u(c, vec.src);
-    emit_u(c, in->imm.mem.offset);
+    emit_u(c, off);
     if (lane) emit_u(c, in->imm.mem.lane);
-    if (addk) emit_u(c, k);
+    if (form) emit_u(c, k);
     push(c, sig_kind(colon[1]));
     set_dst_candidate(c, dcell);
+    if (strchr("iIfF", colon[1])) set_acc(c, dst);
+    if (form != XV_ADDX && !lane)
+      c->last = (last_instr){LAST_LOAD, start, c->n, op, dst, 0, 0, x, off, k};
   } else {
     cval val = pop(c);
     cval addr = pop(c);
-    /* The value, if computed, came after the address: then no fusion. */
-    bool addk = !lane && addk_fusable(c, op, &addr);
+    if (!lane && compile_binst(c, op, &addr, &val, off)) return;
+    /* The value, if computed, came after the address: then no fusion. A
+     * constant value is written after the add is dropped, to its home slot,
+     * which may be the add's second operand: no XV_ADDX then. */
+    int form = lane                          ? 0
+               : addk_fusable(c, op, &addr) ? XV_ADDK
+               : !val.konst && addx_fusable(c, op, &addr) ? XV_ADDX
+                                                           : 0;
+    if (!form && val.konst && !lane && c->h[XOPV(XV_STI, op)]) {
+      use(c, &addr);
+      emit_op(c, XOPV(XV_STI, op));
+      emit_u(c, addr.src);
+      emit_u(c, val.k);
+      emit_u(c, off);
+      return;
+    }
     uint64_t x = 0, k = 0;
-    if (addk) {
+    if (form) {
       x = c->fuse_a;
       k = c->fuse_b;
       c->n = c->fuse_start;
     }
-    if (!addk) use(c, &addr);
+    if (!form) use(c, &addr);
     use(c, &val);
-    emit_op(c, addk ? XOPV(XV_ADDK, op) : op);
-    emit_u(c, addk ? x : addr.src);
+    int xop = form ? XOPV(form, op) : op;
+    if (!form && !lane && in_acc(c, &val) && variant(c, op, XV_A1) >= 0) xop = XOPV(XV_A1, op);
+    emit_op(c, xop);
+    emit_u(c, form ? x : addr.src);
     emit_u(c, val.src);
-    emit_u(c, in->imm.mem.offset);
+    emit_u(c, off);
     if (lane) emit_u(c, in->imm.mem.lane);
-    if (addk) emit_u(c, k);
+    if (form) emit_u(c, k);
   }
 }
 
@@ -661,6 +864,8 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
     c->code[c->last_dst].u = ls;
     c->last_dst = SIZE_MAX;
     c->fuse_start = SIZE_MAX;
+    c->last.kind = LAST_NONE;
+    if (c->acc_end == c->n && c->acc_slot == v.slot) c->acc_slot = ls;
     v.src = ls;
   } else {
     emit_copy(c, ls, v.src, ns);
@@ -1232,6 +1437,9 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->nstarts = 0;
   c->last_dst = SIZE_MAX;
   c->fuse_start = SIZE_MAX;
+  c->last.kind = LAST_NONE;
+  c->copy_at = SIZE_MAX;
+  c->acc_end = SIZE_MAX;
   c->barrier = SIZE_MAX;
   ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
   if (!t) return c->st;

@@ -78,12 +78,12 @@ static inline void wr_v128(uint64_t *s, xv128 v) { memcpy(s, &v, 16); }
 /* Cross products over the five slot types, for the helper families. */
 #define FOR_T(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64) X(A, v128)
 #define FOR_T2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64) FOR_T(X, v128)
-/* Operand types of the variants: immediates for scalar ops, fused
- * branches for integer ops only, to keep the handler count (and the
- * compilers' time on this function) down. */
+/* Operand types of the variants: immediates and the accumulator for
+ * scalar ops, fused branches for integer ops only, to keep the handler
+ * count (and the compilers' time on this function) down. */
 #define FOR_I(X, A) X(A, u32) X(A, u64)
-#define FOR_I2(X) FOR_T(X, u32) FOR_T(X, u64)
 #define FOR_S2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64)
+#define FOR_S(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64)
 
 /* A helper's outcome: the next instruction, or a trap code (WASM_NUMTRAP_*
  * or EXEC_INTERNAL_ERROR). Returned by value so ip stays in a register. */
@@ -100,69 +100,89 @@ static xres ex_bad(uint64_t *fp, const wasm_cell *ip, ...) {
 }
 
 /* ---- numeric helpers ----
- * plain [h, dst, in1 (, in2 (, in3))]; K variant [h, dst, in1, imm]:
- * the second operand is an immediate, read from the code cell as if it
- * were a slot. */
-#define DEF_UN(P, R)                                                         \
-  XINLINE xres ex_un_##P##_##R(uint64_t *fp, const wasm_cell *ip,            \
-                               x##R (*f)(x##P)) {                            \
-    wr_##R(fp + ip[1].u, f(rd_##P(fp + ip[2].u)));                           \
+ * plain [h, dst, in1 (, in2 (, in3))]; K variant [h, dst, in1, imm]: the
+ * second operand is an immediate, read from the code cell as if it were a
+ * slot. Where an operand comes from: OP_S a slot named by cell k, OP_K the
+ * cell itself, OP_A the accumulator.
+ *
+ * The accumulator: every scalar result is also left in `acc` (a local of
+ * the interpreter that stays in a register), so the next instruction may
+ * take it from there instead of its slot (the XV_A* variants, which have
+ * the layout of the instruction they vary and ignore that operand cell). */
+#define OP_S(k) (fp + ip[k].u)
+#define OP_K(k) (&ip[k].u)
+#define OP_A(k) (acc)
+#define ACC_u32(v) wr_u32(acc, v)
+#define ACC_u64(v) wr_u64(acc, v)
+#define ACC_f32(v) wr_f32(acc, v)
+#define ACC_f64(v) wr_f64(acc, v)
+#define ACC_v128(v) ((void)0)
+/* Writes a result of type R to the slot of cell k (and the accumulator). */
+#define WR(R, k, v)                                                          \
+  do {                                                                       \
+    x##R v_ = (v);                                                           \
+    wr_##R(fp + ip[k].u, v_);                                                \
+    ACC_##R(v_);                                                             \
+  } while (0)
+#define XARGS uint64_t *fp, const wasm_cell *ip, uint64_t *acc
+
+/* Families over (P, R): S is the name suffix, S1/S2 the operand sources. */
+#define DEF_UNF(S, S1, P, R)                                                 \
+  XINLINE xres ex_un##S##_##P##_##R(XARGS, x##R (*f)(x##P)) {                \
+    WR(R, 1, f(rd_##P(S1(2))));                                              \
     return (xres){ip + 3, 0};                                                \
   }
-#define DEF_BIN(P, R)                                                        \
-  XINLINE xres ex_bin_##P##_##R(uint64_t *fp, const wasm_cell *ip,           \
-                                x##R (*f)(x##P, x##P)) {                     \
-    wr_##R(fp + ip[1].u, f(rd_##P(fp + ip[2].u), rd_##P(fp + ip[3].u)));     \
-    return (xres){ip + 4, 0};                                                \
-  }                                                                          \
-  XINLINE xres ex_bink_##P##_##R(uint64_t *fp, const wasm_cell *ip,          \
-                                 x##R (*f)(x##P, x##P)) {                    \
-    wr_##R(fp + ip[1].u, f(rd_##P(fp + ip[2].u), rd_##P(&ip[3].u)));         \
+#define DEF_BINF(S, S1, S2, P, R)                                            \
+  XINLINE xres ex_bin##S##_##P##_##R(XARGS, x##R (*f)(x##P, x##P)) {         \
+    WR(R, 1, f(rd_##P(S1(2)), rd_##P(S2(3))));                               \
     return (xres){ip + 4, 0};                                                \
   }
 /* Trapping ops return a WASM_NUMTRAP_* code and write through a pointer. */
-#define DEF_TUN(P, R)                                                        \
-  XINLINE xres ex_tun_##P##_##R(uint64_t *fp, const wasm_cell *ip,           \
-                                int (*f)(x##P, x##R *)) {                    \
+#define DEF_TUNF(S, S1, P, R)                                                \
+  XINLINE xres ex_tun##S##_##P##_##R(XARGS, int (*f)(x##P, x##R *)) {        \
     x##R r;                                                                  \
-    int t = f(rd_##P(fp + ip[2].u), &r);                                     \
+    int t = f(rd_##P(S1(2)), &r);                                            \
     if (UNLIKELY(t)) return (xres){ip, t};                                   \
-    wr_##R(fp + ip[1].u, r);                                                 \
+    WR(R, 1, r);                                                             \
     return (xres){ip + 3, 0};                                                \
   }
-#define DEF_TBIN(P, R)                                                       \
-  XINLINE xres ex_tbin_##P##_##R(uint64_t *fp, const wasm_cell *ip,          \
-                                 int (*f)(x##P, x##P, x##R *)) {             \
+#define DEF_TBINF(S, S1, S2, P, R)                                           \
+  XINLINE xres ex_tbin##S##_##P##_##R(XARGS, int (*f)(x##P, x##P, x##R *)) { \
     x##R r;                                                                  \
-    int t = f(rd_##P(fp + ip[2].u), rd_##P(fp + ip[3].u), &r);               \
+    int t = f(rd_##P(S1(2)), rd_##P(S2(3)), &r);                             \
     if (UNLIKELY(t)) return (xres){ip, t};                                   \
-    wr_##R(fp + ip[1].u, r);                                                 \
-    return (xres){ip + 4, 0};                                                \
-  }                                                                          \
-  XINLINE xres ex_tbink_##P##_##R(uint64_t *fp, const wasm_cell *ip,         \
-                                  int (*f)(x##P, x##P, x##R *)) {            \
-    x##R r;                                                                  \
-    int t = f(rd_##P(fp + ip[2].u), rd_##P(&ip[3].u), &r);                   \
-    if (UNLIKELY(t)) return (xres){ip, t};                                   \
-    wr_##R(fp + ip[1].u, r);                                                 \
+    WR(R, 1, r);                                                             \
     return (xres){ip + 4, 0};                                                \
   }
-FOR_T2(DEF_UN)
-FOR_T2(DEF_BIN)
-FOR_T2(DEF_TUN)
-FOR_T2(DEF_TBIN)
+#define DEF_PLAIN(P, R)                                                      \
+  DEF_UNF(, OP_S, P, R)                                                      \
+  DEF_BINF(, OP_S, OP_S, P, R)                                               \
+  DEF_BINF(k, OP_S, OP_K, P, R)                                              \
+  DEF_TUNF(, OP_S, P, R)                                                     \
+  DEF_TBINF(, OP_S, OP_S, P, R)                                              \
+  DEF_TBINF(k, OP_S, OP_K, P, R)
+#define DEF_ACC(P, R)                                                        \
+  DEF_UNF(a1, OP_A, P, R)                                                    \
+  DEF_BINF(a1, OP_A, OP_S, P, R)                                             \
+  DEF_BINF(a1k, OP_A, OP_K, P, R)                                            \
+  DEF_BINF(a2, OP_S, OP_A, P, R)                                             \
+  DEF_TUNF(a1, OP_A, P, R)                                                   \
+  DEF_TBINF(a1, OP_A, OP_S, P, R)                                            \
+  DEF_TBINF(a1k, OP_A, OP_K, P, R)                                           \
+  DEF_TBINF(a2, OP_S, OP_A, P, R)
+FOR_T2(DEF_PLAIN)
+FOR_S2(DEF_ACC)
 
 /* SIMD shifts "vi:v" (count in a slot or immediate), v128.bitselect. */
-XINLINE xres ex_shift(uint64_t *fp, const wasm_cell *ip, xv128 (*f)(xv128, xu32)) {
+XINLINE xres ex_shift(XARGS, xv128 (*f)(xv128, xu32)) {
   wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_u32(fp + ip[3].u)));
   return (xres){ip + 4, 0};
 }
-XINLINE xres ex_shiftk(uint64_t *fp, const wasm_cell *ip, xv128 (*f)(xv128, xu32)) {
+XINLINE xres ex_shiftk(XARGS, xv128 (*f)(xv128, xu32)) {
   wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_u32(&ip[3].u)));
   return (xres){ip + 4, 0};
 }
-XINLINE xres ex_tern(uint64_t *fp, const wasm_cell *ip,
-                     xv128 (*f)(xv128, xv128, xv128)) {
+XINLINE xres ex_tern(XARGS, xv128 (*f)(xv128, xv128, xv128)) {
   wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_v128(fp + ip[3].u),
                           rd_v128(fp + ip[4].u)));
   return (xres){ip + 5, 0};
@@ -172,22 +192,24 @@ XINLINE xres ex_tern(uint64_t *fp, const wasm_cell *ip,
  * that only feeds a branch jumps on it directly. The `nz` operand is 1 to
  * jump when the result is nonzero, 0 to jump when it is zero.
  * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target] */
-#define DEF_BR(A, P)                                                         \
-  XINLINE xres ex_brun_##P(uint64_t *fp, const wasm_cell *ip,                \
-                           xu32 (*f)(x##P)) {                                \
-    uint64_t c = f(rd_##P(fp + ip[1].u)) != 0;                               \
+#define DEF_BRUNF(S, S1, P)                                                  \
+  XINLINE xres ex_brun##S##_##P(XARGS, xu32 (*f)(x##P)) {                    \
+    uint64_t c = f(rd_##P(S1(1))) != 0;                                      \
     return (xres){c == ip[2].u ? ip[3].target : ip + 4, 0};                  \
-  }                                                                          \
-  XINLINE xres ex_brbin_##P(uint64_t *fp, const wasm_cell *ip,               \
-                            xu32 (*f)(x##P, x##P)) {                         \
-    uint64_t c = f(rd_##P(fp + ip[1].u), rd_##P(fp + ip[2].u)) != 0;         \
-    return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
-  }                                                                          \
-  XINLINE xres ex_brbink_##P(uint64_t *fp, const wasm_cell *ip,              \
-                             xu32 (*f)(x##P, x##P)) {                        \
-    uint64_t c = f(rd_##P(fp + ip[1].u), rd_##P(&ip[2].u)) != 0;             \
+  }
+#define DEF_BRBINF(S, S1, S2, P)                                             \
+  XINLINE xres ex_brbin##S##_##P(XARGS, xu32 (*f)(x##P, x##P)) {             \
+    uint64_t c = f(rd_##P(S1(1)), rd_##P(S2(2))) != 0;                       \
     return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
   }
+#define DEF_BR(A, P)                                                         \
+  DEF_BRUNF(, OP_S, P)                                                       \
+  DEF_BRUNF(a1, OP_A, P)                                                     \
+  DEF_BRBINF(, OP_S, OP_S, P)                                                \
+  DEF_BRBINF(k, OP_S, OP_K, P)                                               \
+  DEF_BRBINF(a1, OP_A, OP_S, P)                                              \
+  DEF_BRBINF(a1k, OP_A, OP_K, P)                                             \
+  DEF_BRBINF(a2, OP_S, OP_A, P)
 FOR_I(DEF_BR, _)
 
 /* Instructions with no immediate that are not numeric get a stand-in so
@@ -203,42 +225,61 @@ static inline void num_standin(void) {}
 #define NUM_REF_IS_NULL num_standin
 #define NUM_THROW_REF num_standin /* compiled to XOP_THROW_REF */
 
-#define ASSOC_UN(P, R) x##R (*)(x##P): ex_un_##P##_##R,
-#define ASSOC_BIN(P, R) x##R (*)(x##P, x##P): ex_bin_##P##_##R,
-#define ASSOC_BINK(P, R) x##R (*)(x##P, x##P): ex_bink_##P##_##R,
-#define ASSOC_TUN(P, R) int (*)(x##P, x##R *): ex_tun_##P##_##R,
-#define ASSOC_TBIN(P, R) int (*)(x##P, x##P, x##R *): ex_tbin_##P##_##R,
-#define ASSOC_TBINK(P, R) int (*)(x##P, x##P, x##R *): ex_tbink_##P##_##R,
-#define ASSOC_BRUN(A, P) xu32 (*)(x##P): ex_brun_##P,
-#define ASSOC_BRBIN(A, P) xu32 (*)(x##P, x##P): ex_brbin_##P,
-#define ASSOC_BRBINK(A, P) xu32 (*)(x##P, x##P): ex_brbink_##P,
+/* Type cross products with a name suffix S: X(S, P, R), X(S, P). */
+#define FOR_R(X, S, P) X(S, P, u32) X(S, P, u64) X(S, P, f32) X(S, P, f64) X(S, P, v128)
+#define FOR_PR(X, S)                                                         \
+  FOR_R(X, S, u32) FOR_R(X, S, u64) FOR_R(X, S, f32) FOR_R(X, S, f64) FOR_R(X, S, v128)
+#define FOR_PRS(X, S) FOR_R(X, S, u32) FOR_R(X, S, u64) FOR_R(X, S, f32) FOR_R(X, S, f64)
+#define FOR_PI(X, S) X(S, u32) X(S, u64)
+#define ASSOC_UN(S, P, R) x##R (*)(x##P): ex_un##S##_##P##_##R,
+#define ASSOC_BIN(S, P, R) x##R (*)(x##P, x##P): ex_bin##S##_##P##_##R,
+#define ASSOC_TUN(S, P, R) int (*)(x##P, x##R *): ex_tun##S##_##P##_##R,
+#define ASSOC_TBIN(S, P, R) int (*)(x##P, x##P, x##R *): ex_tbin##S##_##P##_##R,
+#define ASSOC_BRUN(S, P) xu32 (*)(x##P): ex_brun##S##_##P,
+#define ASSOC_BRBIN(S, P) xu32 (*)(x##P, x##P): ex_brbin##S##_##P,
+#define XCALL(fn) (fp, ip, &acc, fn)
 #define EXEC_NUM(fn)                                                         \
-  _Generic(&(fn), FOR_T2(ASSOC_UN) FOR_T2(ASSOC_BIN) FOR_T2(ASSOC_TUN)       \
-           FOR_T2(ASSOC_TBIN)                                                \
+  _Generic(&(fn), FOR_PR(ASSOC_UN, ) FOR_PR(ASSOC_BIN, ) FOR_PR(ASSOC_TUN, ) \
+           FOR_PR(ASSOC_TBIN, )                                              \
            xv128 (*)(xv128, xu32): ex_shift,                                 \
            xv128 (*)(xv128, xv128, xv128): ex_tern,                          \
-           default: ex_bad)(fp, ip, fn)
+           default: ex_bad) XCALL(fn)
 #define EXEC_NUMK(fn)                                                        \
-  _Generic(&(fn), FOR_S2(ASSOC_BINK) FOR_I2(ASSOC_TBINK)                     \
+  _Generic(&(fn), FOR_PRS(ASSOC_BIN, k) FOR_PRS(ASSOC_TBIN, k)               \
            xv128 (*)(xv128, xu32): ex_shiftk,                                \
-           default: ex_bad)(fp, ip, fn)
-#define EXEC_BR(fn)                                                          \
-  _Generic(&(fn), FOR_I(ASSOC_BRUN, _) FOR_I(ASSOC_BRBIN, _)                 \
-           default: ex_bad)(fp, ip, fn)
-#define EXEC_BRK(fn)                                                         \
-  _Generic(&(fn), FOR_I(ASSOC_BRBINK, _) default: ex_bad)(fp, ip, fn)
+           default: ex_bad) XCALL(fn)
+/* The accumulator variants take scalar operands only. */
+#define EXEC_A1(fn)                                                          \
+  _Generic(&(fn), FOR_PRS(ASSOC_UN, a1) FOR_PRS(ASSOC_BIN, a1)               \
+           FOR_PRS(ASSOC_TUN, a1) FOR_PRS(ASSOC_TBIN, a1)                    \
+           default: ex_bad) XCALL(fn)
+#define EXEC_BINV(fn, S)                                                     \
+  _Generic(&(fn), FOR_PRS(ASSOC_BIN, S) FOR_PRS(ASSOC_TBIN, S)               \
+           default: ex_bad) XCALL(fn)
+#define EXEC_BR(fn, S)                                                       \
+  _Generic(&(fn), FOR_PI(ASSOC_BRUN, S) FOR_PI(ASSOC_BRBIN, S)               \
+           default: ex_bad) XCALL(fn)
+#define EXEC_BRK(fn, S)                                                      \
+  _Generic(&(fn), FOR_PI(ASSOC_BRBIN, S) default: ex_bad) XCALL(fn)
 
 /* Which variants exist (1) for an instruction, from NUM_<ID>'s type. */
-#define AVAIL_BIN(P, R) x##R (*)(x##P, x##P): 1,
-#define AVAIL_TBIN(P, R) int (*)(x##P, x##P, x##R *): 1,
-#define AVAIL_BRUN(A, P) xu32 (*)(x##P): 1,
-#define AVAIL_BRBIN(A, P) xu32 (*)(x##P, x##P): 1,
+#define AVAIL_UN(S, P, R) x##R (*)(x##P): 1,
+#define AVAIL_BIN(S, P, R) x##R (*)(x##P, x##P): 1,
+#define AVAIL_TUN(S, P, R) int (*)(x##P, x##R *): 1,
+#define AVAIL_TBIN(S, P, R) int (*)(x##P, x##P, x##R *): 1,
+#define AVAIL_BRUN(S, P) xu32 (*)(x##P): 1,
+#define AVAIL_BRBIN(S, P) xu32 (*)(x##P, x##P): 1,
 #define HAS_NUMK(fn)                                                         \
-  _Generic(&(fn), FOR_S2(AVAIL_BIN) FOR_I2(AVAIL_TBIN)                       \
+  _Generic(&(fn), FOR_PRS(AVAIL_BIN, _) FOR_PRS(AVAIL_TBIN, _)               \
            xv128 (*)(xv128, xu32): 1, default: 0)
+#define HAS_BINS(fn)                                                         \
+  _Generic(&(fn), FOR_PRS(AVAIL_BIN, _) FOR_PRS(AVAIL_TBIN, _) default: 0)
+#define HAS_A1(fn)                                                           \
+  _Generic(&(fn), FOR_PRS(AVAIL_UN, _) FOR_PRS(AVAIL_BIN, _)                 \
+           FOR_PRS(AVAIL_TUN, _) FOR_PRS(AVAIL_TBIN, _) default: 0)
 #define HAS_BR(fn)                                                           \
-  _Generic(&(fn), FOR_I(AVAIL_BRUN, _) FOR_I(AVAIL_BRBIN, _) default: 0)
-#define HAS_BRK(fn) _Generic(&(fn), FOR_I(AVAIL_BRBIN, _) default: 0)
+  _Generic(&(fn), FOR_PI(AVAIL_BRUN, _) FOR_PI(AVAIL_BRBIN, _) default: 0)
+#define HAS_BRK(fn) _Generic(&(fn), FOR_PI(AVAIL_BRBIN, _) default: 0)
 
 /* ---- lane helpers: extract [h, dst, v, lane], replace [h, dst, v, x, lane] ---- */
 
@@ -304,95 +345,131 @@ STORE_FN(I64_STORE32, xu64, uint32_t)
 static inline xv128 NUM_V128_LOAD(const uint8_t *p) { xv128 v; memcpy(&v, p, 16); return v; }
 static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
 
-/* The effective address of [addr slot] + offset, or NULL when the access
- * of `size` bytes does not fit in memory. */
-XINLINE uint8_t *ea(uint64_t *fp, uint64_t addr_slot, uint64_t off,
-                    uint8_t *mbase, uint64_t msize, uint64_t size) {
-  uint64_t a = (uint64_t)rd_u32(fp + addr_slot) + off;
-  if (UNLIKELY(a + size > msize)) return NULL;
-  return mbase + a;
-}
+/* Effective addresses (an offset into memory 0) of the addressing forms;
+ * the memarg offset is in cell 3 of every memory instruction but the lane
+ * ones. a: the cell of the address slot.
+ *   plain  fp[a] + off
+ *   ADDK   (i32)(fp[a] + K) + off, K in cell 4
+ *   ADDX   (i32)(fp[a] + fp[x]) + off, slot x in cell 4 */
+#define EA_PLAIN(a) ((uint64_t)rd_u32(fp + ip[a].u) + ip[3].u)
+#define EA_ADDK(a) ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + (uint32_t)ip[4].u) + ip[3].u)
+#define EA_ADDX(a)                                                           \
+  ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + rd_u32(fp + ip[4].u)) + ip[3].u)
+/*   XV_A1 loads: acc + off (the address cell is ignored) */
+#define EA_ACC(a) ((uint64_t)rd_u32(acc) + ip[3].u)
+/* Declares p, the host address of an access of `size` bytes at effective
+ * address ea, or returns trap 1 when it does not fit in memory. */
+#define MEM_AT(p, ea, size)                                                  \
+  uint64_t p##_a = (ea);                                                     \
+  if (UNLIKELY(p##_a + (size) > ms)) return (xres){ip, 1};                   \
+  uint8_t *p = mb + p##_a
 
-/* load [h, dst, addr, off]; store [h, addr, val, off];
- * lane load [h, dst, addr, vec, off, lane]; lane store [h, addr, vec, off, lane].
- * An out-of-bounds access returns trap 1. */
-#define DEF_LOAD(A, R)                                                       \
-  XINLINE xres ex_load_##R(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,   \
-                           uint64_t ms, uint64_t size,                       \
-                           x##R (*f)(const uint8_t *)) {                     \
-    uint8_t *p = ea(fp, ip[2].u, ip[3].u, mb, ms, size);                     \
-    if (UNLIKELY(!p)) return (xres){ip, 1};                                  \
-    wr_##R(fp + ip[1].u, f(p));                                              \
-    return (xres){ip + 4, 0};                                                \
+/* load [h, dst, addr, off (, K|x)]; store [h, addr, val, off (, K|x)];
+ * XV_STI store [h, addr, imm, off]: the value is an immediate; XV_A1
+ * store: the value is acc (its cell ignored). Loads leave a scalar result
+ * in acc too. An out-of-bounds access returns trap 1. */
+#define XMARGS XARGS, uint8_t *mb, uint64_t ms, uint64_t size
+#define DEF_LOADF(SUF, EA, N, R)                                             \
+  XINLINE xres ex_load##SUF##_##R(XMARGS, x##R (*f)(const uint8_t *)) {      \
+    MEM_AT(p, EA(2), size);                                                  \
+    WR(R, 1, f(p));                                                          \
+    return (xres){ip + N, 0};                                                \
   }
-#define DEF_STORE(A, T)                                                      \
-  XINLINE xres ex_store_##T(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,  \
-                            uint64_t ms, uint64_t size,                      \
-                            void (*f)(uint8_t *, x##T)) {                    \
-    uint8_t *p = ea(fp, ip[1].u, ip[3].u, mb, ms, size);                     \
-    if (UNLIKELY(!p)) return (xres){ip, 1};                                  \
-    f(p, rd_##T(fp + ip[2].u));                                              \
-    return (xres){ip + 4, 0};                                                \
+#define DEF_STOREF(SUF, EA, VAL, N, T)                                       \
+  XINLINE xres ex_store##SUF##_##T(XMARGS, void (*f)(uint8_t *, x##T)) {     \
+    MEM_AT(p, EA(1), size);                                                  \
+    f(p, rd_##T(VAL));                                                       \
+    return (xres){ip + N, 0};                                                \
   }
+#define DEF_LOAD(A, R) DEF_LOADF(, EA_PLAIN, 4, R)
+#define DEF_LOADK(A, R) DEF_LOADF(k, EA_ADDK, 5, R)
+#define DEF_LOADX(A, R) DEF_LOADF(x, EA_ADDX, 5, R)
+#define DEF_LOADA(A, R) DEF_LOADF(a, EA_ACC, 4, R)
+#define DEF_STORE(A, T) DEF_STOREF(, EA_PLAIN, fp + ip[2].u, 4, T)
+#define DEF_STOREK(A, T) DEF_STOREF(k, EA_ADDK, fp + ip[2].u, 5, T)
+#define DEF_STOREX(A, T) DEF_STOREF(x, EA_ADDX, fp + ip[2].u, 5, T)
+#define DEF_STOREI(A, T) DEF_STOREF(i, EA_PLAIN, &ip[2].u, 4, T)
+#define DEF_STOREA(A, T) DEF_STOREF(a, EA_PLAIN, acc, 4, T)
 FOR_T(DEF_LOAD, _)
+FOR_T(DEF_LOADK, _)
+FOR_T(DEF_LOADX, _)
 FOR_T(DEF_STORE, _)
-XINLINE xres ex_load_lane(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,
-                          uint64_t ms, uint64_t size,
-                          xv128 (*f)(const uint8_t *, xv128, xu32)) {
-  uint8_t *p = ea(fp, ip[2].u, ip[4].u, mb, ms, size);
-  if (UNLIKELY(!p)) return (xres){ip, 1};
+FOR_T(DEF_STOREK, _)
+FOR_T(DEF_STOREX, _)
+FOR_S(DEF_STOREI, _)
+FOR_T(DEF_LOADA, _)
+FOR_S(DEF_STOREA, _)
+XINLINE xres ex_load_lane(XMARGS, xv128 (*f)(const uint8_t *, xv128, xu32)) {
+  MEM_AT(p, (uint64_t)rd_u32(fp + ip[2].u) + ip[4].u, size);
   wr_v128(fp + ip[1].u, f(p, rd_v128(fp + ip[3].u), (xu32)ip[5].u));
   return (xres){ip + 6, 0};
 }
-XINLINE xres ex_store_lane(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,
-                           uint64_t ms, uint64_t size,
-                           void (*f)(uint8_t *, xv128, xu32)) {
-  uint8_t *p = ea(fp, ip[1].u, ip[3].u, mb, ms, size);
-  if (UNLIKELY(!p)) return (xres){ip, 1};
+XINLINE xres ex_store_lane(XMARGS, void (*f)(uint8_t *, xv128, xu32)) {
+  MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[3].u, size);
   f(p, rd_v128(fp + ip[2].u), (xu32)ip[4].u);
   return (xres){ip + 5, 0};
 }
-/* XV_ADDK: the address is (i32)(x + K), an i32.add of a constant fused
- * into the access: load [h, dst, x, off, K], store [h, x, val, off, K]. */
-XINLINE uint8_t *eak(uint64_t *fp, const wasm_cell *ip, uint64_t x_slot,
-                     uint8_t *mbase, uint64_t msize, uint64_t size) {
-  uint64_t a = (uint64_t)(uint32_t)(rd_u32(fp + x_slot) + (uint32_t)ip[4].u) + ip[3].u;
-  if (UNLIKELY(a + size > msize)) return NULL;
-  return mbase + a;
-}
-#define DEF_LOADK(A, R)                                                      \
-  XINLINE xres ex_loadk_##R(uint64_t *fp, const wasm_cell *ip, uint8_t *mb,  \
-                            uint64_t ms, uint64_t size,                      \
-                            x##R (*f)(const uint8_t *)) {                    \
-    uint8_t *p = eak(fp, ip, ip[2].u, mb, ms, size);                         \
-    if (UNLIKELY(!p)) return (xres){ip, 1};                                  \
-    wr_##R(fp + ip[1].u, f(p));                                              \
-    return (xres){ip + 5, 0};                                                \
-  }
-#define DEF_STOREK(A, T)                                                     \
-  XINLINE xres ex_storek_##T(uint64_t *fp, const wasm_cell *ip, uint8_t *mb, \
-                             uint64_t ms, uint64_t size,                     \
-                             void (*f)(uint8_t *, x##T)) {                   \
-    uint8_t *p = eak(fp, ip, ip[1].u, mb, ms, size);                         \
-    if (UNLIKELY(!p)) return (xres){ip, 1};                                  \
-    f(p, rd_##T(fp + ip[2].u));                                              \
-    return (xres){ip + 5, 0};                                                \
-  }
-FOR_T(DEF_LOADK, _)
-FOR_T(DEF_STOREK, _)
-#define ASSOC_LOADK(A, R) x##R (*)(const uint8_t *): ex_loadk_##R,
-#define ASSOC_STOREK(A, T) void (*)(uint8_t *, x##T): ex_storek_##T,
-#define EXEC_MEMK(fn, size)                                                  \
-  _Generic(&(fn), FOR_T(ASSOC_LOADK, _) FOR_T(ASSOC_STOREK, _)               \
-           default: ex_bad)(fp, ip, mbase, msize, size, fn)
-
-#define ASSOC_LOAD(A, R) x##R (*)(const uint8_t *): ex_load_##R,
-#define ASSOC_STORE(A, T) void (*)(uint8_t *, x##T): ex_store_##T,
+#define ASSOC_LOADF(SUF, R) x##R (*)(const uint8_t *): ex_load##SUF##_##R,
+#define ASSOC_STOREF(SUF, T) void (*)(uint8_t *, x##T): ex_store##SUF##_##T,
 #define EXEC_MEM(fn, size)                                                   \
-  _Generic(&(fn), FOR_T(ASSOC_LOAD, _) FOR_T(ASSOC_STORE, _)                 \
+  _Generic(&(fn), FOR_T(ASSOC_LOADF, ) FOR_T(ASSOC_STOREF, )                 \
            xv128 (*)(const uint8_t *, xv128, xu32): ex_load_lane,            \
            void (*)(uint8_t *, xv128, xu32): ex_store_lane)(                 \
-      fp, ip, mbase, msize, size, fn)
+      fp, ip, &acc, mbase, msize, size, fn)
+#define EXEC_MEMF(fn, size, SUF)                                             \
+  _Generic(&(fn), FOR_T(ASSOC_LOADF, SUF) FOR_T(ASSOC_STOREF, SUF)           \
+           default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
+/* Scalar stores only: immediate or accumulator values. */
+#define EXEC_MEMS(fn, size, SUF)                                             \
+  _Generic(&(fn), FOR_S(ASSOC_STOREF, SUF) default: ex_bad)(                 \
+      fp, ip, &acc, mbase, msize, size, fn)
+#define EXEC_MEMA(fn, size)                                                  \
+  _Generic(&(fn), FOR_T(ASSOC_LOADF, a) FOR_S(ASSOC_STOREF, a)               \
+           default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
+#define AVAIL_STORE(A, T) void (*)(uint8_t *, x##T): 1,
+#define AVAIL_LOAD(A, R) x##R (*)(const uint8_t *): 1,
+#define HAS_STOREI(fn) _Generic(&(fn), FOR_S(AVAIL_STORE, _) default: 0)
+#define HAS_MEMA(fn)                                                         \
+  _Generic(&(fn), FOR_T(AVAIL_LOAD, _) FOR_S(AVAIL_STORE, _) default: 0)
+
+/* A binary op fused with a full-width memory access of its operand type
+ * (address forms as above, the memarg offset in cell 4 here):
+ *   XV_LD  [h, dst, in1, addr, off, K]  in2 = load from (i32)(addr + K) + off
+ *   XV_ST  [h, addr, in1, in2, off]     the result is stored at addr + off
+ *   XV_RMW [h, addr, in, off]           m = f(in, m) for m at addr + off */
+#define DEF_BINMEM(A, P)                                                     \
+  XINLINE xres ex_binld_##P(XARGS, uint8_t *mb, uint64_t ms,                 \
+                            x##P (*f)(x##P, x##P)) {                         \
+    MEM_AT(p, (uint64_t)(uint32_t)(rd_u32(fp + ip[3].u) + (uint32_t)ip[5].u) \
+                  + ip[4].u, sizeof(x##P));                                  \
+    x##P b;                                                                  \
+    memcpy(&b, p, sizeof b);                                                 \
+    WR(P, 1, f(rd_##P(fp + ip[2].u), b));                                    \
+    return (xres){ip + 6, 0};                                                \
+  }                                                                          \
+  XINLINE xres ex_binst_##P(XARGS, uint8_t *mb, uint64_t ms,                 \
+                            x##P (*f)(x##P, x##P)) {                         \
+    MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[4].u, sizeof(x##P));       \
+    x##P r = f(rd_##P(fp + ip[2].u), rd_##P(fp + ip[3].u));                  \
+    memcpy(p, &r, sizeof r);                                                 \
+    return (xres){ip + 5, 0};                                                \
+  }                                                                          \
+  XINLINE xres ex_binrmw_##P(XARGS, uint8_t *mb, uint64_t ms,                \
+                             x##P (*f)(x##P, x##P)) {                        \
+    MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[3].u, sizeof(x##P));       \
+    x##P m;                                                                  \
+    memcpy(&m, p, sizeof m);                                                 \
+    m = f(rd_##P(fp + ip[2].u), m);                                          \
+    memcpy(p, &m, sizeof m);                                                 \
+    return (xres){ip + 4, 0};                                                \
+  }
+FOR_S(DEF_BINMEM, _)
+#define ASSOC_BINMEM(SUF, P) x##P (*)(x##P, x##P): ex_bin##SUF##_##P,
+#define EXEC_BINMEM(fn, SUF)                                                 \
+  _Generic(&(fn), FOR_S(ASSOC_BINMEM, SUF) default: ex_bad)(                 \
+      fp, ip, &acc, mbase, msize, fn)
+#define AVAIL_BINMEM(A, P) x##P (*)(x##P, x##P): 1,
+#define HAS_BINMEM(fn) _Generic(&(fn), FOR_S(AVAIL_BINMEM, _) default: 0)
 
 /* ---- calls ---- */
 
@@ -730,7 +807,15 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
     msize = X.mem0->size;                                                    \
   } while (0)
 
+#ifdef EXEC_PROFILE
+#define NEXT()                                                               \
+  do {                                                                       \
+    wasm_exec_prof_hit(ip->h);                                               \
+    goto *ip->h;                                                             \
+  } while (0)
+#else
 #define NEXT() goto *ip->h
+#endif
 #define U(k) (ip[k].u)
 #define SLOT(k) (fp + ip[k].u)
 #define TRAP(msg)                                                            \
@@ -775,14 +860,26 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
   [WASM_OP_##ID] = &&G_##ID,                                                 \
   [XOPV(XV_K, WASM_OP_##ID)] = HAS_NUMK(NUM_##ID) ? &&GK_##ID : NULL,        \
   [XOPV(XV_BR, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GB_##ID : NULL,         \
-  [XOPV(XV_BRK, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBK_##ID : NULL,
+  [XOPV(XV_BRK, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBK_##ID : NULL,      \
+  [XOPV(XV_A1, WASM_OP_##ID)] = HAS_A1(NUM_##ID) ? &&GA1_##ID : NULL,        \
+  [XOPV(XV_A1K, WASM_OP_##ID)] = HAS_BINS(NUM_##ID) ? &&GA1K_##ID : NULL,    \
+  [XOPV(XV_A2, WASM_OP_##ID)] = HAS_BINS(NUM_##ID) ? &&GA2_##ID : NULL,      \
+  [XOPV(XV_BRA1, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GBA1_##ID : NULL,     \
+  [XOPV(XV_BRA1K, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBA1K_##ID : NULL,  \
+  [XOPV(XV_BRA2, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBA2_##ID : NULL,    \
+  [XOPV(XV_LD, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GL_##ID : NULL,     \
+  [XOPV(XV_ST, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GS_##ID : NULL,     \
+  [XOPV(XV_RMW, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GR_##ID : NULL,
 #else
 #define GT_NONE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #endif
 #define GT_LANE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #if EXEC_VARIANTS
 #define GT_MEMARG(ID, MS)                                                    \
-  [WASM_OP_##ID] = &&G_##ID, [XOPV(XV_ADDK, WASM_OP_##ID)] = &&GA_##ID,
+  [WASM_OP_##ID] = &&G_##ID, [XOPV(XV_ADDK, WASM_OP_##ID)] = &&GA_##ID,      \
+  [XOPV(XV_ADDX, WASM_OP_##ID)] = &&GX_##ID,                                 \
+  [XOPV(XV_STI, WASM_OP_##ID)] = HAS_STOREI(NUM_##ID) ? &&GI_##ID : NULL,     \
+  [XOPV(XV_A1, WASM_OP_##ID)] = HAS_MEMA(NUM_##ID) ? &&GA1_##ID : NULL,
 #else
 #define GT_MEMARG(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #endif
@@ -833,6 +930,7 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
       [WASM_OP_ELEM_DROP] = &&H_ELEM_DROP,
       [XOP_UNREACHABLE] = &&H_UNREACHABLE,
       [XOP_COPY1] = &&H_COPY1,
+      [XOP_COPY1X2] = &&H_COPY1X2,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
       [XOP_CONST] = &&H_CONST,
@@ -876,29 +974,35 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 
   const wasm_cell *ip = NULL;
   uint64_t *fp = NULL;
+  uint64_t acc = 0; /* the last scalar result, see OP_A */
   uint8_t *mbase;
   uint64_t msize;
   JUMP(enter(&X, entry, fp0, NULL, NULL));
 
   /* ---- generated numeric, lane and memory handlers ---- */
-#define GH_PLAIN(ID)                                                         \
-  G_##ID : {                                                                 \
-    xres r_ = EXEC_NUM(NUM_##ID);                                            \
+#define GH_NUM(LABEL, CALL)                                                  \
+  LABEL : {                                                                  \
+    xres r_ = CALL;                                                          \
     if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
     ip = r_.ip;                                                              \
     NEXT();                                                                  \
   }
+#define GH_PLAIN(ID) GH_NUM(G_##ID, EXEC_NUM(NUM_##ID))
 #if EXEC_VARIANTS
 #define GH_NONE(ID, MS)                                                      \
   GH_PLAIN(ID)                                                               \
-  GK_##ID : {                                                                \
-    xres r_ = EXEC_NUMK(NUM_##ID);                                           \
-    if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
-    ip = r_.ip;                                                              \
-    NEXT();                                                                  \
-  }                                                                          \
-  GH_BRANCH(GB_##ID, EXEC_BR(NUM_##ID))                                      \
-  GH_BRANCH(GBK_##ID, EXEC_BRK(NUM_##ID))
+  GH_NUM(GK_##ID, EXEC_NUMK(NUM_##ID))                                       \
+  GH_NUM(GA1_##ID, EXEC_A1(NUM_##ID))                                        \
+  GH_NUM(GA1K_##ID, EXEC_BINV(NUM_##ID, a1k))                                \
+  GH_NUM(GA2_##ID, EXEC_BINV(NUM_##ID, a2))                                  \
+  GH_BRANCH(GB_##ID, EXEC_BR(NUM_##ID, ))                                    \
+  GH_BRANCH(GBK_##ID, EXEC_BRK(NUM_##ID, k))                                 \
+  GH_BRANCH(GBA1_##ID, EXEC_BR(NUM_##ID, a1))                                \
+  GH_BRANCH(GBA1K_##ID, EXEC_BRK(NUM_##ID, a1k))                             \
+  GH_BRANCH(GBA2_##ID, EXEC_BRK(NUM_##ID, a2))                               \
+  GH_MEMACCESS(GL_##ID, EXEC_BINMEM(NUM_##ID, ld))                           \
+  GH_MEMACCESS(GS_##ID, EXEC_BINMEM(NUM_##ID, st))                           \
+  GH_MEMACCESS(GR_##ID, EXEC_BINMEM(NUM_##ID, rmw))
 #else
 #define GH_NONE(ID, MS) GH_PLAIN(ID)
 #endif
@@ -926,7 +1030,10 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #if EXEC_VARIANTS
 #define GH_MEMARG(ID, MS)                                                    \
   GH_MEMACCESS(G_##ID, EXEC_MEM(NUM_##ID, MS))                               \
-  GH_MEMACCESS(GA_##ID, EXEC_MEMK(NUM_##ID, MS))
+  GH_MEMACCESS(GA_##ID, EXEC_MEMF(NUM_##ID, MS, k))                          \
+  GH_MEMACCESS(GX_##ID, EXEC_MEMF(NUM_##ID, MS, x))                          \
+  GH_MEMACCESS(GI_##ID, EXEC_MEMS(NUM_##ID, MS, i))                          \
+  GH_MEMACCESS(GA1_##ID, EXEC_MEMA(NUM_##ID, MS))
 #else
 #define GH_MEMARG GH_MEMARG_LANE
 #endif
@@ -963,6 +1070,11 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 H_COPY1:
   *SLOT(1) = *SLOT(2);
   ip += 3;
+  NEXT();
+H_COPY1X2:
+  *SLOT(1) = *SLOT(2);
+  *SLOT(3) = *SLOT(4);
+  ip += 5;
   NEXT();
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
