@@ -249,8 +249,12 @@ static void serve_request(void *env, unsigned worker, http_exchange *x, const ht
                                      : "the component failed\n");
     http_exchange_note(x, "%s", err.message[0] ? err.message : "error");
   }
-  if (st || !sv->o->reuse) worker_drop_instance(w);
-  http_wasi_reset(w->http);
+  /* A kept instance may still hold WASI objects (its stdout stream, say):
+   * the context is cleared only with the instance. */
+  if (st || !sv->o->reuse) {
+    worker_drop_instance(w);
+    http_wasi_reset(w->http);
+  }
 }
 
 /* Whether the component exports wasi:http/incoming-handler (any 0.2.x). */

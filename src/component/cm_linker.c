@@ -259,6 +259,12 @@ static cm_func *host_func(void *unused, cm_linker *l, const host_def *d,
   return f;
 }
 
+static bool defines_iface(const cm_linker *l, const char *iface) {
+  for (uint32_t k = 0; k < l->nfuncs; k++)
+    if (l->funcs[k].iface && name_matches(iface, l->funcs[k].iface)) return true;
+  return false;
+}
+
 /* The host's declared WIT type must fit the type the component imports. */
 static wasm_status check_host_type(const host_def *d, const cm_functype *ft, const char *where,
                                    wasm_error *err) {
@@ -447,7 +453,14 @@ wasm_status cm_linker_instantiate_pre(cm_linker *l, const cm_component *c,
         any = true;
       }
       if (st) break;
-      if (any || itp->nexports == 0) {
+      /* an interface imported only for its value types (wasi:http's use
+       * of wasi:clocks/monotonic-clock.{duration}): defined if the
+       * linker defines any function of it */
+      for (uint32_t k = 0; k < l->nfuncs && !any; k++)
+        any = l->funcs[k].iface && name_matches(nm, l->funcs[k].iface);
+      /* an import of types only (`use wasi:clocks/monotonic-clock.{duration}`)
+       * binds nothing, but the interface must be one the host defines */
+      if (any || itp->nexports == 0 || defines_iface(l, nm)) {
         it.sort = CM_SORT_INSTANCE;
         it.set = true;
         it.u.inst = ie;

@@ -14,9 +14,10 @@
 #
 #   tests/serve/run_serve.sh [STRATUS]     (default build/stratus)
 #
-# SERVE_MIN_REQUESTS (default 2000) is how many requests the load runs of
-# each JS component must complete together (lower it for a sanitizer
-# build, which runs guests many times slower).
+# SERVE_MIN_REQUESTS (default 2000) is how many requests the two load runs
+# (SERVE_LOAD_SECONDS each, default 8) of each JS component must complete
+# together (lower it for a sanitizer build, which runs guests many times
+# slower).
 #
 # Known failures are listed in tests/serve/serve.expected (one test name a
 # line). Prints "serve: P passed, F failed"; exits non-zero on a failure.
@@ -27,6 +28,7 @@ bin=$(realpath "${1:-$root/build/stratus}")
 fix=${FIXTURES_OUT:-$root/build/fixtures}
 expected=$here/serve.expected
 min_requests=${SERVE_MIN_REQUESTS:-2000}
+load_s=${SERVE_LOAD_SECONDS:-8}
 work=$(mktemp -d)
 pids=()
 
@@ -65,6 +67,7 @@ trap cleanup EXIT
 # come up within 60 s.
 start() {
   local name=$1; shift
+  : >"$work/$name.log" # before the server's own redirection: no race with sed
   "$bin" serve --addr 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.log" &
   pid=$!
   pids+=("$pid")
@@ -127,12 +130,12 @@ for style in fetch_event handler; do
     grep -q "/n$i.*request 1" <<<"$b" || { ok=0; detail="request $i: $b"; break; }
   done
   check "js $style: 20 sequential requests, each from a fresh instance" test $ok -eq 1
-  check "js $style: sequential load (wrk -c1)" wrk_clean "js_$style" 1 1 3 "http://$addr/"
+  check "js $style: sequential load (wrk -c1)" wrk_clean "js_$style" 1 1 "$load_s" "http://$addr/"
   seq_reqs=$reqs
-  check "js $style: concurrent load (wrk -c32)" wrk_clean "js_$style" 2 32 3 "http://$addr/"
+  check "js $style: concurrent load (wrk -c32)" wrk_clean "js_$style" 2 32 "$load_s" "http://$addr/"
   detail="$seq_reqs sequential + $reqs concurrent"
   detail="$detail (need $min_requests)"; check "js $style: enough requests served under load" test $((seq_reqs + reqs)) -ge "$min_requests"
-  echo "     ($seq_reqs sequential, $reqs concurrent requests in 3 s each)"
+  echo "     ($seq_reqs sequential, $reqs concurrent requests in $load_s s each)"
   lines=$(grep -c '"GET /' "$work/js_$style.log")
   detail="$lines lines"
   check "js $style: one access-log line per request" test "$lines" -ge $((seq_reqs + reqs))
@@ -140,6 +143,17 @@ for style in fetch_event handler; do
   detail="rc=$rc"
   check "js $style: SIGTERM stops it with status 0" test $rc -eq 0
 done
+
+# ---- --reuse: one instance per worker kept across requests ----
+if start reuse --workers 1 --reuse "$fix/js_http_handler.component.wasm"; then
+  b1=$(get "http://$addr/a"); b2=$(get "http://$addr/b")
+  detail="$b1 / $b2"
+  check "--reuse keeps the instance (and its state) for the next request" \
+    bash -c 'grep -q "request 1" <<<"$0" && grep -q "request 2" <<<"$1"' "$b1" "$b2"
+  stop
+else
+  fail "--reuse: server starts" "$(cat "$work/reuse.log")"
+fi
 
 # ---- C components ----
 c() { echo "$fix/http_$1.component.wasm"; }
@@ -206,7 +220,7 @@ if start fetch_denied --allow-host example.com "$(c fetch)"; then
   r=$(curl -s -m 10 -w ' %{http_code} %{time_total}' "http://$addr/?url=http://$hello_addr/")
   detail=$r
   check "c fetch: a host not allowed gets HTTP-request-denied, at once" \
-    grep -qi "request-denied.* 502 0\.[0-9]*$" <<<"$r"
+    grep -qi "request-denied.* 502 0\.[0-9]*$" <<<"$(echo $r)"
   stop
 fi
 
