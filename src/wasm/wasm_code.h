@@ -102,6 +102,8 @@ enum wasm_xop {
  *   XV_ADDX likewise (i32)(x + y) for slots x and y, a preceding i32.add:
  *           load [h, dst, x, off, y], store [h, x, val, off, y]
  *   XV_STI  (scalar stores) the value is an immediate: [h, addr, imm, off]
+ *   XV_AK   the address is an immediate K (an i32 value, as the address
+ *           slot would hold): load [h, dst, K, off], store [h, K, val, off]
  * Binary ops whose operands and result have one scalar type, fused with
  * a full-width load or store of that type (the memarg offset `off`):
  *   XV_LD   [h, dst, in1, addr, off, K]  in2 is loaded from
@@ -116,7 +118,7 @@ enum wasm_xop {
  *   XV_BRA1, XV_BRA1K, XV_BRA2        the same for XV_BR / XV_BRK */
 enum wasm_xvariant {
   XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_ADDX, XV_STI, XV_LD, XV_ST, XV_RMW,
-  XV_A1, XV_A1K, XV_A2, XV_BRA1, XV_BRA1K, XV_BRA2,
+  XV_A1, XV_A1K, XV_A2, XV_BRA1, XV_BRA1K, XV_BRA2, XV_AK,
   XV_COUNT
 };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))

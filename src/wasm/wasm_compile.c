@@ -15,7 +15,16 @@
  *
  * Peepholes: an op whose result goes straight into local.set/tee writes the
  * local directly; an integer op whose i32 result only feeds br_if/if is
- * fused with the branch (XV_BR variants).
+ * fused with the branch (XV_BR variants); an i32.add computing an address
+ * folds into the access (XV_ADDK, XV_ADDX), constant addresses and stored
+ * values become immediates (XV_AK, XV_STI); a full-width load feeding a
+ * binary op, and a binary op feeding a store, fuse with it (XV_LD, XV_ST,
+ * XV_RMW); two copies in a row become one COPY1X2. An operand computed by
+ * the instruction just before is read from the interpreter's accumulator
+ * (XV_A1 and the like, wasm_code.h). Fusions that drop an instruction only
+ * do so when its result feeds nothing else and no jump lands in between
+ * (`barrier`); they read the dropped instruction's operands from their
+ * slots, which stay valid.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -186,7 +195,7 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "copy1x2"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
-                                       "a2",  "bra1", "bra1k", "bra2"};
+                                       "a2",  "bra1", "bra1k", "bra2", "ak"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
   if (op < XOP_COUNT) {
     size_t x = (size_t)(op - XOP_FIRST - 1);
@@ -756,23 +765,27 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
       k = c->fuse_b;
       c->n = c->fuse_start; /* drop the add: its result only fed this load */
     }
+    /* A constant address is an immediate (XV_AK). */
+    if (!form && !lane && addr.konst && variant(c, op, XV_AK) >= 0) form = XV_AK;
     use(c, &vec);
-    use(c, &addr);
+    if (form != XV_AK) use(c, &addr);
     uint32_t dst = c->slots;
     size_t start = c->n;
     int xop = form ? XOPV(form, op) : op;
     if (!form && !lane && in_acc(c, &addr) && variant(c, op, XV_A1) >= 0) xop = XOPV(XV_A1, op);
     emit_op(c, xop);
     size_t dcell = emit_u(c, dst);
-    emit_u(c, form ? x : addr.src);
+    emit_u(c, form == XV_AK ? addr.k : form ? x : addr.src);
     if (lane) emit_u(c, vec.src);
     emit_u(c, off);
     if (lane) emit_u(c, in->imm.mem.lane);
-    if (form) emit_u(c, k);
+    if (form && form != XV_AK) emit_u(c, k);
     push(c, sig_kind(colon[1]));
     set_dst_candidate(c, dcell);
     if (strchr("iIfF", colon[1])) set_acc(c, dst);
-    if (form != XV_ADDX && !lane)
+    if (!form && !lane && !addr.konst)
+      c->last = (last_instr){LAST_LOAD, start, c->n, op, dst, 0, 0, addr.src, off, 0};
+    else if (form == XV_ADDK)
       c->last = (last_instr){LAST_LOAD, start, c->n, op, dst, 0, 0, x, off, k};
   } else {
     cval val = pop(c);
@@ -798,6 +811,13 @@ static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr
       x = c->fuse_a;
       k = c->fuse_b;
       c->n = c->fuse_start;
+    } else if (addr.konst && !lane && variant(c, op, XV_AK) >= 0) {
+      use(c, &val); /* to its home slot, above the address's */
+      emit_op(c, XOPV(XV_AK, op));
+      emit_u(c, addr.k);
+      emit_u(c, val.src);
+      emit_u(c, off);
+      return;
     }
     if (!form) use(c, &addr);
     use(c, &val);

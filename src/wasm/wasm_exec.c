@@ -25,8 +25,10 @@
  * function otherwise takes clang minutes to compile (several of its
  * analyses are superlinear in its size). The compiler then emits the plain
  * instructions, which the spec tests cover the same way. The Makefile
- * compiles this file at -O0 under SAN=1 (about 40 s with the variants), so
- * the sanitizer run covers the variants too. */
+ * compiles this file at -O0 under SAN=1 (about 40 s with the first level
+ * of variants, K/BR/BRK/ADDK), so the sanitizer run covers those; the
+ * second level (accumulator, memory fusions: EXEC_VARIANTS 2) would take
+ * it minutes and is left to the optimised build and the spec tests. */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define EXEC_SANITIZED 1
@@ -43,7 +45,7 @@
 #endif
 #define XINLINE static inline __attribute__((unused))
 #else
-#define EXEC_VARIANTS 1
+#define EXEC_VARIANTS 2
 #define XINLINE static inline __attribute__((always_inline, unused))
 #endif
 
@@ -355,8 +357,10 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
 #define EA_ADDK(a) ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + (uint32_t)ip[4].u) + ip[3].u)
 #define EA_ADDX(a)                                                           \
   ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + rd_u32(fp + ip[4].u)) + ip[3].u)
-/*   XV_A1 loads: acc + off (the address cell is ignored) */
+/*   XV_A1 loads: acc + off (the address cell is ignored)
+ *   XV_AK  K + off, K in the address cell */
 #define EA_ACC(a) ((uint64_t)rd_u32(acc) + ip[3].u)
+#define EA_IMM(a) (ip[a].u + ip[3].u)
 /* Declares p, the host address of an access of `size` bytes at effective
  * address ea, or returns trap 1 when it does not fit in memory. */
 #define MEM_AT(p, ea, size)                                                  \
@@ -385,11 +389,13 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
 #define DEF_LOADK(A, R) DEF_LOADF(k, EA_ADDK, 5, R)
 #define DEF_LOADX(A, R) DEF_LOADF(x, EA_ADDX, 5, R)
 #define DEF_LOADA(A, R) DEF_LOADF(a, EA_ACC, 4, R)
+#define DEF_LOADI(A, R) DEF_LOADF(i, EA_IMM, 4, R)
 #define DEF_STORE(A, T) DEF_STOREF(, EA_PLAIN, fp + ip[2].u, 4, T)
 #define DEF_STOREK(A, T) DEF_STOREF(k, EA_ADDK, fp + ip[2].u, 5, T)
 #define DEF_STOREX(A, T) DEF_STOREF(x, EA_ADDX, fp + ip[2].u, 5, T)
 #define DEF_STOREI(A, T) DEF_STOREF(i, EA_PLAIN, &ip[2].u, 4, T)
 #define DEF_STOREA(A, T) DEF_STOREF(a, EA_PLAIN, acc, 4, T)
+#define DEF_STOREAK(A, T) DEF_STOREF(ak, EA_IMM, fp + ip[2].u, 4, T)
 FOR_T(DEF_LOAD, _)
 FOR_T(DEF_LOADK, _)
 FOR_T(DEF_LOADX, _)
@@ -399,6 +405,8 @@ FOR_T(DEF_STOREX, _)
 FOR_S(DEF_STOREI, _)
 FOR_T(DEF_LOADA, _)
 FOR_S(DEF_STOREA, _)
+FOR_T(DEF_LOADI, _)
+FOR_T(DEF_STOREAK, _)
 XINLINE xres ex_load_lane(XMARGS, xv128 (*f)(const uint8_t *, xv128, xu32)) {
   MEM_AT(p, (uint64_t)rd_u32(fp + ip[2].u) + ip[4].u, size);
   wr_v128(fp + ip[1].u, f(p, rd_v128(fp + ip[3].u), (xu32)ip[5].u));
@@ -423,6 +431,9 @@ XINLINE xres ex_store_lane(XMARGS, void (*f)(uint8_t *, xv128, xu32)) {
 #define EXEC_MEMS(fn, size, SUF)                                             \
   _Generic(&(fn), FOR_S(ASSOC_STOREF, SUF) default: ex_bad)(                 \
       fp, ip, &acc, mbase, msize, size, fn)
+#define EXEC_MEMAK(fn, size)                                                 \
+  _Generic(&(fn), FOR_T(ASSOC_LOADF, i) FOR_T(ASSOC_STOREF, ak)              \
+           default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
 #define EXEC_MEMA(fn, size)                                                  \
   _Generic(&(fn), FOR_T(ASSOC_LOADF, a) FOR_S(ASSOC_STOREF, a)               \
            default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
@@ -861,6 +872,12 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
   [XOPV(XV_K, WASM_OP_##ID)] = HAS_NUMK(NUM_##ID) ? &&GK_##ID : NULL,        \
   [XOPV(XV_BR, WASM_OP_##ID)] = HAS_BR(NUM_##ID) ? &&GB_##ID : NULL,         \
   [XOPV(XV_BRK, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBK_##ID : NULL,      \
+  GT_NONE2(ID)
+#else
+#define GT_NONE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
+#endif
+#if EXEC_VARIANTS >= 2
+#define GT_NONE2(ID)                                                         \
   [XOPV(XV_A1, WASM_OP_##ID)] = HAS_A1(NUM_##ID) ? &&GA1_##ID : NULL,        \
   [XOPV(XV_A1K, WASM_OP_##ID)] = HAS_BINS(NUM_##ID) ? &&GA1K_##ID : NULL,    \
   [XOPV(XV_A2, WASM_OP_##ID)] = HAS_BINS(NUM_##ID) ? &&GA2_##ID : NULL,      \
@@ -870,16 +887,20 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
   [XOPV(XV_LD, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GL_##ID : NULL,     \
   [XOPV(XV_ST, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GS_##ID : NULL,     \
   [XOPV(XV_RMW, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GR_##ID : NULL,
+#define GT_MEMARG2(ID)                                                       \
+  [XOPV(XV_ADDX, WASM_OP_##ID)] = &&GX_##ID,                                 \
+  [XOPV(XV_STI, WASM_OP_##ID)] = HAS_STOREI(NUM_##ID) ? &&GI_##ID : NULL,     \
+  [XOPV(XV_A1, WASM_OP_##ID)] = HAS_MEMA(NUM_##ID) ? &&GA1_##ID : NULL,      \
+  [XOPV(XV_AK, WASM_OP_##ID)] = &&GAK_##ID,
 #else
-#define GT_NONE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
+#define GT_NONE2(ID)
+#define GT_MEMARG2(ID)
 #endif
 #define GT_LANE(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #if EXEC_VARIANTS
 #define GT_MEMARG(ID, MS)                                                    \
   [WASM_OP_##ID] = &&G_##ID, [XOPV(XV_ADDK, WASM_OP_##ID)] = &&GA_##ID,      \
-  [XOPV(XV_ADDX, WASM_OP_##ID)] = &&GX_##ID,                                 \
-  [XOPV(XV_STI, WASM_OP_##ID)] = HAS_STOREI(NUM_##ID) ? &&GI_##ID : NULL,     \
-  [XOPV(XV_A1, WASM_OP_##ID)] = HAS_MEMA(NUM_##ID) ? &&GA1_##ID : NULL,
+  GT_MEMARG2(ID)
 #else
 #define GT_MEMARG(ID, MS) [WASM_OP_##ID] = &&G_##ID,
 #endif
@@ -992,19 +1013,31 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define GH_NONE(ID, MS)                                                      \
   GH_PLAIN(ID)                                                               \
   GH_NUM(GK_##ID, EXEC_NUMK(NUM_##ID))                                       \
+  GH_BRANCH(GB_##ID, EXEC_BR(NUM_##ID, ))                                    \
+  GH_BRANCH(GBK_##ID, EXEC_BRK(NUM_##ID, k))                                 \
+  GH_NONE2(ID)
+#else
+#define GH_NONE(ID, MS) GH_PLAIN(ID)
+#endif
+#if EXEC_VARIANTS >= 2
+#define GH_NONE2(ID)                                                         \
   GH_NUM(GA1_##ID, EXEC_A1(NUM_##ID))                                        \
   GH_NUM(GA1K_##ID, EXEC_BINV(NUM_##ID, a1k))                                \
   GH_NUM(GA2_##ID, EXEC_BINV(NUM_##ID, a2))                                  \
-  GH_BRANCH(GB_##ID, EXEC_BR(NUM_##ID, ))                                    \
-  GH_BRANCH(GBK_##ID, EXEC_BRK(NUM_##ID, k))                                 \
   GH_BRANCH(GBA1_##ID, EXEC_BR(NUM_##ID, a1))                                \
   GH_BRANCH(GBA1K_##ID, EXEC_BRK(NUM_##ID, a1k))                             \
   GH_BRANCH(GBA2_##ID, EXEC_BRK(NUM_##ID, a2))                               \
   GH_MEMACCESS(GL_##ID, EXEC_BINMEM(NUM_##ID, ld))                           \
   GH_MEMACCESS(GS_##ID, EXEC_BINMEM(NUM_##ID, st))                           \
   GH_MEMACCESS(GR_##ID, EXEC_BINMEM(NUM_##ID, rmw))
+#define GH_MEMARG2(ID, MS)                                                   \
+  GH_MEMACCESS(GX_##ID, EXEC_MEMF(NUM_##ID, MS, x))                          \
+  GH_MEMACCESS(GI_##ID, EXEC_MEMS(NUM_##ID, MS, i))                          \
+  GH_MEMACCESS(GA1_##ID, EXEC_MEMA(NUM_##ID, MS))                            \
+  GH_MEMACCESS(GAK_##ID, EXEC_MEMAK(NUM_##ID, MS))
 #else
-#define GH_NONE(ID, MS) GH_PLAIN(ID)
+#define GH_NONE2(ID)
+#define GH_MEMARG2(ID, MS)
 #endif
 #define GH_BRANCH(LABEL, CALL)                                               \
   LABEL : {                                                                  \
@@ -1031,9 +1064,7 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define GH_MEMARG(ID, MS)                                                    \
   GH_MEMACCESS(G_##ID, EXEC_MEM(NUM_##ID, MS))                               \
   GH_MEMACCESS(GA_##ID, EXEC_MEMF(NUM_##ID, MS, k))                          \
-  GH_MEMACCESS(GX_##ID, EXEC_MEMF(NUM_##ID, MS, x))                          \
-  GH_MEMACCESS(GI_##ID, EXEC_MEMS(NUM_##ID, MS, i))                          \
-  GH_MEMACCESS(GA1_##ID, EXEC_MEMA(NUM_##ID, MS))
+  GH_MEMARG2(ID, MS)
 #else
 #define GH_MEMARG GH_MEMARG_LANE
 #endif
