@@ -22,10 +22,10 @@ BUILD   ?= build
 endif
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
-LDLIBS  += -lcurl -lm -lpthread
+LDLIBS  += -lyaml -lcurl -lm -lpthread
 
-# http joins once it has sources (helpers add them)
-LAYERS  := wasm component wasi $(if $(wildcard src/http/*.c),http)
+# A layer joins once its folder has sources.
+LAYERS  := wasm component wasi $(foreach l,http plugins host,$(if $(wildcard src/$(l)/*.c),$(l)))
 LIBS    := $(foreach l,$(LAYERS),$(BUILD)/libstratus_$(l).a)
 
 all: $(BUILD)/stratus

@@ -6,9 +6,10 @@
 #
 # Components (built by tests/fixtures/build.sh): c-hello (a wasi:http
 # component written in C), js-fetch-event and js-handler (componentize-js,
-# both styles). jco serve runs js-fetch-event with --isolate-requests
-# instance: in its default mode the second request on a fetch-event
-# component fails.
+# both styles). Two pairings: a fresh instance per request (stratus serve
+# vs jco serve --isolate-requests instance) and one instance kept (stratus
+# serve --reuse vs jco serve's default, which fails a fetch-event
+# component from its second request on, so that pair is skipped for it).
 #
 # Per component and server it prints requests per second, latency p50 and
 # p99, the resident memory of the server under load, and the memory per
@@ -75,7 +76,7 @@ measure() {
   local pid=$!
   rps=0
   if ! wait_up "$port" "$pid"; then
-    printf "%-16s %-8s %s\n" "$name" "$server" "did not start (see below)"; tail -5 "$work/$server.out"
+    printf "%-16s %-14s %s\n" "$name" "$server" "did not start (see below)"; tail -5 "$work/$server.out"
     kill $pid 2>/dev/null; wait $pid 2>/dev/null
     return
   fi
@@ -93,23 +94,35 @@ measure() {
   errs=$(grep -E "Non-2xx|Socket errors" "$work/wrk.out" | tr -s ' ' | tr '\n' ' ')
   local per=$(( (busy - idle) / conns ))
   [ $per -lt 0 ] && per=0
-  printf "%-16s %-8s %10s %10s %10s %10s %12s  %s\n" "$name" "$server" "$rps" "$p50" "$p99" \
+  printf "%-16s %-14s %10s %10s %10s %10s %12s  %s\n" "$name" "$server" "$rps" "$p50" "$p99" \
     "$((busy / 1024))M" "${per}K" "$errs"
   kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
 }
 
+ratio() { awk -v s="$1" -v j="$2" 'BEGIN {if (j > 0) printf "%.2fx", s/j; else print "n/a"}'; }
+
 echo "wrk -t2 -c$conns -d${dur}s on loopback, $(nproc) cores"
-printf "%-16s %-8s %10s %10s %10s %10s %12s\n" component server req/s p50 p99 rss mem/request
+printf "%-16s %-14s %10s %10s %10s %10s %12s\n" component server req/s p50 p99 rss mem/request
+summary=()
 for n in "${names[@]}"; do
   comp=$(component "$n")
   [ -f "$comp" ] || { echo "$n: $comp missing"; continue; }
+  # A fresh instance per request: Stratus's default, jco's
+  # --isolate-requests instance.
   measure "$n" stratus build/stratus serve --quiet --addr 127.0.0.1:PORT "$comp"
   s=$rps
-  iso=()
-  [ "$n" = js-fetch-event ] && iso=(--isolate-requests instance)
-  measure "$n" jco "$jco" serve --port PORT "$comp" "${iso[@]}"
+  measure "$n" jco-isolated "$jco" serve --port PORT "$comp" --isolate-requests instance
   j=$rps
-  if [ "${j:-0}" -gt 0 ]; then
-    echo "$n: stratus/jco requests per second = $(awk -v s="$s" -v j="$j" 'BEGIN {printf "%.2fx", s/j}')"
+  summary+=("$n, fresh instance per request: stratus/jco = $(ratio "$s" "$j")")
+  # One instance kept across requests: stratus --reuse, jco's default
+  # (which fails a fetch-event component from its second request on).
+  measure "$n" stratus-reuse build/stratus serve --reuse --quiet --addr 127.0.0.1:PORT "$comp"
+  s=$rps
+  if [ "$n" != js-fetch-event ]; then
+    measure "$n" jco "$jco" serve --port PORT "$comp"
+    j=$rps
+    summary+=("$n, instance reused: stratus --reuse/jco = $(ratio "$s" "$j")")
   fi
 done
+echo
+printf '%s\n' "${summary[@]}"

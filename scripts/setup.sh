@@ -12,6 +12,7 @@ packages=(
   libclang-rt-14-dev-wasm32
   wabt              # wat2wasm & co: oracles for tests, not runtime deps
   libcurl4-openssl-dev # wasi:http outgoing requests
+  libyaml-dev       # workload manifests
   curl wrk          # HTTP tests and benchmarks
   "$@"
 )
