@@ -1,0 +1,311 @@
+/*
+ * stratus/host.h: workloads (layer 6).
+ *
+ * A workload is components + at most one service + the host interfaces it
+ * grants + volumes, all on one host (reference, sections 1.2 and 4). This
+ * header has three parts:
+ *
+ *   1. The manifest: workload_load / workload_parse read a wasmCloud v2
+ *      `Workload`, `WorkloadReplicaSet` or `WorkloadDeployment` (YAML,
+ *      apiVersion runtime.wasmcloud.dev/v1alpha1) unchanged into the
+ *      in-memory model below. An unknown field or a wrong type fails with
+ *      "file:line:col: field.path: what".
+ *   2. The grant model (reference, section 3.4), a pure function:
+ *      host_plan_new takes the workload, what each component / the service
+ *      imports and exports, and the registered plugins, and says which
+ *      grants go to which plugin for which item, and in which order the
+ *      items link (one's exports satisfying another's imports). Deny by
+ *      default: importing a plugin interface the workload did not grant
+ *      fails, naming the interface.
+ *   3. Volumes: host_volumes_open checks hostPath volumes and creates the
+ *      ephemeral ones; each item gets wasi_preopen entries for its own
+ *      volumeMounts only.
+ *
+ * Items are numbered: components 0 .. ncomponents-1 in manifest order, then
+ * the service (index ncomponents) when there is one.
+ */
+#ifndef STRATUS_HOST_H
+#define STRATUS_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stratus/component.h"
+#include "stratus/plugin.h"
+#include "stratus/wasi.h"
+#include "stratus/wasm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the manifest model ---- */
+
+#define WORKLOAD_API_VERSION "runtime.wasmcloud.dev/v1alpha1"
+
+typedef enum workload_kind {
+  WORKLOAD_KIND_WORKLOAD,
+  WORKLOAD_KIND_REPLICA_SET,
+  WORKLOAD_KIND_DEPLOYMENT,
+} workload_kind;
+
+typedef enum workload_pull_policy {
+  WORKLOAD_PULL_UNSET = 0, /* the host treats it as IfNotPresent */
+  WORKLOAD_PULL_ALWAYS,
+  WORKLOAD_PULL_IF_NOT_PRESENT,
+  WORKLOAD_PULL_NEVER,
+} workload_pull_policy;
+
+/* A list of strings. */
+typedef struct workload_strings {
+  const char *const *items;
+  size_t n;
+} workload_strings;
+
+/* A ConfigLayer: a plain map plus Kubernetes ConfigMap / Secret names.
+ * The references are kept; a host without Kubernetes refuses them when
+ * the workload is bound (workload_check_local), not when it is parsed. */
+typedef struct workload_config_layer {
+  plugin_map config;
+  workload_strings config_from; /* ConfigMap names */
+  workload_strings secret_from; /* Secret names */
+} workload_config_layer;
+
+typedef struct workload_volume_mount {
+  const char *name;       /* a volume of the workload */
+  const char *mount_path; /* the directory name the guest sees */
+  bool read_only;
+  size_t volume;          /* index into workload.volumes */
+} workload_volume_mount;
+
+typedef struct workload_local_resources {
+  const workload_volume_mount *volume_mounts;
+  size_t nvolume_mounts;
+  workload_config_layer environment; /* -> wasi:cli/environment */
+  plugin_map config;                 /* opaque, handed to plugins */
+  workload_strings allowed_hosts;    /* outgoing HTTP; empty: none */
+} workload_local_resources;
+
+/* An image: a local file or an OCI reference. */
+typedef struct workload_image {
+  const char *ref;            /* as written in the manifest */
+  const char *path;           /* a local file: ref resolved against the
+                                 manifest's directory; NULL for OCI */
+  const char *pull_secret;    /* imagePullSecret.name, or NULL */
+  workload_pull_policy pull_policy;
+} workload_image;
+
+typedef struct workload_component {
+  const char *name;
+  workload_image image;
+  int32_t pool_size, max_invocations; /* 0 when not given */
+  workload_local_resources local;
+} workload_component;
+
+typedef struct workload_service {
+  workload_image image;
+  int32_t max_restarts;
+  workload_local_resources local;
+} workload_service;
+
+/* One hostInterfaces entry: `grant` is it as plugins see it (its
+ * config is the inline `config` map); the Kubernetes references beside. */
+typedef struct workload_host_interface {
+  plugin_grant grant;
+  workload_strings config_from, secret_from;
+} workload_host_interface;
+
+typedef enum workload_volume_kind {
+  WORKLOAD_VOLUME_EPHEMERAL,
+  WORKLOAD_VOLUME_HOST_PATH,
+} workload_volume_kind;
+
+typedef struct workload_volume {
+  const char *name;
+  workload_volume_kind kind;
+  const char *host_path;      /* as written (hostPath only) */
+  const char *resolved_path;  /* relative paths joined to the manifest's
+                                 directory (hostPath only) */
+} workload_volume;
+
+/* A WorkloadDeployment's artifacts[] entry. */
+typedef struct workload_artifact {
+  const char *name, *artifact_from;
+} workload_artifact;
+
+typedef struct workload {
+  workload_kind kind;
+  const char *name;                   /* metadata.name */
+  const char *namespace_;             /* metadata.namespace, or "default" */
+  plugin_map labels, annotations;     /* metadata */
+  /* spec (of the Workload, or of the template) */
+  plugin_map host_selector;
+  const char *host_id;                /* or NULL */
+  workload_component *components;
+  size_t ncomponents;
+  workload_service *service;          /* NULL: none */
+  workload_host_interface *host_interfaces;
+  size_t nhost_interfaces;
+  workload_volume *volumes;
+  size_t nvolumes;
+  const char *kubernetes_service;     /* spec.kubernetesService.name, or NULL */
+  /* The `config.host` of the first wasi:http entry of hostInterfaces: the
+   * workload's virtual host for HTTP routing, or NULL. */
+  const char *http_host;
+  /* WorkloadReplicaSet / WorkloadDeployment only */
+  bool has_replicas;
+  int32_t replicas;
+  plugin_map template_labels, template_annotations;
+  const char *deploy_policy;          /* "RollingUpdate" (default) or "Recreate" */
+  const workload_artifact *artifacts;
+  size_t nartifacts;
+  const char *deployment_service;     /* spec.service.name (Kubernetes), or NULL */
+  /* where it came from */
+  const char *source;                 /* the file name used in messages */
+  const char *source_dir;             /* local paths resolve against it */
+  void *arena_;                       /* owns everything above */
+} workload;
+
+/* Reads the manifest at path. Several YAML documents may be in the file
+ * (---): the first Workload, WorkloadReplicaSet or WorkloadDeployment is
+ * taken, other kinds are skipped; none is an error. Local image and
+ * hostPath paths resolve against the manifest's directory. */
+wasm_status workload_load(const char *path, workload **out, wasm_error *err);
+/* The same from memory; name_for_errors starts every message, and its
+ * directory part (or ".") is where local paths resolve. */
+wasm_status workload_parse(const char *yaml, size_t len, const char *name_for_errors,
+                           workload **out, wasm_error *err);
+void workload_free(workload *w);
+
+/* Components, plus the service when there is one. */
+size_t workload_item_count(const workload *w);
+/* "api" for a component, "service" for the service. */
+const char *workload_item_name(const workload *w, size_t item);
+const workload_local_resources *workload_item_local(const workload *w, size_t item);
+const workload_image *workload_item_image(const workload *w, size_t item);
+
+/* Fails (WASM_BAD_ARG) naming the first Kubernetes reference (configFrom,
+ * secretFrom, imagePullSecret) of w: a host without Kubernetes cannot
+ * resolve them. */
+wasm_status workload_check_local(const workload *w, wasm_error *err);
+
+/* ---- the grant model ---- */
+
+/* What one item imports and exports: instance names as
+ * cm_component_import_name / cm_component_export_name give them
+ * ("wasi:keyvalue/store@0.2.0-draft"). Names that are not interfaces
+ * (plain functions) are ignored. */
+typedef struct host_item_world {
+  const char *const *imports;
+  size_t nimports;
+  const char *const *exports;
+  size_t nexports;
+} host_item_world;
+
+/* Fills *world with c's import and export names (arrays malloc'ed, the
+ * strings are c's); host_item_world_release frees the arrays. */
+wasm_status host_item_world_of(const cm_component *c, host_item_world *world,
+                               wasm_error *err);
+void host_item_world_release(host_item_world *world);
+
+/* One plugin the workload uses, with the grants it provides (in
+ * hostInterfaces order): what plugin_workload.grants is for it. */
+typedef struct host_plugin_plan {
+  plugin *plugin;
+  plugin_grant *grants;
+  size_t ngrants;
+} host_plugin_plan;
+
+/* The grants of one plugin an item uses: plugin_item.grants. The pointers
+ * point into plan->plugins[plugin].grants. */
+typedef struct host_item_use {
+  size_t plugin; /* index into plan->plugins */
+  const plugin_grant **grants;
+  size_t ngrants;
+} host_item_use;
+
+/* An import of an item satisfied by another item's export. */
+typedef struct host_link {
+  const char *import_name; /* as the importer names it */
+  size_t exporter;         /* item index */
+  const char *export_name; /* as the exporter names it */
+} host_link;
+
+typedef struct host_item_plan {
+  const char *name;        /* workload_item_name */
+  bool is_service;
+  host_item_use *uses;     /* by plugin, in plan->plugins order */
+  size_t nuses;
+  host_link *links;        /* in import order */
+  size_t nlinks;
+} host_item_plan;
+
+typedef struct host_plan {
+  host_plugin_plan *plugins; /* those with a grant, in registration order */
+  size_t nplugins;
+  host_item_plan *items;     /* indexed like the workload's items */
+  size_t nitems;
+  size_t *order;             /* item indices, exporters before their
+                                importers; the service last */
+  const char *http_host;     /* workload.http_host */
+  void *arena_;
+} host_plan;
+
+/* Binds the workload's grants to plugins (reference, section 3.4):
+ *  - wasi:http entries of hostInterfaces are host core and dropped (their
+ *    config.host is plan->http_host); WASI 0.2 core interfaces (wasi:io,
+ *    clocks, random, cli, filesystem, sockets) and wasi:http are always
+ *    allowed;
+ *  - every interface of every other entry must be provided by a plugin
+ *    (its `imports` or `exports` set), else an error names it; an entry
+ *    goes to each plugin providing one of its interfaces (the first
+ *    registered plugin providing an interface wins);
+ *  - two entries of one package going to a plugin without
+ *    named_instances is an error;
+ *  - an item uses an entry when it imports or exports one of its
+ *    interfaces; an import another item exports is linked to it instead
+ *    (two exporters: an error); an import a plugin provides but no entry
+ *    grants fails: "component `api` imports wasi:keyvalue/store@0.2.0-draft,
+ *    which the workload does not grant"; an import nothing provides fails
+ *    too;
+ *  - order: topological over the links (components never import from the
+ *    service); a cycle is an error naming it.
+ * worlds[i] is item i's world (workload_item_count entries). The plan
+ * points into w and plugins; it must not outlive them. */
+wasm_status host_plan_new(const workload *w, const host_item_world *worlds,
+                          plugin *const *plugins, size_t nplugins, host_plan **out,
+                          wasm_error *err);
+void host_plan_free(host_plan *plan);
+
+/* Whether `name` ("wasi:io/streams@0.2.0") belongs to what the host core
+ * always provides: WASI 0.2 (io, clocks, random, cli, filesystem,
+ * sockets) and wasi:http. */
+bool host_is_core_interface(const char *name);
+
+/* Interface-set matching as plugin_set_has describes it (kept here too so
+ * that the host layer does not depend on a plugin being built); versions
+ * match when equal or semver-compatible, or when either side has none. */
+bool host_set_has(const char *set, const char *iface);
+
+/* ---- volumes ---- */
+
+typedef struct host_volumes host_volumes;
+
+/* Checks every hostPath volume (an existing directory) and creates every
+ * ephemeral one (a fresh temporary directory, removed by
+ * host_volumes_close); computes each item's preopens. */
+wasm_status host_volumes_open(const workload *w, host_volumes **out, wasm_error *err);
+/* Item `item`'s mounts as WASI preopens (host directory, mountPath,
+ * readOnly), in volumeMounts order; valid until host_volumes_close and
+ * while the workload lives (the strings are shared). */
+const wasi_preopen *host_volumes_preopens(const host_volumes *v, size_t item, size_t *n);
+/* The host directory of volume i (a temp dir for an ephemeral one). */
+const char *host_volumes_dir(const host_volumes *v, size_t volume);
+/* Removes the ephemeral directories with their contents; frees v. */
+void host_volumes_close(host_volumes *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
