@@ -29,6 +29,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "stratus/component.h"
 #include "stratus/wasm.h"
@@ -116,6 +118,130 @@ struct plugin {
  * `iface` ("ns:pkg/a@v"): namespace, package and name equal; versions
  * compared only when both sides have one. */
 bool plugin_set_has(const char *set, const char *iface);
+
+
+/* ---- built-in plugins (src/plugins/) ----
+ *
+ * Each constructor returns a plugin the host owns: p->destroy(p) (or
+ * plugin_free) frees it and what it owns (its backend). NULL when out of
+ * memory. Buckets and containers are kept per workload *name*: scope
+ * "<namespace>/<name>" (namespace "default" when unset), so replicas of a
+ * workload share them and a restarted (or reloaded) workload finds its
+ * data again; two workloads of different names never see each other's. */
+
+/* Calls p->destroy when p is not NULL. */
+void plugin_free(plugin *p);
+
+/* Plugins whose interfaces pass wasi:io streams (wasi:blobstore) make them
+ * in the WASI 0.2 context linked into the same linker. The host names it
+ * once per linker, after wasi2_link and before item_link, and forgets the
+ * linker before deleting it (a process-wide table, thread-safe). */
+struct wasi2_ctx;
+wasm_status plugin_linker_set_wasi2(cm_linker *l, struct wasi2_ctx *w, wasm_error *err);
+struct wasi2_ctx *plugin_linker_wasi2(cm_linker *l);
+void plugin_linker_forget(cm_linker *l);
+
+/* wasi-config: wasi:config/store@0.2.0-rc.1. An item sees the config of
+ * its wasi:config grants with its environment (plugin_item.env) merged on
+ * top (a key in both: the environment's value). */
+plugin *plugin_config_new(void);
+
+/* wasi-logging: wasi:logging/logging (0.1.0-draft, also unversioned). One
+ * line per call, written and flushed at once to out (borrowed):
+ *   level=info workload=W component=C context=X msg="..."
+ * Values with spaces, quotes, '=' or control characters are quoted with
+ * C-style escapes; msg always is. */
+plugin *plugin_logging_new(FILE *out);
+
+/* A key-value store behind wasi-keyvalue. Buckets are addressed by scope
+ * (see above) and identifier; every function is thread-safe and returns
+ * a status with a message (which the guest sees as error::other). */
+typedef struct plugin_kv_backend plugin_kv_backend;
+struct plugin_kv_backend {
+  const char *name; /* "memory", "directory" */
+  void *self;
+  /* Creates the bucket when it does not exist. */
+  wasm_status (*open)(plugin_kv_backend *b, const char *scope, const char *bucket,
+                      wasm_error *err);
+  /* *found false when the key is missing; else *val (malloc'ed, *len). */
+  wasm_status (*get)(plugin_kv_backend *b, const char *scope, const char *bucket,
+                     const char *key, uint8_t **val, size_t *len, bool *found,
+                     wasm_error *err);
+  wasm_status (*set)(plugin_kv_backend *b, const char *scope, const char *bucket,
+                     const char *key, const uint8_t *val, size_t len, wasm_error *err);
+  wasm_status (*del)(plugin_kv_backend *b, const char *scope, const char *bucket,
+                     const char *key, wasm_error *err); /* missing: not an error */
+  /* Every key, sorted (bytewise); *keys and each key malloc'ed. */
+  wasm_status (*keys)(plugin_kv_backend *b, const char *scope, const char *bucket,
+                      char ***keys, size_t *n, wasm_error *err);
+  /* Atomically adds delta to the counter at key (missing: 0) and stores
+   * the sum as decimal text; *out gets it. A value that is neither
+   * decimal text nor 8 big-endian bytes (wasmCloud's NATS format) fails. */
+  wasm_status (*increment)(plugin_kv_backend *b, const char *scope, const char *bucket,
+                           const char *key, uint64_t delta, uint64_t *out, wasm_error *err);
+  void (*destroy)(plugin_kv_backend *b);
+};
+
+/* Memory: a hash map per bucket, gone with the backend. */
+plugin_kv_backend *plugin_kv_memory_new(void);
+/* Directory: dir/<scope>/<bucket>/<key>, one file per key; names are
+ * encoded to safe file names ([A-Za-z0-9_.-] kept, other bytes %XX, a
+ * leading '.' encoded); writes go to a temporary file renamed over the
+ * key, so a crash leaves the old or the new value. dir is created. */
+wasm_status plugin_kv_dir_new(const char *dir, plugin_kv_backend **out, wasm_error *err);
+
+/* wasi-keyvalue: wasi:keyvalue/store,atomics,batch@0.2.0-draft over b
+ * (owned by the plugin from now on, also when NULL is returned). open()
+ * creates the bucket; list-keys pages (PLUGIN_KV_PAGE keys) with the
+ * cursor the offset of the next page. Only the granted interfaces are
+ * linked. */
+#define PLUGIN_KV_PAGE 100
+plugin *plugin_keyvalue_new(plugin_kv_backend *b);
+
+/* A blob store behind wasi-blobstore, addressed by scope and container;
+ * thread-safe, statuses with messages (the guest sees them as errors). */
+typedef struct plugin_blob_backend plugin_blob_backend;
+struct plugin_blob_backend {
+  const char *name;
+  void *self;
+  /* Fails when the container exists already. */
+  wasm_status (*create)(plugin_blob_backend *b, const char *scope, const char *container,
+                        wasm_error *err);
+  /* *created: seconds since the epoch; *found false when missing. */
+  wasm_status (*stat)(plugin_blob_backend *b, const char *scope, const char *container,
+                      bool *found, uint64_t *created, wasm_error *err);
+  wasm_status (*destroy_container)(plugin_blob_backend *b, const char *scope,
+                                   const char *container, wasm_error *err);
+  /* Creates or replaces; fails when the container is missing. */
+  wasm_status (*put)(plugin_blob_backend *b, const char *scope, const char *container,
+                     const char *object, const uint8_t *data, size_t len, wasm_error *err);
+  /* *found false when the object is missing; data may be NULL (only the
+   * size and time wanted), else *data is malloc'ed. */
+  wasm_status (*get)(plugin_blob_backend *b, const char *scope, const char *container,
+                     const char *object, uint8_t **data, uint64_t *size, uint64_t *created,
+                     bool *found, wasm_error *err);
+  wasm_status (*del)(plugin_blob_backend *b, const char *scope, const char *container,
+                     const char *object, wasm_error *err); /* missing: not an error */
+  /* The object names, sorted; *names and each name malloc'ed. */
+  wasm_status (*list)(plugin_blob_backend *b, const char *scope, const char *container,
+                      char ***names, size_t *n, wasm_error *err);
+  void (*destroy)(plugin_blob_backend *b);
+};
+
+plugin_blob_backend *plugin_blob_memory_new(void);
+/* dir/<scope>/<container>/<object>, names encoded as the key-value
+ * directory backend does; atomic writes by rename. */
+wasm_status plugin_blob_dir_new(const char *dir, plugin_blob_backend **out, wasm_error *err);
+
+/* wasi-blobstore: wasi:blobstore/blobstore,container,types@0.2.0-draft
+ * over b (owned, as for keyvalue). Grant config: `buckets` (comma list:
+ * the containers the item may use; any other is refused with an error
+ * starting "unauthorized"; unset: all) and `read_only` ("true": every
+ * write is refused with an error starting "read-only"). Object bodies
+ * are wasi:io streams of the linker's WASI context (plugin_linker_set_wasi2);
+ * objects are at most PLUGIN_BLOB_MAX bytes. */
+#define PLUGIN_BLOB_MAX (64u << 20)
+plugin *plugin_blobstore_new(plugin_blob_backend *b);
 
 #ifdef __cplusplus
 }
