@@ -23,6 +23,8 @@
 
 #define WIT_MAX_DEPTH 64
 
+static bool def_used(const char *defs, const char *name);
+
 typedef struct wit_cur {
   const char *s;
   const char *defs; /* interface WIT text with named type definitions, or NULL */
@@ -203,6 +205,7 @@ static bool wit_type(wit_cur *c, const cm_type *t, unsigned depth) {
     c->pos = save;
     return ok;
   }
+  if (t && c->defs && n < 63 && def_used(c->defs, name)) return true;
   if (t && t->kind != CM_RECORD && t->kind != CM_VARIANT && t->kind != CM_ENUM &&
       t->kind != CM_FLAGS && t->kind != CM_OWN) {
     return kind_is(c, t, CM_RECORD, name);
@@ -464,6 +467,36 @@ static bool def_find(const char *defs, const char *name, int *kind, size_t *pos)
       }
       p.pos = save;
     }
+    if (!if_skip_item(&p)) return false;
+  }
+  return false;
+}
+
+/* Whether an interface's WIT text brings named type `name` in with a
+ * `use x.{..., name, ...}` item (an alias like `error = string` of
+ * another interface is checked there, so any type is accepted here). */
+static bool def_used(const char *defs, const char *name) {
+  wit_if p = {.s = defs, .len = strlen(defs)};
+  const char *w;
+  size_t n = if_ident(&p, &w);
+  if (!word_is(w, n, "interface") || !if_ident(&p, &w) || !if_eat(&p, '{')) return false;
+  while (!if_eat(&p, '}')) {
+    size_t start = p.pos;
+    n = if_ident(&p, &w);
+    if (!n) return false;
+    if (word_is(w, n, "use")) {
+      const char *brace = memchr(p.s + p.pos, '{', p.len - p.pos);
+      const char *semi = memchr(p.s + p.pos, ';', p.len - p.pos);
+      if (brace && (!semi || brace < semi)) {
+        wit_if q = {.s = defs, .pos = (size_t)(brace - defs) + 1, .len = p.len};
+        while ((n = if_ident(&q, &w)) > 0) {
+          if (word_is(w, n, name)) return true;
+          if_eat(&q, ',');
+        }
+      }
+    }
+    p.pos = start;
+    if_ident(&p, &w);
     if (!if_skip_item(&p)) return false;
   }
   return false;

@@ -670,6 +670,18 @@ static void test_named_types(wasm_engine *e) {
   CHECKM(st == WASM_LINK_ERROR, "cyclic alias: %d %s", st, st ? err.message : "accepted");
   if (st == WASM_OK) cm_instance_delete(inst);
   cm_linker_delete(l);
+  /* a type another interface defines (`use other.{num}` where
+   * num = u32) is checked there: any type is accepted here */
+  l = cm_linker_new(e);
+  st = cm_linker_define_interface(l, "test:types/named",
+                                  "interface named { use other.{num, t, v as v, e, f};\n"
+                                  " get-a: func(x: t) -> num;\n take: func(v: v, e: e, fl: f); }",
+                                  entries, 2, &err);
+  inst = NULL;
+  if (st == WASM_OK) st = cm_linker_instantiate(l, s, c, &inst, &err);
+  CHECKM(st == WASM_OK, "use'd alias: %s", err.message);
+  if (st == WASM_OK) cm_instance_delete(inst);
+  cm_linker_delete(l);
   /* a malformed definition is rejected when defined */
   l = cm_linker_new(e);
   st = cm_linker_define_interface(
