@@ -305,6 +305,73 @@ const char *host_volumes_dir(const host_volumes *v, size_t volume);
 /* Removes the ephemeral directories with their contents; frees v. */
 void host_volumes_close(host_volumes *v);
 
+/* ---- the runtime: running workloads on this host (host_runtime.c) ----
+ *
+ * A runtime runs workloads: per component it compiles the image, binds
+ * the plugins the grant plan names (workload_bind, item_bind, item_link
+ * per linker, workload_resolved), links WASI 0.2 (environment, volumes)
+ * and wasi:http (outgoing limited to localResources.allowedHosts) and
+ * makes a pre-instance per worker. HTTP requests go, by Host header
+ * (case-insensitive, port ignored), to the workload whose wasi:http
+ * hostInterface has that `config.host`, into a fresh instance of the
+ * component exporting wasi:http/incoming-handler: no route 400, no
+ * handler 404, a trap 500, past the timeout 504.
+ *
+ * Workloads are reference-counted: a request holds the version it
+ * started on, so host_runtime_replace_workload swaps in a new version
+ * atomically while requests in flight finish on the old one. Services
+ * (item 6 of the design) and composition between components are not run
+ * yet: a workload with either is refused with a message saying so. */
+
+typedef struct host_runtime host_runtime;
+
+typedef struct host_runtime_config {
+  wasm_engine *engine;        /* borrowed */
+  plugin *const *plugins;     /* borrowed; started by host_runtime_new,
+                                 stopped by host_runtime_delete */
+  size_t nplugins;
+  unsigned workers;           /* HTTP worker threads (the server's); >= 1 */
+  uint64_t timeout_ns;        /* per request / plugin call; 0: none */
+  uint64_t max_memory;        /* per linear memory; 0: no cap */
+  /* Dev mode: when exactly one workload runs and it has no host, every
+   * request goes to it. */
+  bool dev;
+  /* Guest stdout/stderr: each line goes to log prefixed "[component] ";
+   * NULL: the process's stdout and stderr, unprefixed. */
+  FILE *log;
+} host_runtime_config;
+
+#define HOST_RUNTIME_ID_MAX 96
+
+wasm_status host_runtime_new(const host_runtime_config *cfg, host_runtime **out,
+                             wasm_error *err);
+/* Stops every workload (waiting for requests in flight is the caller's:
+ * stop the HTTP server first), then the plugins. */
+void host_runtime_delete(host_runtime *rt);
+
+/* Starts w (owned by the runtime from now on, freed also on failure);
+ * id (HOST_RUNTIME_ID_MAX bytes) gets its id, "namespace/name#N". Local
+ * images only: an OCI reference fails. Fails with the grant plan's
+ * message, a link error naming the import, ... ; nothing is left behind
+ * on failure. */
+wasm_status host_runtime_start_workload(host_runtime *rt, workload *w, char *id,
+                                        wasm_error *err);
+/* Starts w fully, then, at once, routes new requests to it and stops the
+ * workload old_id (whose requests in flight finish first). On failure
+ * old_id keeps running untouched. */
+wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, workload *w,
+                                          char *id, wasm_error *err);
+/* Removes the workload from routing; it is freed (plugins unbound) when
+ * its last request ends. False when no workload has that id. */
+bool host_runtime_stop_workload(host_runtime *rt, const char *id);
+
+/* The HTTP handler (an http_handler_fn with the runtime as env): worker
+ * must be below config.workers. */
+struct http_exchange;
+struct http_request;
+void host_runtime_handle_http(void *rt, unsigned worker, struct http_exchange *x,
+                              const struct http_request *req);
+
 #ifdef __cplusplus
 }
 #endif

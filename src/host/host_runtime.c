@@ -1,0 +1,655 @@
+/* host_runtime.c: running workloads (host.h, "the runtime").
+ *
+ * A started workload is a reference-counted version: the routing list
+ * holds one reference, each request or plugin call in progress another;
+ * the last release frees it (pre-instances, linkers, WASI contexts, then
+ * the plugins' item_unbind and workload_unbind). Every item has one slot
+ * (linker + WASI context + wasi:http state + pre-instance) per HTTP
+ * worker, used only by that worker's thread, plus one more for plugin
+ * calls (plugin_host.call), guarded by a mutex. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/host_internal.h"
+#include "host/host_log.h"
+#include "stratus/http.h"
+
+#define HR_TICK_NS 10000000u /* the epoch advances every 10 ms */
+#define HR_MAX_IMAGE (1u << 30)
+
+/* One item on one worker. */
+typedef struct hr_slot {
+  wasi2_ctx *wasi;
+  http_wasi *http;
+  cm_linker *linker;
+  cm_instance_pre *pre;
+} hr_slot;
+
+typedef struct hr_item {
+  const char *name;
+  cm_component *comp;
+  char **env; /* "K=V" */
+  size_t nenv;
+  hr_slot *slots;       /* workers + 1 */
+  plugin_item *pitems;  /* per use of the plan's item */
+  size_t nbound;        /* pitems item_bind'ed so far */
+  int log_fd;           /* the prefixing pipe, or -1 */
+} hr_item;
+
+typedef struct hr_workload {
+  host_runtime *rt;
+  char id[HOST_RUNTIME_ID_MAX];
+  workload *w;
+  host_plan *plan;
+  host_volumes *vols;
+  hr_item *items;
+  size_t nitems;
+  plugin_workload *pws; /* per plan plugin */
+  size_t nbound;        /* plugins workload_bind'ed so far */
+  long handler;         /* item exporting wasi:http/incoming-handler, or -1 */
+  atomic_int refs;
+  pthread_mutex_t call_mu; /* the plugin-call slot */
+  bool routable;
+  uint64_t seq;
+  struct hr_workload *next;
+} hr_workload;
+
+struct host_runtime {
+  host_runtime_config cfg;
+  plugin **plugins;
+  size_t nstarted; /* plugins started */
+  pthread_mutex_t mu;
+  hr_workload *list; /* starting and running workloads */
+  uint64_t next_seq;
+  plugin_host host;
+  host_log *log;
+  uint64_t deadline_ticks;
+  pthread_t ticker;
+  pthread_mutex_t tmu;
+  pthread_cond_t tcv;
+  bool stop_ticker, ticker_running;
+};
+
+/* Prefixes err's message: "PREFIX: message". */
+static wasm_status hr_wrap(wasm_error *err, wasm_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static wasm_status hr_wrap(wasm_error *err, wasm_status st, const char *fmt, ...) {
+  char prefix[256], msg[sizeof err->message];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  snprintf(msg, sizeof msg, "%s", err->message);
+  return host_fail(err, st, "%s: %s", prefix, msg);
+}
+
+/* ---- the epoch ticker ---- */
+
+static void *ticker_main(void *arg) {
+  host_runtime *rt = arg;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  pthread_mutex_lock(&rt->tmu);
+  while (!rt->stop_ticker) {
+    t.tv_nsec += HR_TICK_NS;
+    if (t.tv_nsec >= 1000000000) t.tv_sec++, t.tv_nsec -= 1000000000;
+    while (!rt->stop_ticker && pthread_cond_timedwait(&rt->tcv, &rt->tmu, &t) != ETIMEDOUT) {}
+    if (!rt->stop_ticker) wasm_engine_increment_epoch(rt->cfg.engine);
+  }
+  pthread_mutex_unlock(&rt->tmu);
+  return NULL;
+}
+
+static bool ticker_start(host_runtime *rt) {
+  pthread_condattr_t ca;
+  if (pthread_condattr_init(&ca) != 0) return false;
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  bool ok = pthread_mutex_init(&rt->tmu, NULL) == 0 && pthread_cond_init(&rt->tcv, &ca) == 0;
+  pthread_condattr_destroy(&ca);
+  rt->ticker_running = ok && pthread_create(&rt->ticker, NULL, ticker_main, rt) == 0;
+  return rt->ticker_running;
+}
+
+static void ticker_stop(host_runtime *rt) {
+  if (!rt->ticker_running) return;
+  pthread_mutex_lock(&rt->tmu);
+  rt->stop_ticker = true;
+  pthread_cond_signal(&rt->tcv);
+  pthread_mutex_unlock(&rt->tmu);
+  pthread_join(rt->ticker, NULL);
+  pthread_cond_destroy(&rt->tcv);
+  pthread_mutex_destroy(&rt->tmu);
+}
+
+/* ---- freeing a workload version ---- */
+
+static void slot_free(hr_slot *s) {
+  cm_instance_pre_delete(s->pre);
+  if (s->linker) {
+    plugin_linker_forget(s->linker);
+    cm_linker_delete(s->linker);
+  }
+  http_wasi_delete(s->http);
+  wasi2_ctx_delete(s->wasi);
+}
+
+/* Undoes whatever of the start got done, in reverse. */
+static void hr_free(hr_workload *wl) {
+  host_runtime *rt = wl->rt;
+  unsigned nslots = rt->cfg.workers + 1;
+  for (size_t i = 0; wl->items && i < wl->nitems; i++) {
+    hr_item *it = &wl->items[i];
+    for (unsigned k = 0; it->slots && k < nslots; k++) slot_free(&it->slots[k]);
+  }
+  /* host functions' state lives until no linker or instance can reach it */
+  for (size_t i = wl->nitems; wl->items && wl->plan && i-- > 0;) {
+    hr_item *it = &wl->items[i];
+    const host_item_plan *ip = &wl->plan->items[i];
+    for (size_t u = it->nbound; u-- > 0;) {
+      plugin *p = wl->plan->plugins[ip->uses[u].plugin].plugin;
+      if (p->item_unbind) p->item_unbind(p, &it->pitems[u]);
+    }
+  }
+  for (size_t k = wl->nbound; k-- > 0;) {
+    plugin *p = wl->plan->plugins[k].plugin;
+    if (p->workload_unbind) p->workload_unbind(p, &wl->pws[k]);
+  }
+  for (size_t i = 0; wl->items && i < wl->nitems; i++) {
+    hr_item *it = &wl->items[i];
+    cm_component_delete(it->comp);
+    for (size_t e = 0; e < it->nenv; e++) free(it->env[e]);
+    free(it->env);
+    free(it->slots);
+    free(it->pitems);
+    if (it->log_fd >= 0) close(it->log_fd);
+  }
+  free(wl->items);
+  free(wl->pws);
+  host_volumes_close(wl->vols);
+  host_plan_free(wl->plan);
+  workload_free(wl->w);
+  pthread_mutex_destroy(&wl->call_mu);
+  free(wl);
+}
+
+static void hr_release(hr_workload *wl) {
+  if (atomic_fetch_sub(&wl->refs, 1) == 1) hr_free(wl);
+}
+
+/* ---- starting a workload ---- */
+
+static wasm_status read_image(const char *path, uint8_t **out, size_t *len, wasm_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return host_fail(err, WASM_BAD_ARG, "cannot read %s: %s", path, strerror(errno));
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *buf = malloc(cap);
+  while (buf) {
+    size_t r = fread(buf + n, 1, cap - n, f);
+    n += r;
+    if (n < cap) break;
+    if (cap >= HR_MAX_IMAGE) {
+      free(buf);
+      fclose(f);
+      return host_fail(err, WASM_BAD_ARG, "%s: larger than 1 GiB", path);
+    }
+    uint8_t *nb = realloc(buf, cap * 2);
+    if (!nb) free(buf);
+    buf = nb;
+    cap *= 2;
+  }
+  bool bad = buf && ferror(f);
+  fclose(f);
+  if (!buf) return host_fail(err, WASM_NOMEM, "out of memory");
+  if (bad) {
+    free(buf);
+    return host_fail(err, WASM_BAD_ARG, "cannot read %s", path);
+  }
+  *out = buf;
+  *len = n;
+  return WASM_OK;
+}
+
+/* Reads and compiles item i's image. */
+static wasm_status load_item(hr_workload *wl, size_t i, wasm_error *err) {
+  const workload *w = wl->w;
+  const workload_image *img = workload_item_image(w, i);
+  const char *name = workload_item_name(w, i);
+  if (!img->path)
+    return host_fail(err, WASM_BAD_ARG,
+                     "%s: component `%s`: image %s: OCI images are not supported by stratus "
+                     "dev yet (use a local path)",
+                     w->source, name, img->ref);
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  wasm_status st = read_image(img->path, &bytes, &len, err);
+  if (st) return st;
+  if (!cm_is_component(bytes, len)) st = host_fail(err, WASM_BAD_ARG, "%s is not a component", img->path);
+  else if ((st = cm_component_new(wl->rt->cfg.engine, bytes, len, &wl->items[i].comp, err)))
+    hr_wrap(err, st, "%s", img->path);
+  free(bytes);
+  if (st) return hr_wrap(err, st, "%s: component `%s`", w->source, name);
+  return WASM_OK;
+}
+
+static bool exports_http_handler(const cm_component *c) {
+  for (uint32_t i = 0; i < cm_component_export_count(c); i++)
+    if (strncmp(cm_component_export_name(c, i), "wasi:http/incoming-handler@0.2.", 31) == 0)
+      return true;
+  return false;
+}
+
+/* "K=V" strings of the item's environment. */
+static wasm_status item_env(hr_item *it, const workload_local_resources *lr, wasm_error *err) {
+  const plugin_map *m = &lr->environment.config;
+  it->env = calloc(m->n + 1, sizeof *it->env);
+  if (!it->env) return host_fail(err, WASM_NOMEM, "out of memory");
+  for (size_t k = 0; k < m->n; k++) {
+    size_t n = strlen(m->keys[k]) + strlen(m->values[k]) + 2;
+    if (!(it->env[k] = malloc(n))) return host_fail(err, WASM_NOMEM, "out of memory");
+    snprintf(it->env[k], n, "%s=%s", m->keys[k], m->values[k]);
+    it->nenv = k + 1;
+  }
+  return WASM_OK;
+}
+
+/* One slot: WASI, wasi:http, the plugins' interfaces, the pre-instance. */
+static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *err) {
+  host_runtime *rt = wl->rt;
+  hr_item *it = &wl->items[i];
+  const workload_local_resources *lr = workload_item_local(wl->w, i);
+  size_t npre = 0;
+  const wasi_preopen *pre = host_volumes_preopens(wl->vols, i, &npre);
+  const char *args[] = {it->name};
+  wasi2_config wc = {.args = args, .nargs = 1, .env = (const char *const *)it->env,
+                     .nenv = (uint32_t)it->nenv, .stdin_fd = -1,
+                     .stdout_fd = it->log_fd >= 0 ? it->log_fd : 1,
+                     .stderr_fd = it->log_fd >= 0 ? it->log_fd : 2, .preopens = pre,
+                     .npreopens = (uint32_t)npre};
+  http_wasi_config hc = {.allowed_hosts = lr->allowed_hosts.items,
+                         .nallowed = lr->allowed_hosts.n};
+  if (!(s->linker = cm_linker_new(rt->cfg.engine))) return host_fail(err, WASM_NOMEM, "out of memory");
+  wasm_status st = wasi2_ctx_new(&wc, &s->wasi, err);
+  if (!st) st = wasi2_link(s->wasi, s->linker, err);
+  if (!st) st = http_wasi_new(&hc, s->wasi, &s->http, err);
+  if (!st) st = http_wasi_link(s->http, s->linker, err);
+  if (!st) st = plugin_linker_set_wasi2(s->linker, s->wasi, err);
+  const host_item_plan *ip = &wl->plan->items[i];
+  for (size_t u = 0; !st && u < ip->nuses; u++) {
+    plugin *p = wl->plan->plugins[ip->uses[u].plugin].plugin;
+    if (p->item_link && (st = p->item_link(p, &it->pitems[u], s->linker, err)))
+      hr_wrap(err, st, "plugin %s: component `%s`", p->id, it->name);
+  }
+  if (!st && (st = cm_linker_instantiate_pre(s->linker, it->comp, &s->pre, err)))
+    hr_wrap(err, st, "%s: component `%s`", wl->w->source, it->name);
+  return st;
+}
+
+/* Everything of the start up to the plugins' workload_resolved. */
+static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
+  host_runtime *rt = wl->rt;
+  workload *w = wl->w;
+  wasm_status st = workload_check_local(w, err);
+  if (st) return st;
+  if (w->service)
+    return host_fail(err, WASM_BAD_ARG,
+                     "%s: workload `%s` has a service, which stratus does not run yet", w->source,
+                     w->name);
+  wl->nitems = workload_item_count(w);
+  wl->items = calloc(wl->nitems + 1, sizeof *wl->items);
+  if (!wl->items) return host_fail(err, WASM_NOMEM, "out of memory");
+  for (size_t i = 0; i < wl->nitems; i++) {
+    wl->items[i].name = workload_item_name(w, i);
+    wl->items[i].log_fd = -1;
+  }
+  /* compile, then the grant plan from what each item imports/exports */
+  host_item_world *worlds = calloc(wl->nitems + 1, sizeof *worlds);
+  if (!worlds) return host_fail(err, WASM_NOMEM, "out of memory");
+  for (size_t i = 0; !st && i < wl->nitems; i++) {
+    st = load_item(wl, i, err);
+    if (!st) st = host_item_world_of(wl->items[i].comp, &worlds[i], err);
+  }
+  if (!st)
+    st = host_plan_new(w, worlds, (plugin *const *)rt->plugins, rt->cfg.nplugins, &wl->plan, err);
+  for (size_t i = 0; i < wl->nitems; i++) host_item_world_release(&worlds[i]);
+  free(worlds);
+  if (st) return st;
+  for (size_t i = 0; i < wl->nitems; i++)
+    if (wl->plan->items[i].nlinks)
+      return host_fail(err, WASM_BAD_ARG,
+                       "%s: component `%s` imports %s from component `%s`: composition "
+                       "inside a workload is not supported yet",
+                       w->source, wl->items[i].name, wl->plan->items[i].links[0].import_name,
+                       wl->items[wl->plan->items[i].links[0].exporter].name);
+  wl->handler = -1;
+  for (size_t i = 0; i < wl->nitems; i++) {
+    if (!exports_http_handler(wl->items[i].comp)) continue;
+    if (wl->handler >= 0)
+      return host_fail(err, WASM_BAD_ARG,
+                       "%s: components `%s` and `%s` both export wasi:http/incoming-handler "
+                       "(a workload has one HTTP handler)",
+                       w->source, wl->items[wl->handler].name, wl->items[i].name);
+    wl->handler = (long)i;
+  }
+  if ((st = host_volumes_open(w, &wl->vols, err))) return st;
+  /* the plugins: workload_bind, then item_bind per item */
+  wl->pws = calloc(wl->plan->nplugins + 1, sizeof *wl->pws);
+  if (!wl->pws) return host_fail(err, WASM_NOMEM, "out of memory");
+  for (size_t k = 0; k < wl->plan->nplugins; k++) {
+    const host_plugin_plan *pp = &wl->plan->plugins[k];
+    wl->pws[k] = (plugin_workload){.id = wl->id, .name = w->name, .namespace_ = w->namespace_,
+                                   .grants = pp->grants, .ngrants = pp->ngrants};
+    if (pp->plugin->workload_bind && (st = pp->plugin->workload_bind(pp->plugin, &wl->pws[k], err)))
+      return hr_wrap(err, st, "plugin %s", pp->plugin->id);
+    wl->nbound = k + 1;
+  }
+  unsigned nslots = rt->cfg.workers + 1;
+  for (size_t i = 0; i < wl->nitems; i++) {
+    hr_item *it = &wl->items[i];
+    const host_item_plan *ip = &wl->plan->items[i];
+    const workload_local_resources *lr = workload_item_local(w, i);
+    if ((st = item_env(it, lr, err))) return st;
+    it->pitems = calloc(ip->nuses + 1, sizeof *it->pitems);
+    it->slots = calloc(nslots, sizeof *it->slots);
+    if (!it->pitems || !it->slots) return host_fail(err, WASM_NOMEM, "out of memory");
+    for (size_t u = 0; u < ip->nuses; u++) {
+      const host_item_use *use = &ip->uses[u];
+      plugin *p = wl->plan->plugins[use->plugin].plugin;
+      it->pitems[u] = (plugin_item){.workload = &wl->pws[use->plugin], .name = it->name,
+                                    .is_service = ip->is_service, .env = lr->environment.config,
+                                    .config = lr->config, .grants = use->grants,
+                                    .ngrants = use->ngrants};
+      if (p->item_bind && (st = p->item_bind(p, &it->pitems[u], err)))
+        return hr_wrap(err, st, "plugin %s: component `%s`", p->id, it->name);
+      it->nbound = u + 1;
+    }
+  }
+  /* link every item on every slot, in the plan's order */
+  for (size_t o = 0; o < wl->plan->nitems; o++) {
+    size_t i = wl->plan->order[o];
+    hr_item *it = &wl->items[i];
+    if (rt->log && (st = host_log_pipe(rt->log, it->name, &it->log_fd, err))) return st;
+    for (unsigned k = 0; k < nslots; k++)
+      if ((st = slot_init(wl, i, &it->slots[k], err))) return st;
+  }
+  return WASM_OK;
+}
+
+static void list_remove_locked(host_runtime *rt, hr_workload *wl) {
+  for (hr_workload **pp = &rt->list; *pp; pp = &(*pp)->next)
+    if (*pp == wl) {
+      *pp = wl->next;
+      wl->next = NULL;
+      return;
+    }
+}
+
+static hr_workload *find_locked(host_runtime *rt, const char *id) {
+  for (hr_workload *wl = rt->list; wl; wl = wl->next)
+    if (strcmp(wl->id, id) == 0) return wl;
+  return NULL;
+}
+
+wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, workload *w,
+                                          char *id, wasm_error *err) {
+  if (id) id[0] = 0;
+  if (!w) return host_fail(err, WASM_BAD_ARG, "no workload");
+  hr_workload *wl = calloc(1, sizeof *wl);
+  if (!wl) {
+    workload_free(w);
+    return host_fail(err, WASM_NOMEM, "out of memory");
+  }
+  wl->rt = rt;
+  wl->w = w;
+  wl->handler = -1;
+  atomic_init(&wl->refs, 1);
+  pthread_mutex_init(&wl->call_mu, NULL);
+  pthread_mutex_lock(&rt->mu);
+  wl->seq = ++rt->next_seq;
+  pthread_mutex_unlock(&rt->mu);
+  snprintf(wl->id, sizeof wl->id, "%.40s/%.40s#%llu", w->namespace_ ? w->namespace_ : "default",
+           w->name ? w->name : "workload", (unsigned long long)wl->seq);
+  wasm_status st = hr_build(wl, err);
+  if (!st) {
+    /* listed (not routed yet) so that plugin calls find it */
+    pthread_mutex_lock(&rt->mu);
+    wl->next = rt->list;
+    rt->list = wl;
+    pthread_mutex_unlock(&rt->mu);
+    for (size_t k = 0; !st && k < wl->plan->nplugins; k++) {
+      plugin *p = wl->plan->plugins[k].plugin;
+      if (p->workload_resolved && (st = p->workload_resolved(p, &wl->pws[k], &rt->host, err)))
+        hr_wrap(err, st, "plugin %s", p->id);
+    }
+  }
+  hr_workload *old = NULL;
+  pthread_mutex_lock(&rt->mu);
+  if (st) list_remove_locked(rt, wl);
+  else {
+    wl->routable = true;
+    if (old_id && (old = find_locked(rt, old_id))) list_remove_locked(rt, old);
+  }
+  pthread_mutex_unlock(&rt->mu);
+  if (st) {
+    hr_release(wl);
+    return st;
+  }
+  if (old) hr_release(old);
+  if (id) snprintf(id, HOST_RUNTIME_ID_MAX, "%s", wl->id);
+  return WASM_OK;
+}
+
+wasm_status host_runtime_start_workload(host_runtime *rt, workload *w, char *id, wasm_error *err) {
+  return host_runtime_replace_workload(rt, NULL, w, id, err);
+}
+
+bool host_runtime_stop_workload(host_runtime *rt, const char *id) {
+  pthread_mutex_lock(&rt->mu);
+  hr_workload *wl = find_locked(rt, id);
+  if (wl) list_remove_locked(rt, wl);
+  pthread_mutex_unlock(&rt->mu);
+  if (wl) hr_release(wl);
+  return wl != NULL;
+}
+
+/* ---- running components ---- */
+
+/* A fresh store + instance from slot s. */
+static wasm_status hr_instantiate(host_runtime *rt, hr_slot *s, wasm_store **store,
+                                  cm_instance **inst, wasm_error *err) {
+  *inst = NULL;
+  if (!(*store = wasm_store_new(rt->cfg.engine))) return host_fail(err, WASM_NOMEM, "out of memory");
+  if (rt->cfg.max_memory) {
+    wasm_store_limits lim = {.max_memory_bytes = rt->cfg.max_memory};
+    wasm_store_set_limits(*store, &lim);
+  }
+  if (rt->deadline_ticks) wasm_store_set_epoch_deadline(*store, rt->deadline_ticks);
+  return cm_instance_pre_instantiate(s->pre, *store, inst, err);
+}
+
+static void hr_drop(hr_slot *s, wasm_store *store, cm_instance *inst) {
+  if (inst) cm_instance_delete(inst);
+  if (store) wasm_store_delete(store);
+  http_wasi_reset(s->http);
+}
+
+/* plugin_host.call: a fresh instance of the component, one export call. */
+static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *component,
+                           const char *func, const cm_val *args, size_t nargs, cm_val *result,
+                           wasm_error *err) {
+  host_runtime *rt = h->env;
+  pthread_mutex_lock(&rt->mu);
+  hr_workload *wl = find_locked(rt, workload_id);
+  if (wl) atomic_fetch_add(&wl->refs, 1);
+  pthread_mutex_unlock(&rt->mu);
+  if (!wl) return host_fail(err, WASM_BAD_ARG, "no workload %s", workload_id);
+  hr_item *it = NULL;
+  for (size_t i = 0; i < wl->nitems; i++)
+    if (strcmp(wl->items[i].name, component) == 0) it = &wl->items[i];
+  wasm_status st;
+  if (!it) st = host_fail(err, WASM_BAD_ARG, "workload %s has no component `%s`", workload_id, component);
+  else {
+    hr_slot *s = &it->slots[rt->cfg.workers];
+    wasm_store *store = NULL;
+    cm_instance *inst = NULL;
+    pthread_mutex_lock(&wl->call_mu);
+    st = hr_instantiate(rt, s, &store, &inst, err);
+    if (!st) {
+      cm_func *f = cm_instance_func(inst, func);
+      if (!f) st = host_fail(err, WASM_BAD_ARG, "component `%s` has no export %s", component, func);
+      else st = cm_func_call(f, args, nargs, result, err);
+    }
+    hr_drop(s, store, inst);
+    pthread_mutex_unlock(&wl->call_mu);
+  }
+  hr_release(wl);
+  return st;
+}
+
+/* The host part of a Host header value: without the port, or the
+ * brackets of an IPv6 literal. */
+static void host_part(const char *a, const char **h, size_t *n) {
+  if (a[0] == '[') {
+    const char *e = strchr(a, ']');
+    *h = a + 1;
+    *n = e ? (size_t)(e - a - 1) : strlen(a + 1);
+    return;
+  }
+  const char *c = strrchr(a, ':');
+  *h = a;
+  *n = c ? (size_t)(c - a) : strlen(a);
+}
+
+static bool host_matches(const char *configured, const char *h, size_t n) {
+  const char *ch;
+  size_t cn;
+  host_part(configured, &ch, &cn);
+  return cn == n && strncasecmp(ch, h, n) == 0;
+}
+
+/* The workload for a request (a reference taken), or NULL. */
+static hr_workload *hr_route(host_runtime *rt, const char *authority) {
+  const char *h;
+  size_t n;
+  host_part(authority ? authority : "", &h, &n);
+  pthread_mutex_lock(&rt->mu);
+  hr_workload *best = NULL, *only = NULL;
+  size_t nroutable = 0;
+  for (hr_workload *wl = rt->list; wl; wl = wl->next) {
+    if (!wl->routable) continue;
+    nroutable++;
+    only = wl;
+    if (wl->w->http_host && host_matches(wl->w->http_host, h, n) && (!best || wl->seq > best->seq))
+      best = wl;
+  }
+  if (!best && rt->cfg.dev && nroutable == 1 && !only->w->http_host) best = only;
+  if (best) atomic_fetch_add(&best->refs, 1);
+  pthread_mutex_unlock(&rt->mu);
+  return best;
+}
+
+void host_runtime_handle_http(void *env, unsigned worker, http_exchange *x,
+                              const http_request *req) {
+  host_runtime *rt = env;
+  if (worker >= rt->cfg.workers) {
+    http_response_simple(x, 500, "no such worker\n");
+    return;
+  }
+  hr_workload *wl = hr_route(rt, req->authority);
+  if (!wl) {
+    http_response_simple(x, 400, "no workload serves this host\n");
+    http_exchange_note(x, "no route for host \"%s\"", req->authority ? req->authority : "");
+    return;
+  }
+  if (wl->handler < 0) {
+    http_response_simple(x, 404, "the workload has no HTTP handler\n");
+    http_exchange_note(x, "%s: no component exports wasi:http/incoming-handler", wl->id);
+    hr_release(wl);
+    return;
+  }
+  hr_slot *s = &wl->items[wl->handler].slots[worker];
+  wasm_error err = {0};
+  wasm_store *store = NULL;
+  cm_instance *inst = NULL;
+  wasm_status st = hr_instantiate(rt, s, &store, &inst, &err);
+  if (!st) st = http_wasi_handle(s->http, inst, x, req, &err);
+  if (st) {
+    bool timed_out = strstr(err.message, "deadline exceeded") != NULL;
+    if (!http_response_started(x))
+      http_response_simple(x, timed_out ? 504 : 500,
+                           timed_out ? "the component ran past the request timeout\n"
+                                     : "the component failed\n");
+    http_exchange_note(x, "%s: %s", wl->items[wl->handler].name,
+                       err.message[0] ? err.message : "error");
+  }
+  hr_drop(s, store, inst);
+  hr_release(wl);
+}
+
+/* ---- the runtime ---- */
+
+wasm_status host_runtime_new(const host_runtime_config *cfg, host_runtime **out,
+                             wasm_error *err) {
+  *out = NULL;
+  if (!cfg->engine || cfg->workers < 1)
+    return host_fail(err, WASM_BAD_ARG, "host_runtime_new: an engine and a worker are needed");
+  host_runtime *rt = calloc(1, sizeof *rt);
+  if (!rt) return host_fail(err, WASM_NOMEM, "out of memory");
+  rt->cfg = *cfg;
+  rt->plugins = calloc(cfg->nplugins + 1, sizeof *rt->plugins);
+  if (!rt->plugins) {
+    free(rt);
+    return host_fail(err, WASM_NOMEM, "out of memory");
+  }
+  for (size_t k = 0; k < cfg->nplugins; k++) rt->plugins[k] = cfg->plugins[k];
+  rt->cfg.plugins = rt->plugins;
+  pthread_mutex_init(&rt->mu, NULL);
+  rt->host = (plugin_host){.call = hr_call, .env = rt};
+  wasm_status st = WASM_OK;
+  for (size_t k = 0; k < cfg->nplugins && !st; k++) {
+    for (size_t j = 0; j < k; j++)
+      if (strcmp(rt->plugins[j]->id, rt->plugins[k]->id) == 0)
+        st = host_fail(err, WASM_BAD_ARG, "two plugins with id %s", rt->plugins[k]->id);
+    plugin *p = rt->plugins[k];
+    if (!st && p->start && (st = p->start(p, err)))
+      hr_wrap(err, st, "plugin %s", p->id);
+    if (!st) rt->nstarted = k + 1;
+  }
+  if (!st && cfg->log) st = host_log_new(cfg->log, &rt->log, err);
+  if (!st && cfg->timeout_ns) {
+    rt->deadline_ticks = (cfg->timeout_ns + HR_TICK_NS - 1) / HR_TICK_NS + 1;
+    if (!ticker_start(rt)) st = host_fail(err, WASM_NOMEM, "cannot start the epoch ticker");
+  }
+  if (st) {
+    host_runtime_delete(rt);
+    return st;
+  }
+  *out = rt;
+  return WASM_OK;
+}
+
+void host_runtime_delete(host_runtime *rt) {
+  if (!rt) return;
+  for (;;) {
+    pthread_mutex_lock(&rt->mu);
+    hr_workload *wl = rt->list;
+    if (wl) list_remove_locked(rt, wl);
+    pthread_mutex_unlock(&rt->mu);
+    if (!wl) break;
+    hr_release(wl);
+  }
+  ticker_stop(rt);
+  host_log_delete(rt->log);
+  for (size_t k = rt->nstarted; k-- > 0;)
+    if (rt->plugins[k]->stop) rt->plugins[k]->stop(rt->plugins[k]);
+  pthread_mutex_destroy(&rt->mu);
+  free(rt->plugins);
+  free(rt);
+}
