@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Builds a JavaScript HTTP component with componentize-js (StarlingMonkey):
 #
-#   scripts/componentize.sh APP.js WORLD.wit WORLD-NAME OUT.wasm
+#   scripts/componentize.sh APP.js WORLD.wit WORLD-NAME OUT.wasm [PACKAGE-DIR...]
 #
 # WORLD.wit may use wasi:* 0.2 packages; they resolve against the WASI WIT
-# files jco ships. StarlingMonkey implements wasi:http at 0.2.10, so those
+# files jco ships, and against the extra WIT package directories given
+# (e.g. tests/fixtures/plugins/deps/keyvalue for wasi:keyvalue). StarlingMonkey implements wasi:http at 0.2.10, so those
 # are jco's 0.2.12 files renamed to 0.2.10 (made once, in build/wit-0.2.10).
 set -euo pipefail
-[ $# -eq 4 ] || { echo "usage: scripts/componentize.sh APP.js WORLD.wit WORLD-NAME OUT.wasm" >&2; exit 2; }
+[ $# -ge 4 ] || { echo "usage: scripts/componentize.sh APP.js WORLD.wit WORLD-NAME OUT.wasm [PACKAGE-DIR...]" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 app=$1 world=$2 name=$3 out=$4
+shift 4
 deps=$root/build/wit-0.2.10
 src=$root/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12
 if [ ! -f "$deps/.done" ]; then
@@ -25,5 +27,8 @@ fi
 wit=$(mktemp -d)
 trap 'rm -rf "$wit"' EXIT
 cp "$world" "$wit/world.wit"
-ln -s "$deps" "$wit/deps"
+mkdir "$wit/deps"
+for d in "$deps"/*/ "$@"; do
+  ln -s "$(cd "$d" && pwd)" "$wit/deps/$(basename "$d")"
+done
 "$root/node_modules/.bin/componentize-js" "$app" --wit "$wit" -n "$name" -o "$out" >/dev/null

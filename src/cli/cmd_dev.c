@@ -11,6 +11,9 @@
  *   --workers N           HTTP worker threads (default: one per core)
  *   --timeout DURATION    interrupt a request's guest after DURATION
  *                         (default 30s): 504
+ *   --data-dir DIR        keyvalue and blobstore data in DIR/keyvalue and
+ *                         DIR/blobstore (directory backends: the data
+ *                         survives a restart); default: in memory
  *   --quiet               no access log
  *
  * Reloading is atomic (host_runtime_replace_workload): the new version is
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +49,7 @@
 #define DEV_MAX_WATCH 256
 
 typedef struct dev_opts {
-  const char *manifest, *build, *addr;
+  const char *manifest, *build, *addr, *data_dir;
   unsigned workers;
   uint64_t timeout_ns;
   bool quiet;
@@ -80,7 +84,7 @@ static void on_signal(int sig) {
 }
 
 static int dev_usage(void) {
-  fprintf(stderr, "usage: stratus dev [--build CMD] [--address HOST:PORT] [--workers N] "
+  fprintf(stderr, "usage: stratus dev [--build CMD] [--address HOST:PORT] [--data-dir DIR] [--workers N] "
                   "[--timeout DURATION] [--quiet] [workload.yaml]\n");
   return 2;
 }
@@ -103,6 +107,7 @@ static int parse_opts(int argc, char **argv, dev_opts *o) {
     uint64_t n;
     if (OPT("--build")) o->build = val;
     else if (OPT("--address") || OPT("--addr")) o->addr = val;
+    else if (OPT("--data-dir")) o->data_dir = val;
     else if (OPT("--workers") && cli_parse_count(val, DEV_MAX_WORKERS, &n)) o->workers = (unsigned)n;
     else if (OPT("--timeout") && cli_parse_duration(val, &o->timeout_ns)) {}
     else return -1;
@@ -231,16 +236,29 @@ static void watch_loop(dev *d, host_runtime *rt, char *id) {
   }
 }
 
-/* The built-in plugins on memory backends. */
-static size_t make_plugins(plugin **ps) {
+/* The built-in plugins, on memory backends or on directories under
+ * data_dir; *np counts those made, also on failure. */
+static wasm_status make_plugins(plugin **ps, size_t *np, const char *data_dir, wasm_error *err) {
   size_t n = 0;
   if ((ps[n] = plugin_config_new())) n++;
   if ((ps[n] = plugin_logging_new(stderr))) n++;
-  plugin_kv_backend *kv = plugin_kv_memory_new();
-  if (kv && (ps[n] = plugin_keyvalue_new(kv))) n++;
-  plugin_blob_backend *blob = plugin_blob_memory_new();
-  if (blob && (ps[n] = plugin_blobstore_new(blob))) n++;
-  return n;
+  *np = n;
+  plugin_kv_backend *kv = NULL;
+  plugin_blob_backend *blob = NULL;
+  char path[4096];
+  if (data_dir && mkdir(data_dir, 0755) != 0 && errno != EEXIST) {
+    snprintf(err->message, sizeof err->message, "cannot create %s: %s", data_dir, strerror(errno));
+    return err->status = WASM_BAD_ARG;
+  }
+  snprintf(path, sizeof path, "%s/keyvalue", data_dir ? data_dir : "");
+  if (!data_dir) kv = plugin_kv_memory_new();
+  else if (plugin_kv_dir_new(path, &kv, err) != WASM_OK) return err->status;
+  if (kv && (ps[n] = plugin_keyvalue_new(kv))) *np = ++n;
+  snprintf(path, sizeof path, "%s/blobstore", data_dir ? data_dir : "");
+  if (!data_dir) blob = plugin_blob_memory_new();
+  else if (plugin_blob_dir_new(path, &blob, err) != WASM_OK) return err->status;
+  if (blob && (ps[n] = plugin_blobstore_new(blob))) *np = ++n;
+  return WASM_OK;
 }
 
 int cmd_dev(int argc, char **argv) {
@@ -266,7 +284,10 @@ int cmd_dev(int argc, char **argv) {
     goto done;
   }
   if (!(engine = wasm_engine_new(NULL))) goto oom;
-  nplugins = make_plugins(plugins);
+  if (make_plugins(plugins, &nplugins, d->o.data_dir, &err) != WASM_OK) {
+    fprintf(stderr, "error: %s\n", err.message);
+    goto done;
+  }
   unsigned workers = d->o.workers ? d->o.workers : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
   if (workers < 1) workers = 1;
   host_runtime_config rc_cfg = {.engine = engine, .plugins = plugins, .nplugins = nplugins,

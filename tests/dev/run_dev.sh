@@ -13,7 +13,10 @@
 #   - a trap 500, a guest past --timeout 504;
 #   - reload under `wrk -c8` load: zero failed requests, responses switch
 #     to the new version; a broken image keeps the old one serving; --build
-#     runs before a reload; SIGTERM stops with status 0.
+#     runs before a reload; SIGTERM stops with status 0;
+#   - examples/kv-counter-js (componentize-js on wasi:keyvalue) counting
+#     across requests, in memory and in a --data-dir that survives a
+#     restart.
 #
 #   tests/dev/run_dev.sh [STRATUS]     (default build/stratus)
 #
@@ -310,6 +313,32 @@ if start build --build "cp $work/v2.wasm $work/app.wasm.b && mv -f $work/app.was
   stop
 else
   fail "--build: stratus dev starts" "$(cat "$work/build.log")"
+fi
+
+# ---- examples/kv-counter-js: a JS component on wasi:keyvalue ----
+if "$root/examples/kv-counter-js/build.sh" >"$work/kv-build.log" 2>&1; then
+  counter=$root/examples/kv-counter-js/workload.yaml
+  if start kv "$counter"; then
+    r="$(get "http://$addr/") $(get "http://$addr/") $(get "http://$addr/")"
+    detail=$r
+    check "kv-counter-js: the count increments across requests (memory backend)" \
+      test "$r" = "visits: 1 visits: 2 visits: 3"
+    stop
+  else
+    fail "kv-counter-js: stratus dev starts" "$(cat "$work/kv.log")"
+  fi
+  r=
+  for round in 1 2; do
+    if start "kvdir$round" --data-dir "$work/data" "$counter"; then
+      r="$r $(get "http://$addr/") $(get "http://$addr/")"
+      stop
+    fi
+  done
+  detail=$r
+  check "kv-counter-js: the directory backend keeps the count across a restart" \
+    test "$r" = " visits: 1 visits: 2 visits: 3 visits: 4"
+else
+  fail "kv-counter-js: examples/kv-counter-js/build.sh" "$(tail -20 "$work/kv-build.log")"
 fi
 
 # (a sanitizer build reports leaks and undefined behaviour on stderr)
