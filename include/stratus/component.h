@@ -134,6 +134,21 @@ const cm_functype *cm_component_export_func(const cm_component *c, uint32_t i);
  * name `world` (NULL: "root"). Malloc'ed; NULL when out of memory. */
 char *cm_component_wit(const cm_component *c, const char *world);
 
+/* The functions of an interface (instance) import or export i, in the
+ * order the instance type lists them (cm_members.c): how many (0 when i
+ * is not an instance), and the name ("get", "[method]r.m") and type of
+ * the k-th (NULL when out of range). */
+uint32_t cm_component_import_nfuncs(const cm_component *c, uint32_t i);
+const char *cm_component_import_func_name(const cm_component *c, uint32_t i, uint32_t k);
+const cm_functype *cm_component_import_func_at(const cm_component *c, uint32_t i, uint32_t k);
+uint32_t cm_component_export_nfuncs(const cm_component *c, uint32_t i);
+const char *cm_component_export_func_name(const cm_component *c, uint32_t i, uint32_t k);
+const cm_functype *cm_component_export_func_at(const cm_component *c, uint32_t i, uint32_t k);
+/* Whether a value of type t (of any parameter or the result of f)
+ * carries a resource handle (own or borrow), at any depth. */
+bool cm_type_has_handles(const cm_type *t);
+bool cm_functype_has_handles(const cm_functype *f);
+
 /* ---- host functions and the linker ---- */
 
 typedef struct cm_instance cm_instance;

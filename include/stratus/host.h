@@ -319,9 +319,9 @@ void host_volumes_close(host_volumes *v);
  *
  * Workloads are reference-counted: a request holds the version it
  * started on, so host_runtime_replace_workload swaps in a new version
- * atomically while requests in flight finish on the old one. Services
- * (item 6 of the design) and composition between components are not run
- * yet: a workload with either is refused with a message saying so. */
+ * atomically while requests in flight finish on the old one. A service
+ * runs as "the service" below says. Composition between components is
+ * not run yet: such a workload is refused with a message saying so. */
 
 typedef struct host_runtime host_runtime;
 
@@ -364,6 +364,55 @@ wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, 
 /* Removes the workload from routing; it is freed (plugins unbound) when
  * its last request ends. False when no workload has that id. */
 bool host_runtime_stop_workload(host_runtime *rt, const char *id);
+
+/* ---- the service (host_service.c) ----
+ *
+ * A workload's service (spec.service) is one wasi:cli/run component run
+ * on its own thread from when the workload starts. When run returns err
+ * or traps, it runs again in a fresh instance after a backoff (100 ms,
+ * doubling, at most 10 s), at most spec.service.maxRestarts times
+ * (wasmCloud's meaning: 0, the default, is no restart); then it is
+ * FAILED. When run returns ok (or calls exit(0)) it is COMPLETED and not
+ * run again. Stopping the workload interrupts it (its blocking waits and
+ * its wasm) and joins its thread: STOPPED. Reloading starts the new
+ * version's service before stopping the old one. Every state change is
+ * logged ("stratus: workload ID: service STATE ...") to the runtime's
+ * log (stderr when none).
+ *
+ * The virtual loopback network: the service may bind TCP on 127.0.0.1
+ * (0.0.0.0 is taken as 127.0.0.1; any other address is access-denied)
+ * and the workload's components (and the service) may connect to
+ * 127.0.0.1:PORT for the ports the service bound. The guest's port is
+ * virtual (the socket really listens on a free loopback port), so two
+ * workloads may bind the same one; other connects are access-denied
+ * (no outgoing sockets), UDP is not granted.
+ *
+ * The service may import interfaces that components of the workload
+ * export (the cron pattern): each call runs in a fresh instance of the
+ * exporting component (the same as plugin_host.call); functions passing
+ * resources cannot cross (the workload fails to start, naming it). */
+typedef enum host_service_state {
+  HOST_SERVICE_NONE,       /* the workload has no service */
+  HOST_SERVICE_STARTING,   /* not yet run */
+  HOST_SERVICE_RUNNING,
+  HOST_SERVICE_RESTARTING, /* waiting out the backoff */
+  HOST_SERVICE_COMPLETED,  /* run returned ok */
+  HOST_SERVICE_FAILED,     /* failed with no restart left */
+  HOST_SERVICE_STOPPED,    /* the workload stopped it */
+} host_service_state;
+
+typedef struct host_service_status {
+  host_service_state state;
+  uint32_t runs;           /* instances run so far */
+  uint32_t restarts;       /* of them, restarts */
+  char last_error[256];    /* why the last run failed, or "" */
+} host_service_status;
+
+/* "RUNNING", ... */
+const char *host_service_state_name(host_service_state s);
+/* The service state of workload id; false when no workload has that id
+ * (a workload without a service: HOST_SERVICE_NONE). */
+bool host_runtime_service_status(host_runtime *rt, const char *id, host_service_status *out);
 
 /* The HTTP handler (an http_handler_fn with the runtime as env): worker
  * must be below config.workers. */

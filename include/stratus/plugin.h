@@ -90,6 +90,11 @@ struct plugin_host {
                       const char *func, const cm_val *args, size_t nargs, cm_val *result,
                       wasm_error *err);
   void *env;
+  /* Whether component `component` of the workload exports `func` (same
+   * naming as call). May be NULL: a plugin then learns it from call
+   * (added for wasmcloud-messaging, which subscribes only handlers). */
+  bool (*has_export)(plugin_host *h, const char *workload_id, const char *component,
+                     const char *func);
 };
 
 typedef struct plugin plugin;
@@ -242,6 +247,70 @@ wasm_status plugin_blob_dir_new(const char *dir, plugin_blob_backend **out, wasm
  * objects are at most PLUGIN_BLOB_MAX bytes. */
 #define PLUGIN_BLOB_MAX (64u << 20)
 plugin *plugin_blobstore_new(plugin_blob_backend *b);
+
+/* ---- messaging (wasmcloud:messaging@0.2.0) ---- */
+
+/* A message on a bus: subject, body, the subject to answer on (or NULL). */
+typedef struct plugin_msg {
+  const char *subject;
+  const uint8_t *body;
+  size_t len;
+  const char *reply_to;
+} plugin_msg;
+
+/* A subscriber's callback: runs on the publisher's thread (or a thread of
+ * the backend) with the bus locked, so it must be quick and must not call
+ * the bus. m and what it points to are valid during the call only.
+ * Returns false when it could not take the message (its queue is full). */
+typedef bool (*plugin_msg_fn)(void *ctx, const plugin_msg *m);
+
+/* The bus behind wasmcloud-messaging; a NATS client can be one. Subjects
+ * are NATS subjects: tokens separated by '.'; a subscription pattern may
+ * use `*` (one token) and, as its last token, `>` (one or more). scope
+ * separates independent buses on one backend (the plugin passes the
+ * workload id: in-process messaging is per workload, as in wasmCloud); a
+ * backend may ignore it. Thread-safe. */
+typedef struct plugin_bus plugin_bus;
+struct plugin_bus {
+  const char *name; /* "memory" */
+  void *self;
+  /* fn(ctx, m) for each message published in scope on a subject matching
+   * pattern, until unsubscribe; *id names the subscription. */
+  wasm_status (*subscribe)(plugin_bus *b, const char *scope, const char *pattern,
+                           plugin_msg_fn fn, void *ctx, uint64_t *id, wasm_error *err);
+  /* When it returns, the subscription's fn is not running and never runs
+   * again. Not to be called from a callback. */
+  void (*unsubscribe)(plugin_bus *b, uint64_t id);
+  /* Delivers m to every matching subscription; *delivered (may be NULL)
+   * counts those that took it. Fails, with a message, when one could not. */
+  wasm_status (*publish)(plugin_bus *b, const char *scope, const plugin_msg *m,
+                         size_t *delivered, wasm_error *err);
+  void (*destroy)(plugin_bus *b);
+};
+
+/* An in-process bus: delivers synchronously, on the publisher's thread. */
+plugin_bus *plugin_bus_memory_new(void);
+
+/* Whether s is a valid subject (pattern: `*` and `>` allowed), and
+ * whether subject matches pattern. */
+bool plugin_subject_valid(const char *s, bool pattern);
+bool plugin_subject_match(const char *pattern, const char *subject);
+
+/* wasmcloud-messaging: imports wasmcloud:messaging/consumer,types@0.2.0,
+ * calls components exporting handler@0.2.0, over bus b (owned, as for
+ * keyvalue). Grant config `subscriptions`: a comma list of subjects
+ * (patterns) each component of the item exporting the handler is
+ * subscribed to in workload_resolved; each message goes to a fresh
+ * instance (plugin_host.call) on a delivery thread of the plugin, never
+ * on the publisher's stack. consumer.request publishes with a unique
+ * reply-to (_INBOX.<n>) and waits for the first message on it (no
+ * subscriber at all: an error at once, as NATS's "no responders"); the
+ * timeout is capped at PLUGIN_MSG_MAX_TIMEOUT_MS. Handler failures are
+ * reported one line each to log (borrowed; NULL: stderr). Bodies are at
+ * most PLUGIN_MSG_MAX bytes (NATS's default max_payload). */
+#define PLUGIN_MSG_MAX (1u << 20)
+#define PLUGIN_MSG_MAX_TIMEOUT_MS 60000u
+plugin *plugin_messaging_new(plugin_bus *b, FILE *log);
 
 #ifdef __cplusplus
 }

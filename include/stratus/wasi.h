@@ -203,6 +203,35 @@ bool wasi2_error_code(wasi2_ctx *ctx, const struct cm_val *handle, const void *o
  * request. Call once the instances using the resources are gone. */
 void wasi2_ctx_reset(wasi2_ctx *ctx);
 
+/* ---- a virtual network and interrupting blocking waits ----
+ *
+ * A host running several guests that share a private network (a
+ * workload's service and its components: host.h) sets a hook on each
+ * context. Every address the guest gives to a socket bind or connect
+ * (tcp start-bind/start-connect, udp start-bind/stream/send) goes through
+ * map first, in place: it may rewrite the address (same family) or
+ * refuse with an errno (EACCES -> access-denied, ECONNREFUSED, EADDRINUSE
+ * ...). After a bind succeeded, bound (may be NULL) gets the address the
+ * guest asked for and the one the socket really got. op is
+ * WASI2_NET_OP_*, socktype SOCK_STREAM or SOCK_DGRAM. The hook still
+ * needs the grant (wasi2_config.network) to create sockets at all. */
+enum { WASI2_NET_OP_BIND = 1, WASI2_NET_OP_CONNECT = 2 };
+struct sockaddr_storage;
+typedef struct wasi2_net_hook {
+  int (*map)(void *env, int op, int socktype, struct sockaddr_storage *addr);
+  void (*bound)(void *env, int socktype, const struct sockaddr_storage *asked,
+                const struct sockaddr_storage *real);
+  void *env;
+} wasi2_net_hook;
+/* Sets (NULL: clears) ctx's hook; hook must outlive the context's use. */
+void wasi2_ctx_set_net_hook(wasi2_ctx *ctx, const wasi2_net_hook *hook);
+
+/* Makes blocking waits of ctx (wasi:io/poll block and poll) also wait on
+ * fd (borrowed; -1: none): once fd is readable they return at once, as if
+ * ready, so that the guest runs on and an epoch deadline can stop it (a
+ * host stopping a long-running guest). */
+void wasi2_ctx_set_interrupt(wasi2_ctx *ctx, int fd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -258,6 +258,9 @@ static wasm_status make_plugins(plugin **ps, size_t *np, const char *data_dir, w
   if (!data_dir) blob = plugin_blob_memory_new();
   else if (plugin_blob_dir_new(path, &blob, err) != WASM_OK) return err->status;
   if (blob && (ps[n] = plugin_blobstore_new(blob))) *np = ++n;
+  /* messaging on the in-process bus (per workload, as wasmCloud's memory one) */
+  plugin_bus *bus = plugin_bus_memory_new();
+  if (bus && (ps[n] = plugin_messaging_new(bus, stderr))) *np = ++n;
   return WASM_OK;
 }
 

@@ -20,6 +20,7 @@
 
 #include "host/host_internal.h"
 #include "host/host_log.h"
+#include "host/host_service.h"
 #include "stratus/http.h"
 
 #define HR_TICK_NS 10000000u /* the epoch advances every 10 ms */
@@ -58,6 +59,7 @@ typedef struct hr_workload {
   atomic_int refs;
   pthread_mutex_t call_mu; /* the plugin-call slot */
   bool routable;
+  host_service *svc; /* service: the service's thread, network, links; or NULL */
   uint64_t seq;
   struct hr_workload *next;
 } hr_workload;
@@ -145,6 +147,7 @@ static void slot_free(hr_slot *s) {
 static void hr_free(hr_workload *wl) {
   host_runtime *rt = wl->rt;
   unsigned nslots = rt->cfg.workers + 1;
+  host_service_stop(wl->svc); /* service: before what its thread uses */
   for (size_t i = 0; wl->items && i < wl->nitems; i++) {
     hr_item *it = &wl->items[i];
     for (unsigned k = 0; it->slots && k < nslots; k++) slot_free(&it->slots[k]);
@@ -172,6 +175,7 @@ static void hr_free(hr_workload *wl) {
     if (it->log_fd >= 0) close(it->log_fd);
   }
   free(wl->items);
+  host_service_delete(wl->svc); /* service: its engine outlived the service's component */
   free(wl->pws);
   host_volumes_close(wl->vols);
   host_plan_free(wl->plan);
@@ -232,7 +236,9 @@ static wasm_status load_item(hr_workload *wl, size_t i, wasm_error *err) {
   wasm_status st = read_image(img->path, &bytes, &len, err);
   if (st) return st;
   if (!cm_is_component(bytes, len)) st = host_fail(err, WASM_BAD_ARG, "%s is not a component", img->path);
-  else if ((st = cm_component_new(wl->rt->cfg.engine, bytes, len, &wl->items[i].comp, err)))
+  else if ((st = cm_component_new(i == w->ncomponents && wl->svc ? host_service_engine(wl->svc)
+                                                                   : wl->rt->cfg.engine,
+                                  bytes, len, &wl->items[i].comp, err)))
     hr_wrap(err, st, "%s", img->path);
   free(bytes);
   if (st) return hr_wrap(err, st, "%s: component `%s`", w->source, name);
@@ -275,17 +281,27 @@ static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *
                      .npreopens = (uint32_t)npre};
   http_wasi_config hc = {.allowed_hosts = lr->allowed_hosts.items,
                          .nallowed = lr->allowed_hosts.n};
-  if (!(s->linker = cm_linker_new(rt->cfg.engine))) return host_fail(err, WASM_NOMEM, "out of memory");
+  const host_item_plan *ip = &wl->plan->items[i];
+  /* service: its linker on its engine; TCP on the workload's virtual loopback */
+  wasm_engine *eng = ip->is_service ? host_service_engine(wl->svc) : rt->cfg.engine;
+  if (wl->svc) wc.network = WASI2_NET_TCP;
+  if (!(s->linker = cm_linker_new(eng))) return host_fail(err, WASM_NOMEM, "out of memory");
   wasm_status st = wasi2_ctx_new(&wc, &s->wasi, err);
+  if (!st && wl->svc) wasi2_ctx_set_net_hook(s->wasi, host_service_net_hook(wl->svc, ip->is_service));
   if (!st) st = wasi2_link(s->wasi, s->linker, err);
   if (!st) st = http_wasi_new(&hc, s->wasi, &s->http, err);
   if (!st) st = http_wasi_link(s->http, s->linker, err);
   if (!st) st = plugin_linker_set_wasi2(s->linker, s->wasi, err);
-  const host_item_plan *ip = &wl->plan->items[i];
   for (size_t u = 0; !st && u < ip->nuses; u++) {
     plugin *p = wl->plan->plugins[ip->uses[u].plugin].plugin;
     if (p->item_link && (st = p->item_link(p, &it->pitems[u], s->linker, err)))
       hr_wrap(err, st, "plugin %s: component `%s`", p->id, it->name);
+  }
+  if (!st && ip->is_service) { /* service: component exports it imports */
+    const char *names[wl->nitems];
+    for (size_t k = 0; k < wl->nitems; k++) names[k] = wl->items[k].name;
+    if ((st = host_service_link(wl->svc, s->linker, it->comp, ip, names, err)))
+      hr_wrap(err, st, "%s", wl->w->source);
   }
   if (!st && (st = cm_linker_instantiate_pre(s->linker, it->comp, &s->pre, err)))
     hr_wrap(err, st, "%s: component `%s`", wl->w->source, it->name);
@@ -298,10 +314,12 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
   workload *w = wl->w;
   wasm_status st = workload_check_local(w, err);
   if (st) return st;
-  if (w->service)
-    return host_fail(err, WASM_BAD_ARG,
-                     "%s: workload `%s` has a service, which stratus does not run yet", w->source,
-                     w->name);
+  if (w->service) { /* service: host_service.c */
+    host_service_config sc = {.workload_id = wl->id, .max_restarts = w->service->max_restarts,
+                              .max_memory = rt->cfg.max_memory, .host = &rt->host,
+                              .log = rt->cfg.log};
+    if ((st = host_service_new(&sc, &wl->svc, err))) return st;
+  }
   wl->nitems = workload_item_count(w);
   wl->items = calloc(wl->nitems + 1, sizeof *wl->items);
   if (!wl->items) return host_fail(err, WASM_NOMEM, "out of memory");
@@ -322,14 +340,14 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
   free(worlds);
   if (st) return st;
   for (size_t i = 0; i < wl->nitems; i++)
-    if (wl->plan->items[i].nlinks)
+    if (wl->plan->items[i].nlinks && !wl->plan->items[i].is_service)
       return host_fail(err, WASM_BAD_ARG,
                        "%s: component `%s` imports %s from component `%s`: composition "
                        "inside a workload is not supported yet",
                        w->source, wl->items[i].name, wl->plan->items[i].links[0].import_name,
                        wl->items[wl->plan->items[i].links[0].exporter].name);
   wl->handler = -1;
-  for (size_t i = 0; i < wl->nitems; i++) {
+  for (size_t i = 0; i < w->ncomponents; i++) { /* the service is no handler */
     if (!exports_http_handler(wl->items[i].comp)) continue;
     if (wl->handler >= 0)
       return host_fail(err, WASM_BAD_ARG,
@@ -376,7 +394,9 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
     size_t i = wl->plan->order[o];
     hr_item *it = &wl->items[i];
     if (rt->log && (st = host_log_pipe(rt->log, it->name, &it->log_fd, err))) return st;
-    for (unsigned k = 0; k < nslots; k++)
+    /* service: one slot, its thread's */
+    unsigned n = wl->plan->items[i].is_service ? 1 : nslots;
+    for (unsigned k = 0; k < n; k++)
       if ((st = slot_init(wl, i, &it->slots[k], err))) return st;
   }
   return WASM_OK;
@@ -429,6 +449,12 @@ wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, 
         hr_wrap(err, st, "plugin %s", p->id);
     }
   }
+  if (!st && wl->svc) { /* service: runs from now on; the old one stops below */
+    size_t si = wl->w->ncomponents;
+    hr_slot *ss = &wl->items[si].slots[0];
+    st = host_service_start(wl->svc, wl->items[si].comp, ss->pre, ss->wasi, ss->http, err);
+    if (st) hr_wrap(err, st, "%s: service", wl->w->source);
+  }
   hr_workload *old = NULL;
   pthread_mutex_lock(&rt->mu);
   if (st) list_remove_locked(rt, wl);
@@ -438,9 +464,11 @@ wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, 
   }
   pthread_mutex_unlock(&rt->mu);
   if (st) {
+    host_service_stop(wl->svc);
     hr_release(wl);
     return st;
   }
+  if (old) host_service_stop(old->svc); /* service: joined before the last release */
   if (old) hr_release(old);
   if (id) snprintf(id, HOST_RUNTIME_ID_MAX, "%s", wl->id);
   return WASM_OK;
@@ -455,6 +483,7 @@ bool host_runtime_stop_workload(host_runtime *rt, const char *id) {
   hr_workload *wl = find_locked(rt, id);
   if (wl) list_remove_locked(rt, wl);
   pthread_mutex_unlock(&rt->mu);
+  if (wl) host_service_stop(wl->svc); /* service */
   if (wl) hr_release(wl);
   return wl != NULL;
 }
@@ -491,7 +520,7 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
   pthread_mutex_unlock(&rt->mu);
   if (!wl) return host_fail(err, WASM_BAD_ARG, "no workload %s", workload_id);
   hr_item *it = NULL;
-  for (size_t i = 0; i < wl->nitems; i++)
+  for (size_t i = 0; i < wl->w->ncomponents; i++) /* not the service */
     if (strcmp(wl->items[i].name, component) == 0) it = &wl->items[i];
   wasm_status st;
   if (!it) st = host_fail(err, WASM_BAD_ARG, "workload %s has no component `%s`", workload_id, component);
@@ -511,6 +540,16 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
   }
   hr_release(wl);
   return st;
+}
+
+/* service: its state (host.h) */
+bool host_runtime_service_status(host_runtime *rt, const char *id, host_service_status *out) {
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&rt->mu);
+  hr_workload *wl = find_locked(rt, id);
+  if (wl && wl->svc) host_service_get_status(wl->svc, out);
+  pthread_mutex_unlock(&rt->mu);
+  return wl != NULL;
 }
 
 /* The host part of a Host header value: without the port, or the
@@ -643,6 +682,7 @@ void host_runtime_delete(host_runtime *rt) {
     if (wl) list_remove_locked(rt, wl);
     pthread_mutex_unlock(&rt->mu);
     if (!wl) break;
+    host_service_stop(wl->svc); /* service */
     hr_release(wl);
   }
   ticker_stop(rt);

@@ -137,6 +137,7 @@ static bool send_continue(http_exchange *x) {
 static ssize_t fill(http_exchange *x, bool block) {
   http_worker *w = x->w;
   if (w->in_start == w->in_len) w->in_start = w->in_len = x->body_base;
+  if (w->in_len == w->in_cap) return HTTP_IO_ERR; /* callers consume first; defensive */
   ssize_t r = http_io_recv(x->c->fd, w->in + w->in_len, w->in_cap - w->in_len,
                            block ? io_timeout(x) : -1, -1);
   if (r > 0) w->in_len += (size_t)r;

@@ -260,7 +260,8 @@ static void serve_conn(http_worker *w, http_conn *c) {
     if (r == HEAD_ERROR) {
       http_exchange_fail(x, x->head.status, x->head.error);
       http_exchange_log(x);
-      conn_close(c, !x->broken);
+      /* a client too slow to send its head is not waited for again */
+      conn_close(c, !x->broken && x->head.status != 408);
       return;
     }
     if (x->head.body == HP_BODY_LENGTH && x->head.content_length > s->cfg.max_body_bytes) {

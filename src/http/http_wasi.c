@@ -430,8 +430,7 @@ wasm_status http_wasi_handle(http_wasi *h, cm_instance *inst, http_exchange *x,
   memset(&result, 0, sizeof result);
   st = cm_func_call(f, args, 2, &result, err);
   cm_val_free(&result);
-  if (st) {
-    http_exchange_note(x, "guest failed: %s", err ? err->message : "trap");
+  if (st) { /* the caller answers (when not started) and notes the trap */
     h->x = NULL;
     return st;
   }

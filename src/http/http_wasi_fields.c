@@ -443,14 +443,44 @@ static wasm_status fields_set(void *env, cm_instance *caller, const cm_val *a, s
     if (!ok) return header_error(res, HH_INVALID, err);
   }
   if (m->n + vals->of.list.n > HW_MAX_FIELDS) return header_error(res, HH_INVALID, err);
-  map_remove(m, a[1].of.str.ptr, a[1].of.str.len);
-  for (size_t i = 0; i < vals->of.list.n; i++) {
+  /* the new values take the place of the name's first entry */
+  const char *name = a[1].of.str.ptr;
+  size_t nlen = a[1].of.str.len, k = vals->of.list.n;
+  hw_field *out = malloc((m->n + k + 1) * sizeof *out);
+  hw_fieldmap *add = hw_map_new();
+  bool ok = out && add;
+  for (size_t i = 0; ok && i < k; i++) {
     size_t vlen;
     uint8_t *val = arg_bytes(&vals->of.list.elems[i], &vlen);
-    bool ok = val && hw_map_add(m, a[1].of.str.ptr, a[1].of.str.len, val, vlen);
+    ok = val && hw_map_add(add, name, nlen, val, vlen);
     free(val);
-    if (!ok) return hw_nomem(err);
   }
+  if (!ok) {
+    free(out);
+    hw_map_unref(add);
+    return hw_nomem(err);
+  }
+  size_t cnt = 0;
+  bool placed = false;
+  for (size_t i = 0; i < m->n; i++) {
+    if (!name_is(&m->v[i], name, nlen)) {
+      out[cnt++] = m->v[i];
+      continue;
+    }
+    field_free(&m->v[i]);
+    if (!placed) {
+      for (size_t j = 0; j < add->n; j++) out[cnt++] = add->v[j];
+      placed = true;
+    }
+  }
+  if (!placed)
+    for (size_t j = 0; j < add->n; j++) out[cnt++] = add->v[j];
+  add->n = 0; /* its entries moved */
+  hw_map_unref(add);
+  free(m->v);
+  m->v = out;
+  m->n = cnt;
+  m->cap = cnt + 1;
   return hw_ok(res, NULL, err);
 }
 

@@ -109,6 +109,8 @@ struct wasi2_ctx {
   w2_obj *objs; /* objs[0] unused: rep 0 is never handed out */
   uint32_t nobjs, capobjs, free_head;
   uint32_t gen; /* generations of custom streams (wasi2_ext.c) */
+  const wasi2_net_hook *net_hook; /* wasi2_ctx_set_net_hook, or NULL */
+  int intr_fd1; /* wasi2_ctx_set_interrupt's fd + 1; 0: none (calloc) */
 };
 
 /* ---- objects (wasi2_ctx.c) ---- */

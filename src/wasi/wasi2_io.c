@@ -125,6 +125,14 @@ static void poll_wait(wasi2_ctx *c, w2_obj **ps, size_t n, bool *ready) {
     uint64_t now = w2_monotonic_ns(), soonest = UINT64_MAX;
     size_t nfd = 0;
     bool any = false;
+    /* the host's interrupt (wasi2_ctx_set_interrupt): report all ready */
+    if (c->intr_fd1) {
+      struct pollfd ipf = {.fd = c->intr_fd1 - 1, .events = POLLIN};
+      if (poll(&ipf, 1, 0) > 0) {
+        for (size_t i = 0; i < n; i++) ready[i] = true;
+        break;
+      }
+    }
     int custom_timeout = -1;
     for (size_t i = 0; i < n; i++) {
       ready[i] = false;
@@ -157,6 +165,8 @@ static void poll_wait(wasi2_ctx *c, w2_obj **ps, size_t n, bool *ready) {
     if (!any && custom_timeout >= 0 && (timeout < 0 || custom_timeout < timeout))
       timeout = custom_timeout;
     if (nfd || timeout != 0) {
+      /* a finite wait lets the interrupt fd (checked above) be seen */
+      if (c->intr_fd1 && (timeout < 0 || timeout > 50)) timeout = 50;
       int r = poll(pf, nfd, timeout);
       if (r < 0 && errno != EINTR) any = true; /* report fd pollables ready */
       for (size_t k = 0; k < nfd; k++) {
@@ -176,6 +186,10 @@ static void poll_wait(wasi2_ctx *c, w2_obj **ps, size_t n, bool *ready) {
   }
   free(pf);
   free(owner);
+}
+
+void wasi2_ctx_set_interrupt(wasi2_ctx *ctx, int fd) {
+  if (ctx) ctx->intr_fd1 = fd >= 0 ? fd + 1 : 0;
 }
 
 static wasm_status pollable_ready(void *env, cm_instance *caller, const cm_val *a, size_t n,

@@ -58,6 +58,16 @@ static wasm_status net_err(cm_val *res, uint32_t code, wasm_error *err) {
   return w2_err_enum(res, code, err);
 }
 
+/* The virtual network hook (wasi2_ctx_set_net_hook): 0 to go on with
+ * *ss (maybe rewritten), else the errno refusing it. */
+static int net_map(wasi2_ctx *c, int op, int type, struct sockaddr_storage *ss) {
+  return c->net_hook && c->net_hook->map ? c->net_hook->map(c->net_hook->env, op, type, ss) : 0;
+}
+
+void wasi2_ctx_set_net_hook(wasi2_ctx *ctx, const wasi2_net_hook *hook) {
+  if (ctx) ctx->net_hook = hook;
+}
+
 /* ---- addresses: ip-socket-address <-> sockaddr ---- */
 
 /* variant ip-socket-address { ipv4(record { port, address: tuple<u8 x4> }),
@@ -193,8 +203,19 @@ static wasm_status start_bind(void *env, w2_kind k, const cm_val *a, cm_val *res
   socklen_t len;
   if (!addr_from_val(&a[2], &ss, &len, o->u.sock.family))
     return net_err(res, NE_INVALID_ARGUMENT, err);
+  int type = k == W2_TCP ? SOCK_STREAM : SOCK_DGRAM;
+  struct sockaddr_storage asked = ss;
+  int me = net_map(env, WASI2_NET_OP_BIND, type, &ss);
+  if (me) return net_err(res, net_code(me), err);
   if (k == W2_TCP) setsockopt(o->fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
   if (bind(o->fd, (struct sockaddr *)&ss, len) != 0) return net_err(res, net_code(errno), err);
+  wasi2_ctx *c = env;
+  if (c->net_hook && c->net_hook->bound) {
+    struct sockaddr_storage real;
+    socklen_t rl = sizeof real;
+    if (getsockname(o->fd, (struct sockaddr *)&real, &rl) == 0)
+      c->net_hook->bound(c->net_hook->env, type, &asked, &real);
+  }
   o->u.sock.state = S_BIND_STARTED;
   return w2_ok(res, NULL, err);
 }
@@ -286,6 +307,8 @@ static wasm_status tcp_start_connect(void *env, cm_instance *caller, const cm_va
   socklen_t len;
   if (!addr_from_val(&a[2], &ss, &len, o->u.sock.family))
     return net_err(res, NE_INVALID_ARGUMENT, err);
+  int me = net_map(env, WASI2_NET_OP_CONNECT, SOCK_STREAM, &ss);
+  if (me) return net_err(res, net_code(me), err);
   if (connect(o->fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS)
     return net_err(res, net_code(errno), err);
   o->u.sock.state = S_CONNECT_STARTED;
@@ -469,6 +492,8 @@ static wasm_status udp_stream(void *env, cm_instance *caller, const cm_val *a, s
     socklen_t len;
     if (!addr_from_val(a[1].of.variant.payload, &ss, &len, o->u.sock.family))
       return net_err(res, NE_INVALID_ARGUMENT, err);
+    int me = net_map(c, WASI2_NET_OP_CONNECT, SOCK_DGRAM, &ss);
+    if (me) return net_err(res, net_code(me), err);
     if (connect(o->fd, (struct sockaddr *)&ss, len) != 0) return net_err(res, net_code(errno), err);
     o->u.sock.state = S_CONNECTED;
   } else if (o->u.sock.state == S_CONNECTED) {
@@ -573,6 +598,12 @@ static wasm_status out_send(void *env, cm_instance *caller, const cm_val *a, siz
         free(buf);
         if (sent) break;
         return net_err(res, NE_INVALID_ARGUMENT, err);
+      }
+      int me = net_map(env, WASI2_NET_OP_CONNECT, SOCK_DGRAM, &ss);
+      if (me) {
+        free(buf);
+        if (sent) break;
+        return net_err(res, net_code(me), err);
       }
       r = sendto(o->fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl);
     } else {

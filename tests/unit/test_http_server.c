@@ -749,6 +749,31 @@ static void test_stop_in_flight(void) {
   http_server_delete(srv.srv);
 }
 
+/* Stalled clients: a head that never completes gets 408, a body that
+ * stops coming fails the handler's read. */
+static void test_io_timeouts(void) {
+  http_server_config cfg = {.addr = "127.0.0.1:0", .workers = 1, .io_timeout_ms = 200,
+                            .handler = handler};
+  running srv;
+  if (!start(&srv, &cfg)) {
+    CHECK(0);
+    return;
+  }
+  client *c = connect_to(&srv);
+  response r;
+  send_str(c, "GET /hello HTTP/1.1\r\nHo");
+  CHECK(read_response(c, &r, false) && r.status == 408);
+  response_free(&r);
+  CHECK(at_eof(c));
+  client_close(c);
+  c = connect_to(&srv);
+  send_str(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n01234");
+  CHECK(read_response(c, &r, false) && r.status == 400 && body_is(&r, "body error"));
+  response_free(&r);
+  client_close(c);
+  stop(&srv);
+}
+
 static void test_bind_errors(void) {
   http_server_config cfg = {.addr = "127.0.0.1:0", .workers = 1, .handler = handler};
   http_server *a = NULL, *b = NULL;
@@ -951,6 +976,7 @@ int main(void) {
   test_access_log(log);
   fclose(log);
   test_stop_in_flight();
+  test_io_timeouts();
   test_bind_errors();
   curl_global_cleanup();
   return unit_report();

@@ -7,18 +7,23 @@
  * wasi2_ctx + http_wasi, calls http_wasi_handle, deletes instance and
  * store and resets the http_wasi, as `stratus serve` does. A libcurl
  * client checks:
- *   - hello: 200, content-type, body;
+ *   - hello: 200, content-type, body; no response set: 500; an
+ *     error-code set: its status (HTTP-request-denied: 403);
  *   - the fields rules (checked inside http_echo at /fields);
  *   - echo of the method, path, authority, headers, and of a 20 MB POST
- *     body's length and FNV-1a, with content-length and chunked;
+ *     body's length and FNV-1a, with content-length and chunked (its
+ *     trailers through future-trailers);
  *   - a 100 MB streamed response read whole with the right bytes while
  *     the process's peak RSS grows far less than 100 MB;
  *   - fetch through wasi:http/outgoing-handler from a second local server
  *     (GET, POST with a body, a 5 MB response), a host not allowed
  *     (HTTP-request-denied at once), a closed port (connection-refused),
- *     a first-byte timeout (connection-read-timeout);
- *   - a trap answers 500 and the next request is served; an endless loop
- *     is stopped by the epoch deadline.
+ *     a first-byte timeout (connection-read-timeout), a body cut short
+ *     (its stream error's http-error-code: HTTP-response-incomplete);
+ *   - a trap answers 500 and the next request is served, also a trap
+ *     holding bodies, streams, a response half sent and an outgoing
+ *     request in flight (freed by http_wasi_reset: the sanitizer build
+ *     finds no leak); an endless loop is stopped by the epoch deadline.
  */
 #include <errno.h>
 #include <limits.h>
@@ -178,6 +183,11 @@ static void upstream_handler(void *env, unsigned wi, http_exchange *x, const htt
       done += k;
     }
     http_response_finish(x, NULL, 0);
+  } else if (strcmp(req->target, "/cut") == 0) {
+    /* promises 100000 bytes, sends 10: the server closes the connection */
+    http_header h[] = {{"content-length", 14, "100000", 6}};
+    http_response_start(x, 200, h, 1);
+    http_response_write(x, "0123456789", 10);
   } else if (strcmp(req->target, "/len") == 0) {
     char buf[65536], out[64];
     size_t total = 0;
@@ -285,6 +295,11 @@ typedef struct upload {
   size_t n, off;
 } upload;
 
+static int on_trailers(struct curl_slist **list, void *ud) {
+  *list = curl_slist_append(*list, "X-Sum: 12");
+  return CURL_TRAILERFUNC_OK;
+}
+
 static size_t on_read(char *dst, size_t size, size_t n, void *ud) {
   upload *u = ud;
   size_t k = size * n;
@@ -322,6 +337,7 @@ static reply request(const char *base, const char *path, const uint8_t *body, si
       hs = curl_slist_append(hs, "Transfer-Encoding: chunked");
       curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
       curl_easy_setopt(c, CURLOPT_READDATA, &up);
+      curl_easy_setopt(c, CURLOPT_TRAILERFUNCTION, on_trailers);
     } else {
       curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -382,11 +398,18 @@ static void test_hello(const char *base) {
   CHECKM(strcmp(BODY(r), "hello from stratus\n") == 0, "hello body '%s'", BODY(r));
   CHECKM(strcmp(r.content_type, "text/plain") == 0, "hello content-type '%s'", r.content_type);
   free(r.body);
+  r = get(base, "/hello/none");
+  CHECKM(r.status == 500, "no response set: %ld", r.status);
+  free(r.body);
+  r = get(base, "/hello/denied");
+  CHECKM(r.status == 403 && has(&r, "HTTP-request-denied"), "error-code set: %ld '%s'", r.status,
+         BODY(r));
+  free(r.body);
 }
 
 static void test_fields(const char *base) {
   reply r = get(base, "/fields");
-  CHECKM(r.status == 200, "fields status %ld", r.status);
+  CHECKM(r.status == 201, "fields status %ld (its last set-status-code is 201)", r.status);
   int oks = 0;
   for (const char *p = BODY(r); (p = strstr(p, "ok ")); p += 3) oks++;
   CHECKM(!strstr(BODY(r), "FAIL"), "fields rules:\n%s", BODY(r));
@@ -418,6 +441,7 @@ static void test_echo(const char *base) {
     CHECKM(has(&r, "method: POST\n") && has(&r, "bytes: 20971520\n") && has(&r, want) &&
                has(&r, "header content-type: application/x-test\n"),
            "echo POST (%s):\n%s\nwant %s", chunked ? "chunked" : "length", BODY(r), want);
+    if (chunked) CHECKM(has(&r, "trailer x-sum: 12\n"), "echo trailers:\n%s", BODY(r));
     fprintf(stderr, "  echo of 20 MB (%s): %.2f s\n", chunked ? "chunked" : "content-length",
             r.secs);
     free(r.body);
@@ -493,13 +517,20 @@ static void test_fetch(const char *base, const char *up) {
   CHECKM(r.secs < 1.4, "fetch timeout took %.2f s", r.secs);
   free(r.body);
 
+  /* a body cut short: the stream's error carries the error-code */
+  snprintf(path, sizeof path, "/fetch?url=http://%s/cut", up);
+  r = get(base, path);
+  CHECKM(r.status == 502 && strcmp(BODY(r), "body: HTTP-response-incomplete\n") == 0,
+         "fetch cut: %ld '%s'", r.status, BODY(r));
+  free(r.body);
+
   snprintf(path, sizeof path, "/fetch?url=ftp://%s/x", up);
   r = get(base, path);
   CHECKM(r.status == 502 || r.status == 400, "fetch ftp: %ld '%s'", r.status, BODY(r));
   free(r.body);
 }
 
-static void test_trap(const char *base, app *a) {
+static void test_trap(const char *base, const char *up, app *a) {
   int before = a->traps;
   reply r = get(base, "/trap");
   CHECKM(r.status == 500, "trap status %ld", r.status);
@@ -507,6 +538,19 @@ static void test_trap(const char *base, app *a) {
   CHECKM(a->traps == before + 1, "trap counted: %d", a->traps - before);
   r = get(base, "/hello");
   CHECKM(r.status == 200, "hello after a trap: %ld", r.status);
+  free(r.body);
+  /* a trap holding every kind of object (the sanitizer build checks
+   * they are all freed): the response had started, so the connection
+   * closes mid-body */
+  char path[300];
+  snprintf(path, sizeof path, "/trap/deep?url=http://%s/slow", up);
+  static uint8_t some[100000];
+  r = request(base, path, some, sizeof some, false, NULL, false);
+  CHECKM(r.status == -1 && has(&r, "partial body"), "deep trap: %ld '%s'", r.status, BODY(r));
+  free(r.body);
+  CHECKM(a->traps == before + 2, "deep trap counted: %d", a->traps - before);
+  r = get(base, "/hello");
+  CHECKM(r.status == 200, "hello after the deep trap: %ld", r.status);
   free(r.body);
   r = get(base, "/loop");
   CHECKM(r.status == 500, "loop status %ld", r.status);
@@ -566,7 +610,7 @@ int main(void) {
     test_fields(base);
     test_echo(base);
     test_fetch(base, up);
-    test_trap(base, &a);
+    test_trap(base, up, &a);
     stop_server(&srv);
   } else {
     CHECKM(0, "setup failed");
