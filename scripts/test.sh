@@ -45,6 +45,7 @@ suite() {
   [ "$build" = build-san ] && load="SERVE_MIN_REQUESTS=20 SERVE_CONNECTIONS=4 SERVE_SANITIZED=1"
   step "$build serve (wasi:http)" env $load tests/serve/run_serve.sh "$build/stratus"
   step "$build dev (workloads, routing, reload)" tests/dev/run_dev.sh "$build/stratus"
+  step "$build messaging (request/reply through stratus dev)" tests/dev/run_messaging.sh "$build/stratus"
   step "$build service (cron, virtual loopback, restarts)" tests/dev/run_service.sh "$build/stratus"
 }
 

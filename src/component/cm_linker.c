@@ -42,6 +42,8 @@ struct cm_linker {
   uint32_t nfuncs, capfuncs;
   inst_def *insts;
   uint32_t ninsts, capinsts;
+  char **ifaces; /* interfaces defined whole (cm_linker_define_interface) */
+  uint32_t nifaces;
 };
 
 cm_linker *cm_linker_new(wasm_engine *e) {
@@ -65,6 +67,8 @@ void cm_linker_delete(cm_linker *l) {
     free(l->funcs[i].defs);
   }
   free(l->funcs);
+  for (uint32_t i = 0; i < l->nifaces; i++) free(l->ifaces[i]);
+  free(l->ifaces);
   for (uint32_t i = 0; i < l->ninsts; i++) free(l->insts[i].name);
   free(l->insts);
   cm_ctx_unref(l->ctx);
@@ -262,7 +266,21 @@ static cm_func *host_func(void *unused, cm_linker *l, const host_def *d,
 static bool defines_iface(const cm_linker *l, const char *iface) {
   for (uint32_t k = 0; k < l->nfuncs; k++)
     if (l->funcs[k].iface && name_matches(iface, l->funcs[k].iface)) return true;
+  for (uint32_t k = 0; k < l->nifaces; k++)
+    if (name_matches(iface, l->ifaces[k])) return true;
   return false;
+}
+
+/* Records that the host defines interface iface, even one without
+ * functions (an interface of types only). */
+wasm_status cm_linker_note_iface(cm_linker *l, const char *iface, wasm_error *err) {
+  if (defines_iface(l, iface)) return WASM_OK;
+  char **v = realloc(l->ifaces, (l->nifaces + 1) * sizeof *v);
+  if (!v) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+  l->ifaces = v;
+  if (!(v[l->nifaces] = dup(iface))) return cm_rt_fail(err, WASM_NOMEM, "out of memory");
+  l->nifaces++;
+  return WASM_OK;
 }
 
 /* The host's declared WIT type must fit the type the component imports. */

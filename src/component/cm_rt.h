@@ -164,6 +164,8 @@ wasm_status cm_wit_check_func(const char *wit, const cm_functype *ft, char *why,
 wasm_status cm_wit_check_func_in(const char *wit, const char *defs, const cm_functype *ft,
                                  char *why, size_t whylen);
 /* cm_linker_define_func, also keeping the interface's WIT text (copied). */
+/* Records that the host defines interface iface (also one of types only). */
+wasm_status cm_linker_note_iface(cm_linker *l, const char *iface, wasm_error *err);
 wasm_status cm_linker_define_func_in(cm_linker *l, const char *iface, const char *func,
                                      const char *wit_type, const char *defs, cm_host_fn fn,
                                      void *env, wasm_error *err);

@@ -548,7 +548,8 @@ wasm_status cm_linker_define_interface(cm_linker *l, const char *iface, const ch
   if (!word_is(w, n, "interface") || !if_ident(&p, &w) || !if_eat(&p, '{'))
     return cm_rt_fail(err, WASM_MALFORMED, "WIT: expected `interface name {`");
   char name[256], type[WIT_TEXT_MAX];
-  wasm_status st;
+  wasm_status st = cm_linker_note_iface(l, iface, err);
+  if (st) return st;
   for (;;) {
     if (if_eat(&p, '}')) break;
     size_t at = p.pos;

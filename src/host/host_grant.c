@@ -58,6 +58,10 @@ static long grant_covers(const plugin_grant *gr, const host_iface *x) {
   if (!host_version_compatible(v, strlen(v), x->ver, x->ver_len)) return -1;
   for (size_t k = 0; k < gr->ninterfaces; k++)
     if (eq(x->iface, x->iface_len, gr->interfaces[k])) return (long)k;
+  /* A package's `types` interface (only types: wasmcloud:messaging/types)
+   * comes with any interface of the package that is granted, so manifests
+   * need not list it. */
+  if (eq(x->iface, x->iface_len, "types") && gr->ninterfaces) return 0;
   return -1;
 }
 

@@ -542,6 +542,31 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
   return st;
 }
 
+/* plugin_host.has_export: whether a component of the workload exports
+ * func ("iface#name" or a root name). */
+static bool hr_has_export(plugin_host *h, const char *workload_id, const char *component,
+                          const char *func) {
+  host_runtime *rt = h->env;
+  pthread_mutex_lock(&rt->mu);
+  hr_workload *wl = find_locked(rt, workload_id);
+  if (wl) atomic_fetch_add(&wl->refs, 1);
+  pthread_mutex_unlock(&rt->mu);
+  if (!wl) return false;
+  const char *hash = strchr(func, '#');
+  size_t n = hash ? (size_t)(hash - func) : strlen(func);
+  bool found = false;
+  for (size_t i = 0; i < wl->w->ncomponents && !found; i++) {
+    if (strcmp(wl->items[i].name, component) != 0) continue;
+    const cm_component *c = wl->items[i].comp;
+    for (uint32_t k = 0; k < cm_component_export_count(c) && !found; k++) {
+      const char *e = cm_component_export_name(c, k);
+      found = strlen(e) == n && strncmp(e, func, n) == 0;
+    }
+  }
+  hr_release(wl);
+  return found;
+}
+
 /* service: its state (host.h) */
 bool host_runtime_service_status(host_runtime *rt, const char *id, host_service_status *out) {
   memset(out, 0, sizeof *out);
@@ -650,7 +675,7 @@ wasm_status host_runtime_new(const host_runtime_config *cfg, host_runtime **out,
   for (size_t k = 0; k < cfg->nplugins; k++) rt->plugins[k] = cfg->plugins[k];
   rt->cfg.plugins = rt->plugins;
   pthread_mutex_init(&rt->mu, NULL);
-  rt->host = (plugin_host){.call = hr_call, .env = rt};
+  rt->host = (plugin_host){.call = hr_call, .has_export = hr_has_export, .env = rt};
   wasm_status st = WASM_OK;
   for (size_t k = 0; k < cfg->nplugins && !st; k++) {
     for (size_t j = 0; j < k; j++)

@@ -217,8 +217,9 @@ bool hw_valid_path(const char *s, size_t n) {
   return true;
 }
 
-/* authority: host[:port] with host a reg-name, IPv4 or [IPv6]; no
- * userinfo. */
+/* authority: host[:port] with host a DNS name, IPv4 or [IPv6]: no
+ * userinfo, no percent-encoding or sub-delims (which URL parsers might
+ * read differently from the allow-list). */
 bool hw_valid_authority(const char *s, size_t n) {
   if (n == 0 || n > 1024) return false;
   size_t i = 0;
@@ -236,7 +237,7 @@ bool hw_valid_authority(const char *s, size_t n) {
     while (i < n && s[i] != ':') {
       unsigned char c = (unsigned char)s[i];
       if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("-._~%!$&'()*+,;=", c)))
+            c == '-' || c == '.' || c == '_' || c == '~'))
         return false;
       i++;
     }

@@ -6,8 +6,15 @@
  * Ownership: a resource handle's slot holds one reference to the message
  * (or field map, or transfer) it stands for; the custom wasi:io streams
  * and pollables made for bodies hold one each too, dropped by their drop
- * hooks. Every message and transfer of an exchange is also on a list of
- * h, so http_wasi_reset frees what a trapped guest left behind. */
+ * hooks. A request holds its transfer; the transfer's pointer back to
+ * the request is weak (cleared when the request goes). Every message and
+ * transfer is also on a list of h, so http_wasi_reset frees what a
+ * trapped guest left behind.
+ *
+ * Files: http_wasi.c (state, table, messages, http_wasi_handle),
+ * http_wasi_fields.c (fields, syntax, values, error-code),
+ * http_wasi_types.c (the other resources, the WIT), http_wasi_body.c
+ * (body streams, future-trailers), http_wasi_out.c (libcurl). */
 #ifndef STRATUS_HTTP_WASI_INTERNAL_H
 #define STRATUS_HTTP_WASI_INTERNAL_H
 
@@ -24,7 +31,7 @@
 #define HW_MAX_OBJS 65536    /* live wasi:http resources per exchange */
 #define HW_MAX_FIELDS 1024   /* entries in one fields */
 #define HW_MAX_FIELD_BYTES (64u << 10) /* one name or value */
-#define HW_MAX_BUFFERED (256u << 20)   /* a buffered request body */
+#define HW_MAX_BUFFERED (64u << 20)    /* a client request body, or a response before set */
 #define HW_RESP_BUFFER (1u << 20)      /* response bytes buffered before curl pauses */
 #define HW_MAX_ERRS 4096               /* error-code values per exchange */
 

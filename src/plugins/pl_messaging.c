@@ -412,20 +412,11 @@ static const char WIT_CONSUMER[] =
     "  publish: func(msg: broker-message) -> result<_, string>;\n"
     "}\n";
 
-static wasm_status msg_marker(void *env, cm_instance *caller, const cm_val *a, size_t na,
-                              cm_val *res, wasm_error *err) {
-  return WASM_OK;
-}
-
 static wasm_status msg_item_link(plugin *p, plugin_item *item, cm_linker *l, wasm_error *err) {
   msg_item *it = item->state;
   if (!it) return pl_fail(err, WASM_BAD_ARG, "wasmcloud-messaging: item not bound");
-  /* types: whatever the item was granted of the package uses it. The
-   * linker binds an imported interface only when it defines a function
-   * of it, and types has none: a marker function (no component imports
-   * it, and no WIT name can have brackets) makes it defined. */
+  /* types: whatever the item was granted of the package uses it */
   wasm_status st = cm_linker_define_interface(l, MSG_TYPES, WIT_TYPES, NULL, 0, err);
-  if (!st) st = cm_linker_define_func(l, MSG_TYPES, "[stratus]defined", "func()", msg_marker, NULL, err);
   if (!st && pl_granted(item, "wasmcloud", "messaging", "consumer")) {
     cm_host_entry e[] = {{"request", msg_request, NULL, it}, {"publish", msg_publish, NULL, it}};
     st = cm_linker_define_interface(l, MSG_CONSUMER, WIT_CONSUMER, e, 2, err);

@@ -147,8 +147,7 @@ static int wait_fds_of(int (*fn)(void *, struct pollfd *, int, int *), void *env
   if (fn) k = fn(env, pfd, max, &t);
   if (k < 0) k = 0;
   if (k > max) k = max;
-  if (k == 0 && (t < 0 || t > W2_CUSTOM_RECHECK_MS * 100)) t = W2_CUSTOM_RECHECK_MS;
-  if (!fn) t = W2_CUSTOM_RECHECK_MS;
+  if (!fn || (k == 0 && t < 0)) t = W2_CUSTOM_RECHECK_MS; /* nothing to wait on: re-check */
   *timeout_ms = t;
   return k;
 }
