@@ -31,71 +31,8 @@ fix=${FIXTURES_OUT:-$root/build/fixtures}
 expected=$here/dev.expected
 load_s=${DEV_LOAD_SECONDS:-6}
 work=$(mktemp -d)
-pids=()
-
-passed=0
-failed=0
-xfailed=0
-known() {
-  [ -f "$expected" ] && sed 's/#.*//; s/[[:space:]]*$//' "$expected" | grep -qxF -- "$1"
-}
-pass() {
-  if known "$1"; then
-    failed=$((failed + 1)); echo "XPASS $1 (listed in $(basename "$expected"))"
-  else
-    passed=$((passed + 1)); echo "ok   $1"
-  fi
-}
-fail() {
-  if known "$1"; then
-    xfailed=$((xfailed + 1)); echo "xfail $1"; return
-  fi
-  failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "$2" | head -20 | sed 's/^/     /'
-}
-check() { # check NAME CONDITION-COMMAND... : pass when the command succeeds
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name" "${detail:-}"; fi
-  detail=
-}
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start NAME ARGS...: starts `stratus dev` on a free port; sets $addr and
-# $pid, the log in $work/NAME.log. False when it did not come up in 60 s.
-start() {
-  local name=$1; shift
-  : >"$work/$name.log"
-  "$bin" dev --address 127.0.0.1:0 --workers 2 "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pid=$!
-  pids+=("$pid")
-  addr=
-  for _ in $(seq 1 600); do
-    addr=$(sed -n 's|.* on http://\([^/]*\)/.*|\1|p' "$work/$name.log" | head -1)
-    [ -n "$addr" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-stop() { # SIGTERM, wait; the exit status
-  kill -TERM "$pid" 2>/dev/null
-  local rc=0
-  wait "$pid" 2>/dev/null || rc=$?
-  return $rc
-}
-get() { curl -s -m 30 "$@"; }
-code() { curl -s -m 30 -o /dev/null -w '%{http_code}' "$@"; }
-# until_body URL TEXT: waits (up to 20 s) until the body at URL has TEXT
-until_body() {
-  for _ in $(seq 1 200); do
-    get "$1" | grep -q "$2" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+server=("$bin" dev --address 127.0.0.1:0 --workers 2)
+. "$root/tests/lib.sh"
 # replace SRC DST: DST becomes a copy of SRC at once (rename), as a build does
 replace() { cp "$1" "$2.new" && mv -f "$2.new" "$2"; }
 # manifest FILE IMAGE [HOST-INTERFACES-YAML]: a Workload with one component
@@ -341,10 +278,6 @@ else
   fail "kv-counter-js: examples/kv-counter-js/build.sh" "$(tail -20 "$work/kv-build.log")"
 fi
 
-# (a sanitizer build reports leaks and undefined behaviour on stderr)
-reports=$(grep -lE "ERROR: (Leak|Address)Sanitizer|runtime error:" "$work"/*.log 2>/dev/null)
-detail="$reports $(cat $reports 2>/dev/null | grep -E -A8 'Sanitizer|runtime error' | head -30)"
-check "no sanitizer report in any run" test -z "$reports"
+no_sanitizer_reports
 
-echo "dev: $passed passed, $failed failed$([ $xfailed -gt 0 ] && echo ", $xfailed known failures")"
-[ $failed -eq 0 ]
+finish dev

@@ -17,49 +17,8 @@ root=$(cd "$here/../.." && pwd)
 bin=$(realpath "${1:-$root/build/stratus}")
 fix=${FIXTURES_OUT:-$root/build/fixtures}
 work=$(mktemp -d)
-pids=()
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-  failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "$2" | head -20 | sed 's/^/     /'
-}
-check() { # check NAME CONDITION-COMMAND... : pass when the command succeeds
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name" "${detail:-}"; fi
-  detail=
-}
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start NAME ARGS...: `stratus dev` on a free port; sets $addr and $pid.
-start() {
-  local name=$1; shift
-  : >"$work/$name.log"
-  "$bin" dev --address 127.0.0.1:0 --workers 2 "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pid=$!
-  pids+=("$pid")
-  addr=
-  for _ in $(seq 1 600); do
-    addr=$(sed -n 's|.* on http://\([^/]*\)/.*|\1|p' "$work/$name.log" | head -1)
-    [ -n "$addr" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-stop() {
-  kill -TERM "$pid" 2>/dev/null
-  local rc=0
-  wait "$pid" 2>/dev/null || rc=$?
-  return $rc
-}
-get() { curl -s -m 30 "$@"; }
-code() { curl -s -m 30 -o /dev/null -w '%{http_code}' "$@"; }
+server=("$bin" dev --address 127.0.0.1:0 --workers 2)
+. "$root/tests/lib.sh"
 # manifest FILE SUBSCRIPTIONS COMPONENT=IMAGE...: web + handlers, messaging granted
 manifest() {
   local f=$1 subs=$2; shift 2
@@ -163,9 +122,6 @@ detail="rc=$rc $out"
 check "an invalid subscription subject is an error naming it" \
   bash -c '[ $0 -eq 1 ] && grep -q "\"echo..x\" is not a valid subject" <<<"$1"' $rc "$out"
 
-reports=$(grep -lE "ERROR: (Leak|Address)Sanitizer|runtime error:" "$work"/*.log 2>/dev/null)
-detail="$reports $(cat $reports 2>/dev/null | grep -E -A8 'Sanitizer|runtime error' | head -30)"
-check "no sanitizer report in any run" test -z "$reports"
+no_sanitizer_reports
 
-echo "messaging: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish messaging

@@ -23,57 +23,8 @@ root=$(cd "$here/../.." && pwd)
 bin=$(realpath "${1:-$root/build/stratus}")
 fix=${FIXTURES_OUT:-$root/build/fixtures}
 work=$(mktemp -d)
-pids=()
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-  failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "$2" | head -20 | sed 's/^/     /'
-}
-check() { # check NAME COMMAND...: pass when the command succeeds
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name" "${detail:-}"; fi
-  detail=
-}
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start NAME MANIFEST: `stratus dev` on a free port; sets $addr, $pid; the
-# log in $work/NAME.log. False when it did not come up in 60 s.
-start() {
-  local name=$1; shift
-  "$bin" dev --address 127.0.0.1:0 --workers 2 --quiet "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pid=$!
-  pids+=("$pid")
-  addr=
-  for _ in $(seq 1 600); do
-    addr=$(sed -n 's|.* on http://\([^/]*\)/.*|\1|p' "$work/$name.log" | head -1)
-    [ -n "$addr" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-stop() { kill -TERM "$1" 2>/dev/null; local rc=0; wait "$1" 2>/dev/null || rc=$?; return $rc; }
-get() { curl -s -m 30 "$@"; }
-# until_log FILE PATTERN [SECONDS]: waits until FILE has a line matching
-until_log() {
-  for _ in $(seq 1 $((${3:-20} * 10))); do
-    grep -q -- "$2" "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-until_body() {
-  for _ in $(seq 1 200); do
-    get "$1" | grep -q "$2" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+server=("$bin" dev --address 127.0.0.1:0 --workers 2 --quiet)
+. "$root/tests/lib.sh"
 # manifest FILE NAME SERVICE-IMAGE COMPONENT-IMAGE MAX-RESTARTS [HTTP]
 manifest() {
   cat >"$1" <<EOM
@@ -198,5 +149,4 @@ else
 fi
 "$root/examples/service-cron/build.sh" >/dev/null 2>&1 # back to the 1 s default
 
-echo "service: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish service

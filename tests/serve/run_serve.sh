@@ -33,63 +33,8 @@ load_s=${SERVE_LOAD_SECONDS:-8}
 conns=${SERVE_CONNECTIONS:-32}
 sanitized=${SERVE_SANITIZED:-0}
 work=$(mktemp -d)
-pids=()
-
-passed=0
-failed=0
-xfailed=0
-known() {
-  [ -f "$expected" ] && sed 's/#.*//; s/[[:space:]]*$//' "$expected" | grep -qxF -- "$1"
-}
-pass() {
-  if known "$1"; then
-    failed=$((failed + 1)); echo "XPASS $1 (listed in $(basename "$expected"))"
-  else
-    passed=$((passed + 1)); echo "ok   $1"
-  fi
-}
-fail() {
-  if known "$1"; then
-    xfailed=$((xfailed + 1)); echo "xfail $1"; return
-  fi
-  failed=$((failed + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "$2" | head -20 | sed 's/^/     /'
-}
-check() { # check NAME CONDITION-COMMAND... : pass when the command succeeds
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name" "${detail:-}"; fi
-  detail=
-}
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start NAME ARGS...: starts `stratus serve` on a free port; sets $addr
-# (host:port) and $pid, the log in $work/NAME.log. False when it did not
-# come up within 60 s.
-start() {
-  local name=$1; shift
-  : >"$work/$name.log" # before the server's own redirection: no race with sed
-  "$bin" serve --addr 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pid=$!
-  pids+=("$pid")
-  addr=
-  for _ in $(seq 1 600); do
-    addr=$(sed -n 's|.* on http://\([^/]*\)/.*|\1|p' "$work/$name.log" | head -1)
-    [ -n "$addr" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-stop() { # stop: SIGTERM, wait; the exit status of the server
-  kill -TERM "$pid" 2>/dev/null
-  local rc=0
-  wait "$pid" 2>/dev/null || rc=$?
-  return $rc
-}
-get() { curl -s -m 30 "$@"; }
+server=("$bin" serve --addr 127.0.0.1:0)
+. "$root/tests/lib.sh"
 
 # wrk_clean NAME THREADS CONNS SECONDS URL: wrk without errors or non-2xx;
 # sets $reqs to the number of requests completed.
@@ -249,5 +194,4 @@ if start loop --timeout 300ms "$(c loop)"; then
 fi
 
 [ -n "${hello_pid:-}" ] && { pid=$hello_pid; stop; }
-echo "serve: $passed passed, $failed failed$([ $xfailed -gt 0 ] && echo ", $xfailed known failures")"
-[ $failed -eq 0 ]
+finish serve
