@@ -194,4 +194,5 @@ if start loop --timeout 300ms "$(c loop)"; then
 fi
 
 [ -n "${hello_pid:-}" ] && { pid=$hello_pid; stop; }
+no_sanitizer_reports
 finish serve
