@@ -320,8 +320,15 @@ void host_volumes_close(host_volumes *v);
  * Workloads are reference-counted: a request holds the version it
  * started on, so host_runtime_replace_workload swaps in a new version
  * atomically while requests in flight finish on the old one. A service
- * runs as "the service" below says. Composition between components is
- * not run yet: such a workload is refused with a message saying so. */
+ * runs as "the service" below says.
+ *
+ * Composition: a component importing an interface another component of
+ * the workload exports (host_plan's links) gets it linked: its calls go
+ * to one instance of the exporter per calling request (or plugin call),
+ * made at the first call and dropped when the request ends; exporters
+ * may import from others in turn (no cycles: host_plan refuses them).
+ * Functions whose types carry resources cannot cross yet: the workload
+ * fails to start, naming the interface and the function. */
 
 typedef struct host_runtime host_runtime;
 

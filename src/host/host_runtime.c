@@ -6,7 +6,15 @@
  * the plugins' item_unbind and workload_unbind). Every item has one slot
  * (linker + WASI context + wasi:http state + pre-instance) per HTTP
  * worker, used only by that worker's thread, plus one more for plugin
- * calls (plugin_host.call), guarded by a mutex. */
+ * calls (plugin_host.call), guarded by a mutex.
+ *
+ * Composition: a component's imports that another component of the
+ * workload exports (the plan's links) are host functions (host_link.c)
+ * calling, on the caller's slot index, the exporter's instance for the
+ * current request: made at the first call, dropped when the request (or
+ * plugin call) ends. Slot k of every item belongs to the same thread at
+ * a time, so that needs no lock; the plan has no cycles, so an
+ * exporter's instance is never re-entered. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +27,7 @@
 #include <unistd.h>
 
 #include "host/host_internal.h"
+#include "host/host_link.h"
 #include "host/host_log.h"
 #include "host/host_service.h"
 #include "stratus/http.h"
@@ -32,6 +41,10 @@ typedef struct hr_slot {
   http_wasi *http;
   cm_linker *linker;
   cm_instance_pre *pre;
+  /* composition: this item's instance serving calls from other
+   * components during the current request on this slot, or NULL */
+  wasm_store *lstore;
+  cm_instance *linst;
 } hr_slot;
 
 typedef struct hr_item {
@@ -60,6 +73,7 @@ typedef struct hr_workload {
   pthread_mutex_t call_mu; /* the plugin-call slot */
   bool routable;
   host_service *svc; /* service: the service's thread, network, links; or NULL */
+  host_fwds fwds;    /* composition: the forwarded imports' envs */
   uint64_t seq;
   struct hr_workload *next;
 } hr_workload;
@@ -134,6 +148,8 @@ static void ticker_stop(host_runtime *rt) {
 /* ---- freeing a workload version ---- */
 
 static void slot_free(hr_slot *s) {
+  if (s->linst) cm_instance_delete(s->linst);
+  if (s->lstore) wasm_store_delete(s->lstore);
   cm_instance_pre_delete(s->pre);
   if (s->linker) {
     plugin_linker_forget(s->linker);
@@ -152,6 +168,7 @@ static void hr_free(hr_workload *wl) {
     hr_item *it = &wl->items[i];
     for (unsigned k = 0; it->slots && k < nslots; k++) slot_free(&it->slots[k]);
   }
+  host_fwds_free(&wl->fwds); /* composition: no linker refers to them now */
   /* host functions' state lives until no linker or instance can reach it */
   for (size_t i = wl->nitems; wl->items && wl->plan && i-- > 0;) {
     hr_item *it = &wl->items[i];
@@ -266,6 +283,9 @@ static wasm_status item_env(hr_item *it, const workload_local_resources *lr, was
   return WASM_OK;
 }
 
+static wasm_status hr_forward(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                              cm_val *result, wasm_error *err);
+
 /* One slot: WASI, wasi:http, the plugins' interfaces, the pre-instance. */
 static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *err) {
   host_runtime *rt = wl->rt;
@@ -301,6 +321,14 @@ static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *
     const char *names[wl->nitems];
     for (size_t k = 0; k < wl->nitems; k++) names[k] = wl->items[k].name;
     if ((st = host_service_link(wl->svc, s->linker, it->comp, ip, names, err)))
+      hr_wrap(err, st, "%s", wl->w->source);
+  } else if (!st && ip->nlinks) { /* composition: sibling exports, on this slot's index */
+    const char *names[wl->nitems];
+    for (size_t k = 0; k < wl->nitems; k++) names[k] = wl->items[k].name;
+    char who[160];
+    snprintf(who, sizeof who, "component `%s`", it->name);
+    if ((st = host_link_define(&wl->fwds, s->linker, it->comp, ip, names, who, hr_forward, wl,
+                               (unsigned)(s - it->slots), err)))
       hr_wrap(err, st, "%s", wl->w->source);
   }
   if (!st && (st = cm_linker_instantiate_pre(s->linker, it->comp, &s->pre, err)))
@@ -339,13 +367,6 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
   for (size_t i = 0; i < wl->nitems; i++) host_item_world_release(&worlds[i]);
   free(worlds);
   if (st) return st;
-  for (size_t i = 0; i < wl->nitems; i++)
-    if (wl->plan->items[i].nlinks && !wl->plan->items[i].is_service)
-      return host_fail(err, WASM_BAD_ARG,
-                       "%s: component `%s` imports %s from component `%s`: composition "
-                       "inside a workload is not supported yet",
-                       w->source, wl->items[i].name, wl->plan->items[i].links[0].import_name,
-                       wl->items[wl->plan->items[i].links[0].exporter].name);
   wl->handler = -1;
   for (size_t i = 0; i < w->ncomponents; i++) { /* the service is no handler */
     if (!exports_http_handler(wl->items[i].comp)) continue;
@@ -509,6 +530,46 @@ static void hr_drop(hr_slot *s, wasm_store *store, cm_instance *inst) {
   http_wasi_reset(s->http);
 }
 
+/* composition: ends the request on slot index k: drops the exporters'
+ * instances it made. */
+static void hr_drop_linked(hr_workload *wl, unsigned k) {
+  for (size_t i = 0; i < wl->nitems; i++) {
+    hr_slot *s = &wl->items[i].slots[k];
+    if (wl->plan->items[i].is_service || !s->lstore) continue; /* the service has one slot */
+    hr_drop(s, s->lstore, s->linst);
+    s->lstore = NULL;
+    s->linst = NULL;
+  }
+}
+
+/* composition: an import of a component that another component exports
+ * (env: host_link.c's host_fwd, slot = the caller's slot index); the
+ * exporter's instance for this request, made at its first call. */
+static wasm_status hr_forward(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
+                              cm_val *result, wasm_error *err) {
+  host_fwd *f = env;
+  hr_workload *wl = f->ctx;
+  hr_slot *s = &wl->items[f->exporter].slots[f->slot];
+  wasm_status st = WASM_OK;
+  if (!s->linst) st = hr_instantiate(wl->rt, s, &s->lstore, &s->linst, err);
+  if (!st) {
+    cm_func *fn = cm_instance_func(s->linst, f->func);
+    if (!fn) st = host_fail(err, WASM_BAD_ARG, "component `%s` has no export %s", f->component, f->func);
+    else st = cm_func_call(fn, args, nargs, result, err);
+  }
+  if (st) {
+    /* a trapped instance is not called again; the caller traps too */
+    hr_drop(s, s->lstore, s->linst);
+    s->lstore = NULL;
+    s->linst = NULL;
+    char msg[sizeof err->message];
+    snprintf(msg, sizeof msg, "%s", err->message);
+    return host_fail(err, WASM_TRAP, "call to %s of component `%s`: %s", f->func, f->component,
+                     msg);
+  }
+  return WASM_OK;
+}
+
 /* plugin_host.call: a fresh instance of the component, one export call. */
 static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *component,
                            const char *func, const cm_val *args, size_t nargs, cm_val *result,
@@ -536,6 +597,7 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
       else st = cm_func_call(f, args, nargs, result, err);
     }
     hr_drop(s, store, inst);
+    hr_drop_linked(wl, rt->cfg.workers); /* composition */
     pthread_mutex_unlock(&wl->call_mu);
   }
   hr_release(wl);
@@ -654,6 +716,7 @@ void host_runtime_handle_http(void *env, unsigned worker, http_exchange *x,
                        err.message[0] ? err.message : "error");
   }
   hr_drop(s, store, inst);
+  hr_drop_linked(wl, worker); /* composition */
   hr_release(wl);
 }
 

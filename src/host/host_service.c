@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "host/host_internal.h"
+#include "host/host_link.h"
 #include "host/host_service.h"
 
 #define HS_BACKOFF_FIRST_MS 100
@@ -40,12 +41,6 @@ typedef struct hs_side { /* a hook's env: which side of the network */
   bool service;
 } hs_side;
 
-/* A forwarded import function: the component and its export. */
-typedef struct hs_fwd {
-  host_service *s;
-  char *component, *func; /* func: "iface#name" */
-} hs_fwd;
-
 struct host_service {
   char *id;
   host_service_config cfg;
@@ -56,9 +51,8 @@ struct host_service {
   size_t nports;
   hs_side sides[2];
   wasi2_net_hook hooks[2];
-  /* forwarded imports */
-  hs_fwd *fwds;
-  size_t nfwds;
+  /* forwarded imports (host_link.c) */
+  host_fwds fwds;
   /* the thread */
   const cm_component *comp;
   cm_instance_pre *pre;
@@ -195,11 +189,7 @@ const wasi2_net_hook *host_service_net_hook(host_service *s, bool for_service) {
 void host_service_delete(host_service *s) {
   if (!s) return;
   host_service_stop(s);
-  for (size_t i = 0; i < s->nfwds; i++) {
-    free(s->fwds[i].component);
-    free(s->fwds[i].func);
-  }
-  free(s->fwds);
+  host_fwds_free(&s->fwds);
   if (s->intr_fd >= 0) close(s->intr_fd);
   if (s->engine) wasm_engine_delete(s->engine);
   pthread_cond_destroy(&s->cv);
@@ -252,8 +242,8 @@ void host_service_get_status(host_service *s, host_service_status *out) {
 
 static wasm_status hs_forward(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
                               cm_val *result, wasm_error *err) {
-  hs_fwd *f = env;
-  host_service *s = f->s;
+  host_fwd *f = env;
+  host_service *s = f->ctx;
   pthread_mutex_lock(&s->mu);
   bool stopping = s->stopping;
   pthread_mutex_unlock(&s->mu);
@@ -269,56 +259,11 @@ static wasm_status hs_forward(void *env, cm_instance *caller, const cm_val *args
   return WASM_OK;
 }
 
-static long import_index(const cm_component *c, const char *name) {
-  for (uint32_t i = 0; i < cm_component_import_count(c); i++)
-    if (strcmp(cm_component_import_name(c, i), name) == 0) return (long)i;
-  return -1;
-}
-
 wasm_status host_service_link(host_service *s, cm_linker *l, const cm_component *svc,
                               const host_item_plan *ip, const char *const *names,
                               wasm_error *err) {
-  for (size_t k = 0; k < ip->nlinks; k++) {
-    const host_link *lk = &ip->links[k];
-    long i = import_index(svc, lk->import_name);
-    if (i < 0) continue;
-    uint32_t n = cm_component_import_nfuncs(svc, (uint32_t)i);
-    for (uint32_t f = 0; f < n; f++) {
-      const char *fname = cm_component_import_func_name(svc, (uint32_t)i, f);
-      if (cm_functype_has_handles(cm_component_import_func_at(svc, (uint32_t)i, f)))
-        return host_fail(err, WASM_BAD_ARG,
-                         "service imports %s from component `%s`: function `%s` passes a "
-                         "resource, and resources cannot cross between the service and a "
-                         "component (each call runs in a fresh instance)",
-                         lk->import_name, names[lk->exporter], fname);
-      hs_fwd *nf = realloc(s->fwds, (s->nfwds + 1) * sizeof *nf);
-      if (!nf) return host_fail(err, WASM_NOMEM, "out of memory");
-      s->fwds = nf;
-      hs_fwd *fw = &s->fwds[s->nfwds];
-      size_t len = strlen(lk->export_name) + strlen(fname) + 2;
-      *fw = (hs_fwd){.s = s, .component = strdup(names[lk->exporter]), .func = malloc(len)};
-      s->nfwds++;
-      if (!fw->component || !fw->func) return host_fail(err, WASM_NOMEM, "out of memory");
-      snprintf(fw->func, len, "%s#%s", lk->export_name, fname);
-    }
-  }
-  /* envs are set once the array stopped moving */
-  for (size_t k = 0, j = 0; k < ip->nlinks; k++) {
-    const host_link *lk = &ip->links[k];
-    long i = import_index(svc, lk->import_name);
-    if (i < 0) continue;
-    uint32_t n = cm_component_import_nfuncs(svc, (uint32_t)i);
-    for (uint32_t f = 0; f < n; f++, j++) {
-      /* no WIT text: the service's own import type is used, and the
-       * component's export is called with those values (host_plan
-       * matched the interface names) */
-      wasm_status st = cm_linker_define_func(l, lk->import_name,
-                                             cm_component_import_func_name(svc, (uint32_t)i, f),
-                                             "", hs_forward, &s->fwds[j], err);
-      if (st) return st;
-    }
-  }
-  return WASM_OK;
+  /* each call: a fresh instance of the component (plugin_host.call) */
+  return host_link_define(&s->fwds, l, svc, ip, names, "the service", hs_forward, s, 0, err);
 }
 
 /* ---- the thread ---- */
