@@ -6,7 +6,7 @@
 #   fuzz/run.sh [SECONDS]
 #
 # Environment:
-#   TARGETS    which targets (default "decode text exec component")
+#   TARGETS    which targets (default "decode text exec component http")
 #   SPEC       spec scripts to seed from (default ../shared/wasm-testsuite/core)
 #   TIMEOUT    seconds per input before libFuzzer calls it a timeout (default 5)
 #   RSS_MB     memory limit per process (default 2048)
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 seconds=${1:-60}
-targets=${TARGETS:-decode text exec component}
+targets=${TARGETS:-decode text exec component http}
 cmtests=$root/../shared/component-model-tests/test
 spec=${SPEC:-$root/../shared/wasm-testsuite/core}
 timeout_s=${TIMEOUT:-5}
@@ -99,6 +99,13 @@ for t in $targets; do
   case $t in
     text) seeds=$work/seed-text ;;
     component) seeds=$work/seed-cm ;;
+    http) # a few request heads and a chunked body, written here
+      seeds=$work/seed-http
+      mkdir -p "$seeds"
+      printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >"$seeds/get"
+      printf 'POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' >"$seeds/post"
+      printf 'PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\n' >"$seeds/chunked"
+      printf 'GET / HTTP/1.0\r\nExpect: 100-continue\r\nConnection: keep-alive\r\n\r\n' >"$seeds/http10" ;;
     *) seeds=$work/seed-bin ;;
   esac
   corpus=build/fuzz/corpus/$t
