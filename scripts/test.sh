@@ -48,6 +48,7 @@ suite() {
   step "$build messaging (request/reply through stratus dev)" tests/dev/run_messaging.sh "$build/stratus"
   step "$build service (cron, virtual loopback, restarts)" tests/dev/run_service.sh "$build/stratus"
   step "$build compose (components importing each other's exports)" tests/dev/run_compose.sh "$build/stratus"
+  step "$build plugin example (out-of-tree host plugin)" tests/dev/run_plugin_example.sh "$build"
 }
 
 step "build" make -j2 all unit
