@@ -2,11 +2,9 @@
 # Builds examples/messaging-echo into build/examples/messaging-echo/
 # (where workload.yaml points), or into OUT_DIR:
 #   examples/messaging-echo/build.sh [OUT_DIR]
-# web.c (world web) and echo.c (world echo) as the C test fixtures:
-# clang-14 against wasi-libc, the component type embedded from world.wit
-# with the fixtures' WIT packages as deps (tests/fixtures/build.sh makes
-# them), `jco new`. Each component is renamed into place, so a running
-# `stratus dev` never reads half of one.
+# web.c (world web) and echo.c (world echo) as the C test fixtures
+# (scripts/c_component.sh), world.wit with the fixtures' WIT packages as
+# deps (tests/fixtures/build.sh makes them).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -20,10 +18,5 @@ mkdir -p "$tmp/wit"
 cp -r "$fix/plugins-wit/deps" "$tmp/wit/deps"
 cp "$here/world.wit" "$tmp/wit/world.wit"
 for c in web echo; do
-  clang-14 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -nostartfiles -Wl,--no-entry \
-    -o "$tmp/$c.core.wasm" "$here/$c.c"
-  node "$root/tests/fixtures/http/embed.mjs" "$root" "$tmp/$c.core.wasm" "$tmp/wit" $c "$tmp/$c.embed.wasm"
-  "$root/node_modules/.bin/jco" new "$tmp/$c.embed.wasm" -o "$tmp/$c.wasm" >/dev/null
-  mv -f "$tmp/$c.wasm" "$out/$c.wasm.tmp$$"
-  mv -f "$out/$c.wasm.tmp$$" "$out/$c.wasm"
+  "$root/scripts/c_component.sh" "$here/$c.c" "$tmp/wit" $c "$out/$c.wasm"
 done

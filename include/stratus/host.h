@@ -350,6 +350,21 @@ typedef struct host_runtime_config {
 
 #define HOST_RUNTIME_ID_MAX 96
 
+/* ---- the epoch ticker (host_util.c) ----
+ *
+ * A thread advancing an engine's epoch every HOST_TICK_NS, so a store
+ * whose epoch deadline is host_deadline_ticks(timeout) ahead interrupts
+ * a guest that runs longer than the timeout. */
+
+#define HOST_TICK_NS 10000000u /* 10 ms */
+typedef struct host_ticker host_ticker;
+/* NULL when the thread cannot start. */
+host_ticker *host_ticker_start(wasm_engine *e);
+/* Stops and frees t (NULL: nothing to do). */
+void host_ticker_stop(host_ticker *t);
+/* The ticks of timeout_ns, rounded up, plus the tick in progress. */
+uint64_t host_deadline_ticks(uint64_t timeout_ns);
+
 wasm_status host_runtime_new(const host_runtime_config *cfg, host_runtime **out,
                              wasm_error *err);
 /* Stops every workload (waiting for requests in flight is the caller's:
@@ -425,6 +440,10 @@ bool host_runtime_service_status(host_runtime *rt, const char *id, host_service_
  * must be below config.workers. */
 struct http_exchange;
 struct http_request;
+/* Answers a request whose component failed with err: 504 when it ran past
+ * its deadline, else 500 (unless the response has started), and notes
+ * the cause in the access log, after "who: " when who is not NULL. */
+void host_http_failed(struct http_exchange *x, const wasm_error *err, const char *who);
 void host_runtime_handle_http(void *rt, unsigned worker, struct http_exchange *x,
                               const struct http_request *req);
 

@@ -22,6 +22,18 @@ bool cli_parse_count(const char *s, uint64_t max, uint64_t *out);
  * seconds), e.g. 500ms, 1.5s, 2m. Zero is refused. */
 bool cli_parse_duration(const char *s, uint64_t *ns);
 
+/* An option with a value, "--name VALUE" or "--name=VALUE". */
+typedef struct cli_opt {
+  const char *arg; /* the argument, "--name..." */
+  size_t nlen;     /* bytes of the name in arg */
+  const char *val;
+} cli_opt;
+/* Splits argv[*i] into *o, moving *i past a separate VALUE; false when
+ * the value is missing. */
+bool cli_opt_split(int argc, char **argv, int *i, cli_opt *o);
+/* Whether o is the option name ("--addr"). */
+bool cli_opt_is(const cli_opt *o, const char *name);
+
 /* One entry point per subcommand; argv[0] is the subcommand's name.
  * Returns the process exit status. */
 #define CMD(NAME, SUMMARY, USAGE) int cmd_##NAME(int argc, char **argv);

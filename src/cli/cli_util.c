@@ -97,3 +97,16 @@ bool cli_parse_duration(const char *s, uint64_t *ns) {
   }
   return false;
 }
+
+bool cli_opt_split(int argc, char **argv, int *i, cli_opt *o) {
+  const char *a = argv[*i];
+  const char *eq = strchr(a, '=');
+  o->arg = a;
+  o->nlen = eq ? (size_t)(eq - a) : strlen(a);
+  o->val = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+  return o->val != NULL;
+}
+
+bool cli_opt_is(const cli_opt *o, const char *name) {
+  return strlen(name) == o->nlen && strncmp(o->arg, name, o->nlen) == 0;
+}

@@ -99,11 +99,10 @@ static int parse_opts(int argc, char **argv, dev_opts *o) {
       o->manifest = a;
       continue;
     }
-    const char *eq = strchr(a, '=');
-    size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    if (!val) return -1;
-#define OPT(name) (nlen == sizeof(name) - 1 && strncmp(a, name, nlen) == 0)
+    cli_opt op;
+    if (!cli_opt_split(argc, argv, &i, &op)) return -1;
+    const char *val = op.val;
+#define OPT(name) cli_opt_is(&op, name)
     uint64_t n;
     if (OPT("--build")) o->build = val;
     else if (OPT("--address") || OPT("--addr")) o->addr = val;

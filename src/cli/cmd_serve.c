@@ -41,11 +41,11 @@
 
 #include "cli.h"
 #include "stratus/component.h"
+#include "stratus/host.h"
 #include "stratus/http.h"
 #include "stratus/wasi.h"
 #include "stratus/wasm.h"
 
-#define SERVE_TICK_NS 10000000u /* the epoch advances every 10 ms */
 #define SERVE_MAX_WORKERS 1024
 
 typedef struct serve_opts {
@@ -76,11 +76,7 @@ typedef struct serve {
   serve_worker *workers;
   unsigned nworkers;
   uint64_t deadline_ticks; /* 0: no timeout */
-  /* the epoch ticker */
-  pthread_t ticker;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  bool stop_ticker, ticker_running;
+  host_ticker *ticker; /* advances the engine's epoch for the deadlines */
 } serve;
 
 static http_server *serve_running; /* for the signal handler */
@@ -114,12 +110,10 @@ static int parse_opts(int argc, char **argv, serve_opts *o) {
       o->path = a;
       continue;
     }
-    /* "--opt VALUE" or "--opt=VALUE" */
-    const char *eq = strchr(a, '=');
-    size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    if (!val) return -1;
-#define OPT(name) (nlen == sizeof(name) - 1 && strncmp(a, name, nlen) == 0)
+    cli_opt op;
+    if (!cli_opt_split(argc, argv, &i, &op)) return -1;
+    const char *val = op.val;
+#define OPT(name) cli_opt_is(&op, name)
     uint64_t n;
     if (OPT("--addr")) o->addr = val;
     else if (OPT("--workers") && cli_parse_count(val, SERVE_MAX_WORKERS, &n)) o->workers = (unsigned)n;
@@ -147,43 +141,6 @@ static void free_opts(serve_opts *o) {
   free(o->dirs);
   free(o->env);
   free(o->hosts);
-}
-
-/* ---- the epoch ticker: advances the engine's epoch every tick, so a
- * store's deadline (in ticks) interrupts a guest that runs too long ---- */
-
-static void *ticker_main(void *arg) {
-  serve *sv = arg;
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  pthread_mutex_lock(&sv->mu);
-  while (!sv->stop_ticker) {
-    t.tv_nsec += SERVE_TICK_NS;
-    if (t.tv_nsec >= 1000000000) t.tv_sec++, t.tv_nsec -= 1000000000;
-    while (!sv->stop_ticker && pthread_cond_timedwait(&sv->cv, &sv->mu, &t) != ETIMEDOUT) {}
-    if (!sv->stop_ticker) wasm_engine_increment_epoch(sv->engine);
-  }
-  pthread_mutex_unlock(&sv->mu);
-  return NULL;
-}
-
-static bool ticker_start(serve *sv) {
-  pthread_condattr_t ca;
-  if (pthread_condattr_init(&ca) != 0) return false;
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  bool ok = pthread_mutex_init(&sv->mu, NULL) == 0 && pthread_cond_init(&sv->cv, &ca) == 0;
-  pthread_condattr_destroy(&ca);
-  sv->ticker_running = ok && pthread_create(&sv->ticker, NULL, ticker_main, sv) == 0;
-  return sv->ticker_running;
-}
-
-static void ticker_stop(serve *sv) {
-  if (!sv->ticker_running) return;
-  pthread_mutex_lock(&sv->mu);
-  sv->stop_ticker = true;
-  pthread_cond_signal(&sv->cv);
-  pthread_mutex_unlock(&sv->mu);
-  pthread_join(sv->ticker, NULL);
 }
 
 /* ---- workers ---- */
@@ -241,14 +198,7 @@ static void serve_request(void *env, unsigned worker, http_exchange *x, const ht
     if (sv->deadline_ticks) wasm_store_set_epoch_deadline(w->store, sv->deadline_ticks);
     st = http_wasi_handle(w->http, w->inst, x, req, &err);
   }
-  if (st) {
-    bool timed_out = strstr(err.message, "deadline exceeded") != NULL;
-    if (!http_response_started(x))
-      http_response_simple(x, timed_out ? 504 : 500,
-                           timed_out ? "the component ran past the request timeout\n"
-                                     : "the component failed\n");
-    http_exchange_note(x, "%s", err.message[0] ? err.message : "error");
-  }
+  if (st) host_http_failed(x, &err, NULL);
   /* A kept instance may still hold WASI objects (its stdout stream, say):
    * the context is cleared only with the instance. */
   if (st || !sv->o->reuse) {
@@ -310,8 +260,8 @@ int cmd_serve(int argc, char **argv) {
     }
   }
   if (o.timeout_ns) {
-    sv.deadline_ticks = (o.timeout_ns + SERVE_TICK_NS - 1) / SERVE_TICK_NS + 1;
-    if (!ticker_start(&sv)) goto oom;
+    sv.deadline_ticks = host_deadline_ticks(o.timeout_ns);
+    if (!(sv.ticker = host_ticker_start(sv.engine))) goto oom;
   }
   log = o.quiet ? NULL : !o.access_log ? stderr : strcmp(o.access_log, "-") == 0 ? stdout
                                                 : fopen(o.access_log, "a");
@@ -344,7 +294,7 @@ oom:
 done:
   serve_running = NULL;
   http_server_delete(srv);
-  ticker_stop(&sv);
+  host_ticker_stop(sv.ticker);
   for (unsigned i = 0; sv.workers && i < sv.nworkers; i++) worker_free(&sv.workers[i]);
   free(sv.workers);
   if (log && log != stderr && log != stdout) fclose(log);

@@ -32,7 +32,6 @@
 #include "host/host_service.h"
 #include "stratus/http.h"
 
-#define HR_TICK_NS 10000000u /* the epoch advances every 10 ms */
 #define HR_MAX_IMAGE (1u << 30)
 
 /* One item on one worker. */
@@ -88,10 +87,7 @@ struct host_runtime {
   plugin_host host;
   host_log *log;
   uint64_t deadline_ticks;
-  pthread_t ticker;
-  pthread_mutex_t tmu;
-  pthread_cond_t tcv;
-  bool stop_ticker, ticker_running;
+  host_ticker *ticker;
 };
 
 /* Prefixes err's message: "PREFIX: message". */
@@ -105,44 +101,6 @@ static wasm_status hr_wrap(wasm_error *err, wasm_status st, const char *fmt, ...
   va_end(ap);
   snprintf(msg, sizeof msg, "%s", err->message);
   return host_fail(err, st, "%s: %s", prefix, msg);
-}
-
-/* ---- the epoch ticker ---- */
-
-static void *ticker_main(void *arg) {
-  host_runtime *rt = arg;
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  pthread_mutex_lock(&rt->tmu);
-  while (!rt->stop_ticker) {
-    t.tv_nsec += HR_TICK_NS;
-    if (t.tv_nsec >= 1000000000) t.tv_sec++, t.tv_nsec -= 1000000000;
-    while (!rt->stop_ticker && pthread_cond_timedwait(&rt->tcv, &rt->tmu, &t) != ETIMEDOUT) {}
-    if (!rt->stop_ticker) wasm_engine_increment_epoch(rt->cfg.engine);
-  }
-  pthread_mutex_unlock(&rt->tmu);
-  return NULL;
-}
-
-static bool ticker_start(host_runtime *rt) {
-  pthread_condattr_t ca;
-  if (pthread_condattr_init(&ca) != 0) return false;
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  bool ok = pthread_mutex_init(&rt->tmu, NULL) == 0 && pthread_cond_init(&rt->tcv, &ca) == 0;
-  pthread_condattr_destroy(&ca);
-  rt->ticker_running = ok && pthread_create(&rt->ticker, NULL, ticker_main, rt) == 0;
-  return rt->ticker_running;
-}
-
-static void ticker_stop(host_runtime *rt) {
-  if (!rt->ticker_running) return;
-  pthread_mutex_lock(&rt->tmu);
-  rt->stop_ticker = true;
-  pthread_cond_signal(&rt->tcv);
-  pthread_mutex_unlock(&rt->tmu);
-  pthread_join(rt->ticker, NULL);
-  pthread_cond_destroy(&rt->tcv);
-  pthread_mutex_destroy(&rt->tmu);
 }
 
 /* ---- freeing a workload version ---- */
@@ -681,6 +639,17 @@ static hr_workload *hr_route(host_runtime *rt, const char *authority) {
   return best;
 }
 
+void host_http_failed(struct http_exchange *x, const wasm_error *err, const char *who) {
+  bool timed_out = strstr(err->message, "deadline exceeded") != NULL;
+  if (!http_response_started(x))
+    http_response_simple(x, timed_out ? 504 : 500,
+                         timed_out ? "the component ran past the request timeout\n"
+                                   : "the component failed\n");
+  const char *why = err->message[0] ? err->message : "error";
+  if (who) http_exchange_note(x, "%s: %s", who, why);
+  else http_exchange_note(x, "%s", why);
+}
+
 void host_runtime_handle_http(void *env, unsigned worker, http_exchange *x,
                               const http_request *req) {
   host_runtime *rt = env;
@@ -706,15 +675,7 @@ void host_runtime_handle_http(void *env, unsigned worker, http_exchange *x,
   cm_instance *inst = NULL;
   wasm_status st = hr_instantiate(rt, s, &store, &inst, &err);
   if (!st) st = http_wasi_handle(s->http, inst, x, req, &err);
-  if (st) {
-    bool timed_out = strstr(err.message, "deadline exceeded") != NULL;
-    if (!http_response_started(x))
-      http_response_simple(x, timed_out ? 504 : 500,
-                           timed_out ? "the component ran past the request timeout\n"
-                                     : "the component failed\n");
-    http_exchange_note(x, "%s: %s", wl->items[wl->handler].name,
-                       err.message[0] ? err.message : "error");
-  }
+  if (st) host_http_failed(x, &err, wl->items[wl->handler].name);
   hr_drop(s, store, inst);
   hr_drop_linked(wl, worker); /* composition */
   hr_release(wl);
@@ -751,8 +712,9 @@ wasm_status host_runtime_new(const host_runtime_config *cfg, host_runtime **out,
   }
   if (!st && cfg->log) st = host_log_new(cfg->log, &rt->log, err);
   if (!st && cfg->timeout_ns) {
-    rt->deadline_ticks = (cfg->timeout_ns + HR_TICK_NS - 1) / HR_TICK_NS + 1;
-    if (!ticker_start(rt)) st = host_fail(err, WASM_NOMEM, "cannot start the epoch ticker");
+    rt->deadline_ticks = host_deadline_ticks(cfg->timeout_ns);
+    if (!(rt->ticker = host_ticker_start(rt->cfg.engine)))
+      st = host_fail(err, WASM_NOMEM, "cannot start the epoch ticker");
   }
   if (st) {
     host_runtime_delete(rt);
@@ -773,7 +735,7 @@ void host_runtime_delete(host_runtime *rt) {
     host_service_stop(wl->svc); /* service */
     hr_release(wl);
   }
-  ticker_stop(rt);
+  host_ticker_stop(rt->ticker);
   host_log_delete(rt->log);
   for (size_t k = rt->nstarted; k-- > 0;)
     if (rt->plugins[k]->stop) rt->plugins[k]->stop(rt->plugins[k]);

@@ -1,8 +1,11 @@
 /* host_util.c: the host layer's arena, errors and interface names. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host/host_internal.h"
 
@@ -169,4 +172,64 @@ bool host_is_core_interface(const char *name) {
   for (size_t i = 0; i < sizeof core / sizeof *core; i++)
     if (span_eq(f.pkg, f.pkg_len, core[i], strlen(core[i]))) return true;
   return false;
+}
+
+/* ---- the epoch ticker ---- */
+
+struct host_ticker {
+  wasm_engine *engine;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+  bool stop;
+};
+
+static void *ticker_main(void *arg) {
+  host_ticker *t = arg;
+  struct timespec at;
+  clock_gettime(CLOCK_MONOTONIC, &at);
+  pthread_mutex_lock(&t->mu);
+  while (!t->stop) {
+    at.tv_nsec += HOST_TICK_NS;
+    if (at.tv_nsec >= 1000000000) at.tv_sec++, at.tv_nsec -= 1000000000;
+    while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &at) != ETIMEDOUT) {}
+    if (!t->stop) wasm_engine_increment_epoch(t->engine);
+  }
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
+
+host_ticker *host_ticker_start(wasm_engine *e) {
+  host_ticker *t = calloc(1, sizeof *t);
+  pthread_condattr_t ca;
+  if (!t || pthread_condattr_init(&ca) != 0) {
+    free(t);
+    return NULL;
+  }
+  t->engine = e;
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  bool mu = pthread_mutex_init(&t->mu, NULL) == 0;
+  bool cv = mu && pthread_cond_init(&t->cv, &ca) == 0;
+  pthread_condattr_destroy(&ca);
+  if (cv && pthread_create(&t->thread, NULL, ticker_main, t) == 0) return t;
+  if (cv) pthread_cond_destroy(&t->cv);
+  if (mu) pthread_mutex_destroy(&t->mu);
+  free(t);
+  return NULL;
+}
+
+void host_ticker_stop(host_ticker *t) {
+  if (!t) return;
+  pthread_mutex_lock(&t->mu);
+  t->stop = true;
+  pthread_cond_signal(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+  pthread_join(t->thread, NULL);
+  pthread_cond_destroy(&t->cv);
+  pthread_mutex_destroy(&t->mu);
+  free(t);
+}
+
+uint64_t host_deadline_ticks(uint64_t timeout_ns) {
+  return (timeout_ns + HOST_TICK_NS - 1) / HOST_TICK_NS + 1;
 }

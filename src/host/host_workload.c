@@ -232,7 +232,10 @@ static bool get_list(wl *p, const wl_field *f, yaml_node_item_t **items, size_t 
   return true;
 }
 
-static bool get_strings(wl *p, const wl_field *f, const char *name, workload_strings *out) {
+/* A list of strings, or (refs) of LocalObjectReferences ({name}) kept as
+ * their names. */
+static bool get_names(wl *p, const wl_field *f, const char *name, bool refs,
+                      workload_strings *out) {
   memset(out, 0, sizeof *out);
   size_t saved = push_field(p, name);
   yaml_node_item_t *items;
@@ -241,12 +244,16 @@ static bool get_strings(wl *p, const wl_field *f, const char *name, workload_str
   const char **v = host_arena_alloc(p->a, (n ? n : 1) * sizeof *v);
   if (!v) return nomem(p);
   for (size_t i = 0; i < n; i++) {
-    yaml_node_t *it = node_at(p, items[i]);
+    static const char *const F[] = {"name", NULL};
+    wl_field g[1], itf = {NULL, node_at(p, items[i])};
     size_t s2 = push(p, "[%zu]", i);
-    wl_field itf = {NULL, it};
-    if (it->type != YAML_SCALAR_NODE || is_null(it)) return wrong_type(p, &itf, "a string");
+    if (!refs && (itf.val->type != YAML_SCALAR_NODE || is_null(itf.val)))
+      return wrong_type(p, &itf, "a string");
+    if (refs && (!fields(p, itf.val, &itf, F, g) ||
+                 !get_str(p, itf.val, &g[0], "name", &v[i], true)))
+      return false;
     pop(p, s2);
-    if (!(v[i] = host_arena_strdup(p->a, scalar(it)))) return nomem(p);
+    if (!refs && !(v[i] = host_arena_strdup(p->a, scalar(itf.val)))) return nomem(p);
   }
   pop(p, saved);
   out->items = v;
@@ -266,29 +273,6 @@ static bool get_ref(wl *p, const wl_field *f, const char *name, const char **out
   return true;
 }
 
-/* A list of LocalObjectReferences, kept as their names. */
-static bool get_refs(wl *p, const wl_field *f, const char *name, workload_strings *out) {
-  memset(out, 0, sizeof *out);
-  size_t saved = push_field(p, name);
-  yaml_node_item_t *items;
-  size_t n;
-  if (!get_list(p, f, &items, &n)) return false;
-  const char **v = host_arena_alloc(p->a, (n ? n : 1) * sizeof *v);
-  if (!v) return nomem(p);
-  for (size_t i = 0; i < n; i++) {
-    static const char *const F[] = {"name", NULL};
-    wl_field g[1], itf = {NULL, node_at(p, items[i])};
-    size_t s2 = push(p, "[%zu]", i);
-    if (!fields(p, itf.val, &itf, F, g) || !get_str(p, itf.val, &g[0], "name", &v[i], true))
-      return false;
-    pop(p, s2);
-  }
-  pop(p, saved);
-  out->items = v;
-  out->n = n;
-  return true;
-}
-
 /* ---- the spec ---- */
 
 static bool parse_config_layer(wl *p, const wl_field *f, const char *name,
@@ -299,8 +283,8 @@ static bool parse_config_layer(wl *p, const wl_field *f, const char *name,
   wl_field g[3];
   size_t saved = push_field(p, name);
   if (!fields(p, f->val, f, F, g) || !get_map(p, &g[0], "config", &out->config) ||
-      !get_refs(p, &g[1], "configFrom", &out->config_from) ||
-      !get_refs(p, &g[2], "secretFrom", &out->secret_from))
+      !get_names(p, &g[1], "configFrom", true, &out->config_from) ||
+      !get_names(p, &g[2], "secretFrom", true, &out->secret_from))
     return false;
   pop(p, saved);
   return true;
@@ -350,7 +334,7 @@ static bool parse_local(wl *p, const wl_field *f, workload_local_resources *lr) 
   if (!fields(p, f->val, f, F, g) || !parse_mounts(p, &g[0], lr) ||
       !parse_config_layer(p, &g[1], "environment", &lr->environment) ||
       !get_map(p, &g[2], "config", &lr->config) ||
-      !get_strings(p, &g[3], "allowedHosts", &lr->allowed_hosts))
+      !get_names(p, &g[3], "allowedHosts", false, &lr->allowed_hosts))
     return false;
   pop(p, saved);
   return true;
@@ -475,7 +459,7 @@ static bool parse_host_interfaces(wl *p, const wl_field *f) {
         !get_str(p, itf.val, &g[1], "package", &gr->package, true))
       return false;
     if (!g[2].val || is_null(g[2].val)) return missing(p, itf.val, "interfaces");
-    if (!get_strings(p, &g[2], "interfaces", &ifaces)) return false;
+    if (!get_names(p, &g[2], "interfaces", false, &ifaces)) return false;
     if (ifaces.n == 0) {
       push_field(p, "interfaces");
       return fail_at(p, g[2].key, "needs at least one interface");
@@ -490,8 +474,8 @@ static bool parse_host_interfaces(wl *p, const wl_field *f) {
       return fail_at(p, g[4].key, "`%s` does not match ^[a-z0-9][a-z0-9-]*$", gr->name);
     }
     if (!get_map(p, &g[5], "config", &gr->config) ||
-        !get_refs(p, &g[6], "configFrom", &h->config_from) ||
-        !get_refs(p, &g[7], "secretFrom", &h->secret_from))
+        !get_names(p, &g[6], "configFrom", true, &h->config_from) ||
+        !get_names(p, &g[7], "secretFrom", true, &h->secret_from))
       return false;
     pop(p, s2);
   }

@@ -25,24 +25,21 @@ typedef struct bs_self {
   pl_table objs;
 } bs_self;
 
-typedef struct bs_link bs_link;
 typedef struct bs_item {
+  pl_item b; /* scope, links */
   bs_self *self;
-  char *scope;
   char **allow; /* the `buckets` allow-list */
   size_t nallow;
   bool has_allow, read_only;
-  pthread_mutex_t mu; /* links */
-  bs_link *links;
 } bs_item;
 
-struct bs_link {
+typedef struct bs_link {
+  pl_link link;
   bs_item *it;
   cm_linker *l;
   wasi2_ctx *w;
   cm_host_resource *r[5]; /* by object kind */
-  bs_link *next;
-};
+} bs_link;
 
 /* ---- objects ---- */
 
@@ -162,8 +159,8 @@ static wasm_status open_container(bs_link *k, const cm_val *a, cm_val *res, bool
   plugin_blob_backend *b = k->it->self->be;
   wasm_error be = {0};
   bool found = true;
-  if (create ? b->create(b, k->it->scope, name, &be)
-             : b->stat(b, k->it->scope, name, &found, NULL, &be)) {
+  if (create ? b->create(b, k->it->b.scope, name, &be)
+             : b->stat(b, k->it->b.scope, name, &found, NULL, &be)) {
     free(name);
     return pl_err_str(res, err, "%s", be.message);
   }
@@ -196,7 +193,7 @@ static wasm_status bs_delete_container(void *env, cm_instance *c, const cm_val *
   if (allowed(k->it, name, true, res, &st, err)) {
     wasm_error be = {0};
     plugin_blob_backend *b = k->it->self->be;
-    st = b->destroy_container(b, k->it->scope, name, &be) ? pl_err_str(res, err, "%s", be.message)
+    st = b->destroy_container(b, k->it->b.scope, name, &be) ? pl_err_str(res, err, "%s", be.message)
                                                           : pl_ok(res, NULL, err);
   }
   free(name);
@@ -213,7 +210,7 @@ static wasm_status bs_exists(void *env, cm_instance *c, const cm_val *a, size_t 
     wasm_error be = {0};
     bool found = false;
     plugin_blob_backend *b = k->it->self->be;
-    if (b->stat(b, k->it->scope, name, &found, NULL, &be)) {
+    if (b->stat(b, k->it->b.scope, name, &found, NULL, &be)) {
       st = pl_err_str(res, err, "%s", be.message);
     } else {
       cm_val v = pl_bool(found);
@@ -238,13 +235,13 @@ static wasm_status copy_or_move(bs_link *k, const cm_val *a, cm_val *res, bool m
   uint8_t *data = NULL;
   uint64_t size = 0;
   bool found = false;
-  if (b->get(b, k->it->scope, n[0], n[1], &data, &size, NULL, &found, &be)) {
+  if (b->get(b, k->it->b.scope, n[0], n[1], &data, &size, NULL, &found, &be)) {
     st = pl_err_str(res, err, "%s", be.message);
   } else if (!found) {
     st = pl_err_str(res, err, "object `%.200s` does not exist in `%.200s`", n[1], n[0]);
-  } else if (b->put(b, k->it->scope, n[2], n[3], data, (size_t)size, &be) ||
+  } else if (b->put(b, k->it->b.scope, n[2], n[3], data, (size_t)size, &be) ||
              (move && !(strcmp(n[0], n[2]) == 0 && strcmp(n[1], n[3]) == 0) &&
-              b->del(b, k->it->scope, n[0], n[1], &be))) {
+              b->del(b, k->it->b.scope, n[0], n[1], &be))) {
     st = pl_err_str(res, err, "%s", be.message);
   } else {
     st = pl_ok(res, NULL, err);
@@ -289,7 +286,7 @@ static wasm_status c_info(void *env, cm_instance *c, const cm_val *a, size_t na,
   wasm_error be = {0};
   bool found = false;
   uint64_t created = 0;
-  if (b->stat(b, k->it->scope, name, &found, &created, &be))
+  if (b->stat(b, k->it->b.scope, name, &found, &created, &be))
     return pl_err_str(res, err, "%s", be.message);
   if (!found) return pl_err_str(res, err, "container `%.200s` does not exist", name);
   cm_val rec;
@@ -315,7 +312,7 @@ static wasm_status c_get_data(void *env, cm_instance *c, const cm_val *a, size_t
   uint8_t *data = NULL;
   uint64_t size = 0;
   bool found = false;
-  if (b->get(b, k->it->scope, cont, obj, &data, &size, NULL, &found, &be)) {
+  if (b->get(b, k->it->b.scope, cont, obj, &data, &size, NULL, &found, &be)) {
     st = pl_err_str(res, err, "%s", be.message);
   } else if (!found) {
     st = pl_err_str(res, err, "object `%.200s` does not exist in `%.200s`", obj, cont);
@@ -355,7 +352,7 @@ static wasm_status store_out(bs_link *k, bs_out *o, wasm_error *be) {
   if (copy && n) memcpy(copy, o->buf->p, n);
   pthread_mutex_unlock(&buf_mu);
   if (!copy) return pl_fail(be, WASM_NOMEM, "out of memory");
-  wasm_status st = b->put(b, k->it->scope, o->container, o->object, copy, n, be);
+  wasm_status st = b->put(b, k->it->b.scope, o->container, o->object, copy, n, be);
   free(copy);
   if (!st) o->stored_writes = writes;
   return st;
@@ -397,7 +394,7 @@ static wasm_status c_list(void *env, cm_instance *c, const cm_val *a, size_t na,
   wasm_error be = {0};
   bs_names *s = calloc(1, sizeof *s);
   if (!s) return pl_nomem(err);
-  if (b->list(b, k->it->scope, cont, &s->v, &s->n, &be)) {
+  if (b->list(b, k->it->b.scope, cont, &s->v, &s->n, &be)) {
     free(s);
     return pl_err_str(res, err, "%s", be.message);
   }
@@ -415,7 +412,7 @@ static wasm_status delete_names(bs_link *k, const char *cont, const cm_val *name
     char *obj = name_arg(&names[i], res, &st, err);
     if (!obj) return st;
     wasm_error be = {0};
-    st = b->del(b, k->it->scope, cont, obj, &be);
+    st = b->del(b, k->it->b.scope, cont, obj, &be);
     free(obj);
     if (st) return pl_err_str(res, err, "%s", be.message);
   }
@@ -446,9 +443,9 @@ static wasm_status c_clear(void *env, cm_instance *c, const cm_val *a, size_t na
   wasm_error be = {0};
   char **v = NULL;
   size_t n = 0;
-  if (b->list(b, k->it->scope, cont, &v, &n, &be)) return pl_err_str(res, err, "%s", be.message);
+  if (b->list(b, k->it->b.scope, cont, &v, &n, &be)) return pl_err_str(res, err, "%s", be.message);
   for (size_t i = 0; i < n && !st; i++)
-    if (b->del(b, k->it->scope, cont, v[i], &be)) st = WASM_BAD_ARG;
+    if (b->del(b, k->it->b.scope, cont, v[i], &be)) st = WASM_BAD_ARG;
   pl_strs_free(v, n);
   return st ? pl_err_str(res, err, "%s", be.message) : pl_ok(res, NULL, err);
 }
@@ -465,7 +462,7 @@ static wasm_status stat_object(bs_link *k, const cm_val *a, cm_val *res, bool in
   wasm_error be = {0};
   uint64_t size = 0, created = 0;
   bool found = false;
-  if (b->get(b, k->it->scope, cont, obj, NULL, &size, &created, &found, &be)) {
+  if (b->get(b, k->it->b.scope, cont, obj, NULL, &size, &created, &found, &be)) {
     st = pl_err_str(res, err, "%s", be.message);
   } else if (!info) {
     cm_val v = pl_bool(found);
@@ -769,15 +766,11 @@ static const char WIT_BLOBSTORE[] =
 static wasm_status bs_item_link(plugin *p, plugin_item *item, cm_linker *l, wasm_error *err) {
   bs_item *it = item->state;
   if (!it) return pl_fail(err, WASM_BAD_ARG, "wasi-blobstore: item not bound");
-  bs_link *k = calloc(1, sizeof *k);
+  bs_link *k = pl_item_link_new(&it->b, sizeof *k);
   if (!k) return pl_fail(err, WASM_NOMEM, "out of memory");
   k->it = it;
   k->l = l;
   k->w = plugin_linker_wasi2(l);
-  pthread_mutex_lock(&it->mu);
-  k->next = it->links; /* owned by the item from here, also on failure */
-  it->links = k;
-  pthread_mutex_unlock(&it->mu);
   wasm_status st = WASM_OK;
   if (pl_granted(item, "wasi", "blobstore", "types")) {
     cm_host_entry e[] = {
@@ -831,13 +824,13 @@ static wasm_status bs_item_link(plugin *p, plugin_item *item, cm_linker *l, wasm
 
 static wasm_status bs_item_bind(plugin *p, plugin_item *item, wasm_error *err) {
   bs_item *it = calloc(1, sizeof *it);
-  if (it) it->scope = pl_scope(item->workload);
-  if (!it || !it->scope) {
+  if (!it) return pl_fail(err, WASM_NOMEM, "out of memory");
+  wasm_status st = pl_item_init(&it->b, item, err);
+  if (st) {
     free(it);
-    return pl_fail(err, WASM_NOMEM, "out of memory");
+    return st;
   }
   it->self = p->self;
-  pthread_mutex_init(&it->mu, NULL);
   item->state = it;
   /* the first grant's config: one blobstore per item (no named instances) */
   const plugin_map *cfg = item->ngrants && item->grants[0] ? &item->grants[0]->config : NULL;
@@ -873,13 +866,8 @@ static void bs_item_unbind(plugin *p, plugin_item *item) {
   bs_item *it = item->state;
   if (!it) return;
   pl_table_drain(&it->self->objs, it);
-  for (bs_link *k = it->links, *next; k; k = next) {
-    next = k->next;
-    free(k);
-  }
+  pl_item_fini(&it->b);
   pl_strs_free(it->allow, it->nallow);
-  pthread_mutex_destroy(&it->mu);
-  free(it->scope);
   free(it);
   item->state = NULL;
 }
@@ -889,25 +877,21 @@ static void bs_destroy(plugin *p) {
   if (s) {
     pl_table_destroy(&s->objs);
     if (s->be && s->be->destroy) s->be->destroy(s->be);
-    free(s);
   }
-  free(p);
+  pl_plugin_free(p);
 }
 
 plugin *plugin_blobstore_new(plugin_blob_backend *b) {
-  plugin *p = calloc(1, sizeof *p);
-  bs_self *s = calloc(1, sizeof *s);
-  if (!p || !s || !b) {
-    free(p);
-    free(s);
+  plugin *p = b ? pl_plugin_new(sizeof(bs_self)) : NULL;
+  if (!p) {
     if (b && b->destroy) b->destroy(b);
     return NULL;
   }
+  bs_self *s = p->self;
   s->be = b;
   pl_table_init(&s->objs, free_obj);
   p->id = "wasi-blobstore";
   p->imports = "wasi:blobstore/blobstore,container,types@" BS_VER;
-  p->self = s;
   p->item_bind = bs_item_bind;
   p->item_link = bs_item_link;
   p->item_unbind = bs_item_unbind;

@@ -129,6 +129,36 @@ char *pl_scope(const plugin_workload *w);
  * has none; true when `iface` is granted. */
 bool pl_granted(const plugin_item *item, const char *ns, const char *pkg, const char *iface);
 
+/* ---- items and the envs of their linkers ----
+ *
+ * What a plugin with resources (keyvalue, blobstore) keeps per item: its
+ * workload scope and the envs of its linkers' host functions. An env is
+ * owned by the item from the start, also when linking fails afterwards,
+ * and freed with it. */
+
+typedef struct pl_link {
+  struct pl_link *next;
+} pl_link;
+
+typedef struct pl_item {
+  char *scope;
+  pthread_mutex_t mu; /* links */
+  pl_link *links;
+} pl_item;
+
+/* The scope of item's workload and the lock; nothing to free on failure. */
+wasm_status pl_item_init(pl_item *b, const plugin_item *item, wasm_error *err);
+/* A zeroed env of size bytes (a struct starting with a pl_link) owned by
+ * b; NULL when out of memory. */
+void *pl_item_link_new(pl_item *b, size_t size);
+/* Frees the envs, the scope and the lock. */
+void pl_item_fini(pl_item *b);
+
+/* A plugin with a zeroed self of self_size bytes (NULL: out of memory);
+ * pl_plugin_free frees both. */
+plugin *pl_plugin_new(size_t self_size);
+void pl_plugin_free(plugin *p);
+
 /* ---- files (directory backends) ---- */
 
 /* The file name of a bucket/container/key/object name: [A-Za-z0-9_.-]

@@ -20,21 +20,18 @@ typedef struct kv_self {
   pl_table objs;
 } kv_self;
 
-typedef struct kv_link kv_link;
 typedef struct kv_item {
+  pl_item b; /* scope, links */
   kv_self *self;
-  char *scope;
-  pthread_mutex_t mu; /* links */
-  kv_link *links;
 } kv_item;
 
 /* The env of the host functions of one linker. */
-struct kv_link {
+typedef struct kv_link {
+  pl_link link;
   kv_item *it;
   cm_linker *l;
   cm_host_resource *bucket;
-  kv_link *next;
-};
+} kv_link;
 
 static void free_obj(uint8_t kind, void *p) { free(p); }
 
@@ -59,6 +56,32 @@ static char *key_arg(const cm_val *v, cm_val *res, wasm_status *st, wasm_error *
   return k;
 }
 
+/* A call on a bucket (a[0], and its key a[1]): the backend, what it
+ * addresses, and the backend's error. */
+typedef struct kv_call {
+  plugin_kv_backend *bk;
+  const char *scope, *bucket;
+  char *key; /* malloc'ed (kv_key_call) */
+  wasm_error be;
+} kv_call;
+
+/* The bucket of a call; false with a trap in err. */
+static bool kv_bucket_call(kv_call *c, void *env, const cm_val *a, wasm_error *err) {
+  kv_link *k = env;
+  *c = (kv_call){.bk = k->it->self->be, .scope = k->it->b.scope};
+  return (c->bucket = bucket_of(k, &a[0], err)) != NULL;
+}
+
+/* The bucket and the key; false with *st set: a trap, or a guest-visible
+ * error in res. */
+static bool kv_key_call(kv_call *c, void *env, const cm_val *a, cm_val *res, wasm_status *st,
+                        wasm_error *err) {
+  *st = WASM_TRAP;
+  if (!kv_bucket_call(c, env, a, err)) return false;
+  *st = WASM_OK;
+  return (c->key = key_arg(&a[1], res, st, err)) != NULL;
+}
+
 /* ---- store ---- */
 
 static wasm_status kv_open(void *env, cm_instance *caller, const cm_val *a, size_t na,
@@ -68,7 +91,7 @@ static wasm_status kv_open(void *env, cm_instance *caller, const cm_val *a, size
   char *name = key_arg(&a[0], res, &st, err);
   if (!name) return st;
   wasm_error be = {0};
-  if (k->it->self->be->open(k->it->self->be, k->it->scope, name, &be)) {
+  if (k->it->self->be->open(k->it->self->be, k->it->b.scope, name, &be)) {
     free(name);
     return kv_other(res, be.message, err);
   }
@@ -85,22 +108,15 @@ static void kv_drop(void *env, uint32_t rep) {
 
 static wasm_status kv_get(void *env, cm_instance *caller, const cm_val *a, size_t na,
                           cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  wasm_status st = WASM_OK;
-  char *key = key_arg(&a[1], res, &st, err);
-  if (!key) return st;
+  kv_call c;
+  wasm_status st;
+  if (!kv_key_call(&c, env, a, res, &st, err)) return st;
   uint8_t *val = NULL;
   size_t len = 0;
   bool found = false;
-  wasm_error be = {0};
-  plugin_kv_backend *bk = k->it->self->be;
-  if (bk->get(bk, k->it->scope, b, key, &val, &len, &found, &be)) {
-    free(key);
-    return kv_other(res, be.message, err);
-  }
-  free(key);
+  st = c.bk->get(c.bk, c.scope, c.bucket, c.key, &val, &len, &found, &c.be);
+  free(c.key);
+  if (st) return kv_other(res, c.be.message, err);
   cm_val opt, bytes;
   if (found) {
     bool ok = pl_bytes(&bytes, val, len);
@@ -114,74 +130,57 @@ static wasm_status kv_get(void *env, cm_instance *caller, const cm_val *a, size_
 
 static wasm_status kv_set(void *env, cm_instance *caller, const cm_val *a, size_t na,
                           cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  wasm_status st = WASM_OK;
-  char *key = key_arg(&a[1], res, &st, err);
-  if (!key) return st;
+  kv_call c;
+  wasm_status st;
+  if (!kv_key_call(&c, env, a, res, &st, err)) return st;
   size_t len;
   uint8_t *val = pl_arg_bytes(&a[2], &len);
   if (!val) {
-    free(key);
+    free(c.key);
     return pl_nomem(err);
   }
-  wasm_error be = {0};
-  plugin_kv_backend *bk = k->it->self->be;
-  st = bk->set(bk, k->it->scope, b, key, val, len, &be);
-  free(key);
+  st = c.bk->set(c.bk, c.scope, c.bucket, c.key, val, len, &c.be);
+  free(c.key);
   free(val);
-  return st ? kv_other(res, be.message, err) : pl_ok(res, NULL, err);
+  return st ? kv_other(res, c.be.message, err) : pl_ok(res, NULL, err);
 }
 
 static wasm_status kv_delete(void *env, cm_instance *caller, const cm_val *a, size_t na,
                              cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  wasm_status st = WASM_OK;
-  char *key = key_arg(&a[1], res, &st, err);
-  if (!key) return st;
-  wasm_error be = {0};
-  plugin_kv_backend *bk = k->it->self->be;
-  st = bk->del(bk, k->it->scope, b, key, &be);
-  free(key);
-  return st ? kv_other(res, be.message, err) : pl_ok(res, NULL, err);
+  kv_call c;
+  wasm_status st;
+  if (!kv_key_call(&c, env, a, res, &st, err)) return st;
+  st = c.bk->del(c.bk, c.scope, c.bucket, c.key, &c.be);
+  free(c.key);
+  return st ? kv_other(res, c.be.message, err) : pl_ok(res, NULL, err);
 }
 
 static wasm_status kv_exists(void *env, cm_instance *caller, const cm_val *a, size_t na,
                              cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  wasm_status st = WASM_OK;
-  char *key = key_arg(&a[1], res, &st, err);
-  if (!key) return st;
-  wasm_error be = {0};
+  kv_call c;
+  wasm_status st;
+  if (!kv_key_call(&c, env, a, res, &st, err)) return st;
   bool found = false;
   uint8_t *val = NULL;
   size_t len;
-  plugin_kv_backend *bk = k->it->self->be;
-  st = bk->get(bk, k->it->scope, b, key, &val, &len, &found, &be);
-  free(key);
+  st = c.bk->get(c.bk, c.scope, c.bucket, c.key, &val, &len, &found, &c.be);
+  free(c.key);
   free(val);
-  if (st) return kv_other(res, be.message, err);
+  if (st) return kv_other(res, c.be.message, err);
   cm_val v = pl_bool(found);
   return pl_ok(res, &v, err);
 }
 
 static wasm_status kv_list_keys(void *env, cm_instance *caller, const cm_val *a, size_t na,
                                 cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
+  kv_call c;
+  if (!kv_bucket_call(&c, env, a, err)) return WASM_TRAP;
   uint64_t start = 0;
   if (a[1].of.variant.disc == 1 && a[1].of.variant.payload) start = a[1].of.variant.payload->of.u;
   char **keys = NULL;
   size_t n = 0;
-  wasm_error be = {0};
-  plugin_kv_backend *bk = k->it->self->be;
-  if (bk->keys(bk, k->it->scope, b, &keys, &n, &be)) return kv_other(res, be.message, err);
+  if (c.bk->keys(c.bk, c.scope, c.bucket, &keys, &n, &c.be))
+    return kv_other(res, c.be.message, err);
   size_t from = start < n ? (size_t)start : n;
   size_t cnt = n - from < PLUGIN_KV_PAGE ? n - from : PLUGIN_KV_PAGE;
   cm_val rec, list, cur;
@@ -212,18 +211,13 @@ static wasm_status kv_list_keys(void *env, cm_instance *caller, const cm_val *a,
 
 static wasm_status kv_increment(void *env, cm_instance *caller, const cm_val *a, size_t na,
                                 cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  wasm_status st = WASM_OK;
-  char *key = key_arg(&a[1], res, &st, err);
-  if (!key) return st;
+  kv_call c;
+  wasm_status st;
+  if (!kv_key_call(&c, env, a, res, &st, err)) return st;
   uint64_t out = 0;
-  wasm_error be = {0};
-  plugin_kv_backend *bk = k->it->self->be;
-  st = bk->increment(bk, k->it->scope, b, key, a[2].of.u, &out, &be);
-  free(key);
-  if (st) return kv_other(res, be.message, err);
+  st = c.bk->increment(c.bk, c.scope, c.bucket, c.key, a[2].of.u, &out, &c.be);
+  free(c.key);
+  if (st) return kv_other(res, c.be.message, err);
   cm_val v = pl_u64(out);
   return pl_ok(res, &v, err);
 }
@@ -232,13 +226,11 @@ static wasm_status kv_increment(void *env, cm_instance *caller, const cm_val *a,
 
 static wasm_status kv_get_many(void *env, cm_instance *caller, const cm_val *a, size_t na,
                                cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
+  kv_call c;
+  if (!kv_bucket_call(&c, env, a, err)) return WASM_TRAP;
   size_t n = a[1].of.list.n;
   cm_val list;
   if (!pl_agg(&list, CM_LIST, n)) return pl_nomem(err);
-  plugin_kv_backend *bk = k->it->self->be;
   for (size_t i = 0; i < n; i++) {
     wasm_status st = WASM_OK;
     char *key = key_arg(&a[1].of.list.elems[i], res, &st, err);
@@ -249,11 +241,10 @@ static wasm_status kv_get_many(void *env, cm_instance *caller, const cm_val *a, 
     uint8_t *val = NULL;
     size_t len = 0;
     bool found = false;
-    wasm_error be = {0};
-    if (bk->get(bk, k->it->scope, b, key, &val, &len, &found, &be)) {
+    if (c.bk->get(c.bk, c.scope, c.bucket, key, &val, &len, &found, &c.be)) {
       free(key);
       cm_val_free(&list);
-      return kv_other(res, be.message, err);
+      return kv_other(res, c.be.message, err);
     }
     cm_val *o = &list.of.list.elems[i];
     if (!found) {
@@ -277,10 +268,8 @@ static wasm_status kv_get_many(void *env, cm_instance *caller, const cm_val *a, 
 
 static wasm_status kv_set_many(void *env, cm_instance *caller, const cm_val *a, size_t na,
                                cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  plugin_kv_backend *bk = k->it->self->be;
+  kv_call c;
+  if (!kv_bucket_call(&c, env, a, err)) return WASM_TRAP;
   for (size_t i = 0; i < a[1].of.list.n; i++) {
     const cm_val *t = &a[1].of.list.elems[i];
     wasm_status st = WASM_OK;
@@ -288,30 +277,26 @@ static wasm_status kv_set_many(void *env, cm_instance *caller, const cm_val *a, 
     if (!key) return st;
     size_t len;
     uint8_t *val = pl_arg_bytes(&t->of.list.elems[1], &len);
-    wasm_error be = {0};
-    st = val ? bk->set(bk, k->it->scope, b, key, val, len, &be) : WASM_NOMEM;
+    st = val ? c.bk->set(c.bk, c.scope, c.bucket, key, val, len, &c.be) : WASM_NOMEM;
     free(key);
     free(val);
     if (!val) return pl_nomem(err);
-    if (st) return kv_other(res, be.message, err); /* no rollback, as the WIT says */
+    if (st) return kv_other(res, c.be.message, err); /* no rollback, as the WIT says */
   }
   return pl_ok(res, NULL, err);
 }
 
 static wasm_status kv_delete_many(void *env, cm_instance *caller, const cm_val *a, size_t na,
                                   cm_val *res, wasm_error *err) {
-  kv_link *k = env;
-  const char *b = bucket_of(k, &a[0], err);
-  if (!b) return WASM_TRAP;
-  plugin_kv_backend *bk = k->it->self->be;
+  kv_call c;
+  if (!kv_bucket_call(&c, env, a, err)) return WASM_TRAP;
   for (size_t i = 0; i < a[1].of.list.n; i++) {
     wasm_status st = WASM_OK;
     char *key = key_arg(&a[1].of.list.elems[i], res, &st, err);
     if (!key) return st;
-    wasm_error be = {0};
-    st = bk->del(bk, k->it->scope, b, key, &be);
+    st = c.bk->del(c.bk, c.scope, c.bucket, key, &c.be);
     free(key);
-    if (st) return kv_other(res, be.message, err);
+    if (st) return kv_other(res, c.be.message, err);
   }
   return pl_ok(res, NULL, err);
 }
@@ -351,14 +336,10 @@ static const char WIT_BATCH[] =
 static wasm_status kv_item_link(plugin *p, plugin_item *item, cm_linker *l, wasm_error *err) {
   kv_item *it = item->state;
   if (!it) return pl_fail(err, WASM_BAD_ARG, "wasi-keyvalue: item not bound");
-  kv_link *k = calloc(1, sizeof *k);
+  kv_link *k = pl_item_link_new(&it->b, sizeof *k);
   if (!k) return pl_fail(err, WASM_NOMEM, "out of memory");
   k->it = it;
   k->l = l;
-  pthread_mutex_lock(&it->mu);
-  k->next = it->links; /* owned by the item from here, also on failure */
-  it->links = k;
-  pthread_mutex_unlock(&it->mu);
   wasm_status st = WASM_OK;
   /* deny by default: only what the grants name */
   if (pl_granted(item, "wasi", "keyvalue", "store")) {
@@ -389,13 +370,13 @@ static wasm_status kv_item_link(plugin *p, plugin_item *item, cm_linker *l, wasm
 
 static wasm_status kv_item_bind(plugin *p, plugin_item *item, wasm_error *err) {
   kv_item *it = calloc(1, sizeof *it);
-  if (it) it->scope = pl_scope(item->workload);
-  if (!it || !it->scope) {
+  if (!it) return pl_fail(err, WASM_NOMEM, "out of memory");
+  wasm_status st = pl_item_init(&it->b, item, err);
+  if (st) {
     free(it);
-    return pl_fail(err, WASM_NOMEM, "out of memory");
+    return st;
   }
   it->self = p->self;
-  pthread_mutex_init(&it->mu, NULL);
   item->state = it;
   return WASM_OK;
 }
@@ -404,12 +385,7 @@ static void kv_item_unbind(plugin *p, plugin_item *item) {
   kv_item *it = item->state;
   if (!it) return;
   pl_table_drain(&it->self->objs, it); /* buckets instances did not drop */
-  for (kv_link *k = it->links, *next; k; k = next) {
-    next = k->next;
-    free(k);
-  }
-  pthread_mutex_destroy(&it->mu);
-  free(it->scope);
+  pl_item_fini(&it->b);
   free(it);
   item->state = NULL;
 }
@@ -419,25 +395,21 @@ static void kv_destroy(plugin *p) {
   if (s) {
     pl_table_destroy(&s->objs);
     if (s->be && s->be->destroy) s->be->destroy(s->be);
-    free(s);
   }
-  free(p);
+  pl_plugin_free(p);
 }
 
 plugin *plugin_keyvalue_new(plugin_kv_backend *b) {
-  plugin *p = calloc(1, sizeof *p);
-  kv_self *s = calloc(1, sizeof *s);
-  if (!p || !s || !b) {
-    free(p);
-    free(s);
+  plugin *p = b ? pl_plugin_new(sizeof(kv_self)) : NULL;
+  if (!p) {
     if (b && b->destroy) b->destroy(b);
     return NULL;
   }
+  kv_self *s = p->self;
   s->be = b;
   pl_table_init(&s->objs, free_obj);
   p->id = "wasi-keyvalue";
   p->imports = "wasi:keyvalue/store,atomics,batch@" KV_VER;
-  p->self = s;
   p->item_bind = kv_item_bind;
   p->item_link = kv_item_link;
   p->item_unbind = kv_item_unbind;

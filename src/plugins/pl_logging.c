@@ -143,26 +143,18 @@ static wasm_status log_item_link(plugin *p, plugin_item *item, cm_linker *l, was
 
 static void log_destroy(plugin *p) {
   log_self *s = p->self;
-  if (s) {
-    pthread_mutex_destroy(&s->mu);
-    free(s);
-  }
-  free(p);
+  if (s) pthread_mutex_destroy(&s->mu);
+  pl_plugin_free(p);
 }
 
 plugin *plugin_logging_new(FILE *out) {
-  plugin *p = calloc(1, sizeof *p);
-  log_self *s = calloc(1, sizeof *s);
-  if (!p || !s || !out) {
-    free(p);
-    free(s);
-    return NULL;
-  }
+  plugin *p = out ? pl_plugin_new(sizeof(log_self)) : NULL;
+  if (!p) return NULL;
+  log_self *s = p->self;
   s->out = out;
   pthread_mutex_init(&s->mu, NULL);
   p->id = "wasi-logging";
   p->imports = "wasi:logging/logging";
-  p->self = s;
   p->item_bind = log_item_bind;
   p->item_link = log_item_link;
   p->item_unbind = log_item_unbind;

@@ -678,20 +678,17 @@ static void msg_destroy(plugin *p) {
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->log_mu);
-    free(s);
   }
-  free(p);
+  pl_plugin_free(p);
 }
 
 plugin *plugin_messaging_new(plugin_bus *b, FILE *log) {
-  plugin *p = calloc(1, sizeof *p);
-  msg_self *s = calloc(1, sizeof *s);
-  if (!p || !s || !b) {
-    free(p);
-    free(s);
+  plugin *p = b ? pl_plugin_new(sizeof(msg_self)) : NULL;
+  if (!p) {
     if (b && b->destroy) b->destroy(b);
     return NULL;
   }
+  msg_self *s = p->self;
   s->bus = b;
   s->log = log;
   pthread_mutex_init(&s->mu, NULL);
@@ -701,7 +698,6 @@ plugin *plugin_messaging_new(plugin_bus *b, FILE *log) {
   p->id = "wasmcloud-messaging";
   p->imports = "wasmcloud:messaging/consumer,types@" MSG_VER;
   p->exports = "wasmcloud:messaging/handler@" MSG_VER;
-  p->self = s;
   p->start = msg_start;
   p->stop = msg_stop;
   p->workload_bind = msg_workload_bind;

@@ -548,6 +548,53 @@ char *pl_scope(const plugin_workload *w) {
   return s;
 }
 
+wasm_status pl_item_init(pl_item *b, const plugin_item *item, wasm_error *err) {
+  b->scope = pl_scope(item->workload);
+  if (!b->scope) return pl_fail(err, WASM_NOMEM, "out of memory");
+  b->links = NULL;
+  pthread_mutex_init(&b->mu, NULL);
+  return WASM_OK;
+}
+
+void *pl_item_link_new(pl_item *b, size_t size) {
+  pl_link *k = calloc(1, size);
+  if (!k) return NULL;
+  pthread_mutex_lock(&b->mu);
+  k->next = b->links;
+  b->links = k;
+  pthread_mutex_unlock(&b->mu);
+  return k;
+}
+
+void pl_item_fini(pl_item *b) {
+  for (pl_link *k = b->links, *next; k; k = next) {
+    next = k->next;
+    free(k);
+  }
+  b->links = NULL;
+  pthread_mutex_destroy(&b->mu);
+  free(b->scope);
+  b->scope = NULL;
+}
+
+plugin *pl_plugin_new(size_t self_size) {
+  plugin *p = calloc(1, sizeof *p);
+  void *s = calloc(1, self_size);
+  if (!p || !s) {
+    free(p);
+    free(s);
+    return NULL;
+  }
+  p->self = s;
+  return p;
+}
+
+void pl_plugin_free(plugin *p) {
+  if (!p) return;
+  free(p->self);
+  free(p);
+}
+
 bool pl_granted(const plugin_item *item, const char *ns, const char *pkg, const char *iface) {
   for (size_t i = 0; i < item->ngrants; i++) {
     const plugin_grant *g = item->grants[i];

@@ -42,7 +42,7 @@
 #include "stratus/component.h"
 #include "stratus/http.h"
 #include "stratus/wasi.h"
-#include "unit.h"
+#include "unit_fixture.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -69,43 +69,6 @@ static uint64_t now_ms(void) {
 enum { C_HELLO, C_ECHO, C_STREAM, C_FETCH, C_TRAP, C_LOOP, NCOMP };
 static const char *const comp_names[NCOMP] = {"http_hello", "http_echo", "http_stream",
                                               "http_fetch", "http_trap", "http_loop"};
-
-/* The repository root: from this program's path (build/tests/NAME), else
- * the working directory. */
-static void find_root(char *root, size_t n) {
-  char exe[PATH_MAX];
-  ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (k > 0) {
-    exe[k] = 0;
-    for (int up = 0; up < 3; up++) {
-      char *slash = strrchr(exe, '/');
-      if (slash) *slash = 0;
-    }
-    char probe[PATH_MAX + 64];
-    snprintf(probe, sizeof probe, "%s/tests/fixtures/build.sh", exe);
-    if (access(probe, R_OK) == 0) {
-      snprintf(root, n, "%s", exe);
-      return;
-    }
-  }
-  if (!getcwd(root, n)) snprintf(root, n, ".");
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *p = n > 0 ? malloc((size_t)n) : NULL;
-  if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    p = NULL;
-  }
-  fclose(f);
-  *len = p ? (size_t)n : 0;
-  return p;
-}
 
 /* ---- the stratus side: one linker + wasi2_ctx + http_wasi per worker ---- */
 
@@ -562,8 +525,8 @@ static void test_trap(const char *base, const char *up, app *a) {
 }
 
 int main(void) {
-  char root[PATH_MAX], cmd[2 * PATH_MAX + 128], path[PATH_MAX + 128];
-  find_root(root, sizeof root);
+  char root[PATH_MAX], cmd[2 * PATH_MAX + 128];
+  unit_find_root(root, sizeof root);
   snprintf(cmd, sizeof cmd, "FIXTURES_OUT='%s/build/fixtures' '%s/tests/fixtures/build.sh' >/dev/null",
            root, root);
   CHECKM(system(cmd) == 0, "tests/fixtures/build.sh failed");
@@ -573,15 +536,7 @@ int main(void) {
   pthread_mutex_init(&a.lock, NULL);
   bool ok = true;
   for (int i = 0; i < NCOMP; i++) {
-    snprintf(path, sizeof path, "%s/build/fixtures/%s.component.wasm", root, comp_names[i]);
-    size_t n;
-    uint8_t *bytes = read_file(path, &n);
-    wasm_error err = {0};
-    if (!bytes || cm_component_new(a.e, bytes, n, &a.comp[i], &err)) {
-      CHECKM(0, "fixture %s: %s", path, bytes ? err.message : "missing");
-      ok = false;
-    }
-    free(bytes);
+    if (!(a.comp[i] = unit_fixture_component(a.e, root, "", comp_names[i]))) ok = false;
   }
 
   running upstream;

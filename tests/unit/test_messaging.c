@@ -20,58 +20,15 @@
 #include "stratus/component.h"
 #include "stratus/plugin.h"
 #include "stratus/wasi.h"
-#include "unit.h"
+#include "unit_cm.h"
+#include "unit_fixture.h"
 
 #define HANDLER_FUNC "wasmcloud:messaging/handler@0.2.0#handle-message"
 
 static char root[PATH_MAX];
 static wasm_engine *eng;
 
-static void find_root(void) {
-  char exe[PATH_MAX];
-  ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (k > 0) {
-    exe[k] = 0;
-    for (int up = 0; up < 3; up++) {
-      char *slash = strrchr(exe, '/');
-      if (slash) *slash = 0;
-    }
-    char probe[PATH_MAX + 64];
-    snprintf(probe, sizeof probe, "%s/tests/fixtures/build.sh", exe);
-    if (access(probe, R_OK) == 0) {
-      snprintf(root, sizeof root, "%s", exe);
-      return;
-    }
-  }
-  if (!getcwd(root, sizeof root)) snprintf(root, sizeof root, ".");
-}
-
-static cm_component *load(const char *name) {
-  char path[PATH_MAX + 64];
-  snprintf(path, sizeof path, "%s/build/fixtures/pl_%s.component.wasm", root, name);
-  FILE *f = fopen(path, "rb");
-  uint8_t *bytes = NULL;
-  long n = 0;
-  if (f) {
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    bytes = n > 0 ? malloc((size_t)n) : NULL;
-    if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-      free(bytes);
-      bytes = NULL;
-    }
-    fclose(f);
-  }
-  cm_component *c = NULL;
-  wasm_error err = {0};
-  if (!bytes || cm_component_new(eng, bytes, (size_t)n, &c, &err)) {
-    CHECKM(0, "fixture %s: %s", path, bytes ? err.message : "missing");
-    c = NULL;
-  }
-  free(bytes);
-  return c;
-}
+static cm_component *load(const char *name) { return unit_fixture_component(eng, root, "pl_", name); }
 
 static uint64_t now_ms(void) {
   struct timespec t;
@@ -191,24 +148,11 @@ static void wl_stop(wl *x) {
 
 /* run(cmd) of the requester: the returned string (malloc'ed) or "TRAP: ...". */
 static char *run(wl *x, const char *cmd) {
-  cm_val arg, res;
-  memset(&arg, 0, sizeof arg);
+  cm_val arg = unit_cm_str(cmd), res;
   memset(&res, 0, sizeof res);
-  arg.kind = CM_STRING;
-  arg.of.str.ptr = (char *)cmd;
-  arg.of.str.len = strlen(cmd);
   wasm_error err = {0};
-  if (host_call(&x->host, x->w.id, "requester", "run", &arg, 1, &res, &err)) {
-    size_t n = strlen(err.message) + 8;
-    char *s = malloc(n);
-    snprintf(s, n, "TRAP: %s", err.message);
-    return s;
-  }
-  char *s = malloc(res.of.str.len + 1);
-  memcpy(s, res.of.str.ptr, res.of.str.len);
-  s[res.of.str.len] = 0;
-  cm_val_free(&res);
-  return s;
+  wasm_status st = host_call(&x->host, x->w.id, "requester", "run", &arg, 1, &res, &err);
+  return unit_cm_result(st, &res, &err);
 }
 
 /* Checks run(cmd): want exactly, or a prefix when it ends with '*' (and
@@ -462,7 +406,7 @@ static void test_plugin(FILE *log) {
 }
 
 int main(void) {
-  find_root();
+  unit_find_root(root, sizeof root);
   char cmd[2 * PATH_MAX + 128];
   snprintf(cmd, sizeof cmd, "FIXTURES_OUT='%s/build/fixtures' '%s/tests/fixtures/build.sh' >/dev/null",
            root, root);

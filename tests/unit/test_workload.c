@@ -9,29 +9,9 @@
 
 #include "stratus/host.h"
 #include "unit_cm.h"
+#include "unit_fixture.h"
 
 static char root[PATH_MAX];
-
-/* The repository root: from this program's path (build/tests/NAME), else
- * the working directory. */
-static void find_root(void) {
-  char exe[PATH_MAX];
-  ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (k > 0) {
-    exe[k] = 0;
-    for (int up = 0; up < 3; up++) {
-      char *slash = strrchr(exe, '/');
-      if (slash) *slash = 0;
-    }
-    char probe[PATH_MAX + 64];
-    snprintf(probe, sizeof probe, "%s/tests/fixtures/workloads/full.yaml", exe);
-    if (access(probe, R_OK) == 0) {
-      snprintf(root, sizeof root, "%s", exe);
-      return;
-    }
-  }
-  if (!getcwd(root, sizeof root)) snprintf(root, sizeof root, ".");
-}
 
 static void fixture(const char *name, char *path, size_t n) {
   snprintf(path, n, "%s/tests/fixtures/workloads/%s", root, name);
@@ -679,7 +659,7 @@ static void test_volumes(void) {
 }
 
 int main(void) {
-  find_root();
+  unit_find_root(root, sizeof root);
   test_full();
   test_deployment();
   test_multi();
