@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: set up, build, and serve an example
-# HTTP component (examples/http-hello-js, JavaScript made a component with
-# componentize-js) with `stratus serve`, a fresh sandbox per request.
+# The main job on the embedded default: set up, build, and run an example
+# workload with `stratus dev`: examples/kv-counter-js, a JavaScript HTTP
+# component (componentize-js) counting visits in the workload's key-value
+# store (wasi:keyvalue, the built-in plugin on its memory backend), a fresh
+# sandbox per request. Edit examples/kv-counter-js/app.js while it runs:
+# it rebuilds and reloads.
 #
 #   scripts/main.sh            serve on 127.0.0.1:8000 until Ctrl-C
 #   scripts/main.sh --once     serve, answer two example requests, stop
@@ -14,35 +17,29 @@ addr=${ADDR:-127.0.0.1:8000}
 scripts/setup.sh
 make -j2
 
-out=build/examples
-mkdir -p "$out"
-app=examples/http-hello-js
-comp=$out/http-hello-js.component.wasm
-hash=$(cat "$app/app.js" "$app/world.wit" scripts/componentize.sh | sha256sum | cut -d' ' -f1)
-if [ ! -f "$comp" ] || [ "$(cat "$comp.sha256" 2>/dev/null)" != "$hash" ]; then
-  echo "== building $app into a component (componentize-js)"
-  scripts/componentize.sh "$app/app.js" "$app/world.wit" hello "$comp"
-  echo "$hash" >"$comp.sha256"
-fi
+app=examples/kv-counter-js
+echo "== building $app into a component (componentize-js)"
+"$app/build.sh"
 
-echo "== stratus serve $comp"
-build/stratus serve --addr "$addr" "$comp" &
+echo "== stratus dev $app/workload.yaml"
+log=build/examples/main.log
+: >"$log"
+build/stratus dev --address "$addr" --build "$app/build.sh" "$app/workload.yaml" 2> >(tee "$log" >&2) &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server' INT TERM
 url="http://$addr"
-for _ in $(seq 1 100); do
-  curl -s -m 2 -o /dev/null "$url/" && break
+until grep -q " on http://" "$log"; do # its start line: listening
   kill -0 $server 2>/dev/null || { wait $server; exit 1; }
   sleep 0.1
 done
-echo "== curl $url/?name=Stratus"
-curl -s -m 10 "$url/?name=Stratus"
-echo "== curl $url/docs"
-curl -s -m 10 "$url/docs"
+for i in 1 2; do
+  echo "== curl $url/"
+  curl -s -m 10 "$url/"
+done
 if [ $once = 1 ]; then
   kill -TERM $server
   wait $server
   exit 0
 fi
-echo "== serving on $url/ (Ctrl-C stops)"
+echo "== serving on $url/ (Ctrl-C stops; editing $app/app.js reloads)"
 wait $server
