@@ -5,12 +5,14 @@
 #   bench/workload.sh [-d SECONDS] [-c CONNECTIONS] [-n OPS] [routing] [keyvalue]
 #
 # routing: the C hello component (build/fixtures/http_hello.component.wasm)
-#   behind `stratus serve` and behind `stratus dev` (a Workload whose
-#   wasi:http config.host is hello.bench, requests carrying that Host
-#   header), wrk -t2 -cCONNECTIONS -dSECONDS (default 50, 10) each, the
-#   same number of workers; prints req/s and p99 of both and the ratio
-#   dev/serve: what routing by Host, the workload's reference counting and
-#   its plugin bindings cost per request.
+#   behind `stratus serve`, and behind one `stratus dev` running two
+#   workloads: it (wasi:http config.host hello.bench) and
+#   examples/http-hello-c built with another GREETING (other.bench);
+#   wrk -t2 -cCONNECTIONS -dSECONDS (default 50, 10) with Host:
+#   hello.bench, then Host: other.bench, the same number of workers;
+#   prints req/s, p50 and p99 of each and the ratio dev/serve: what
+#   routing by Host among workloads, the workload's reference counting
+#   and its plugin bindings cost per request.
 # keyvalue: build/fixtures/kv_bench.component.wasm (tests/fixtures/compose/
 #   kv_bench.c) through `stratus dev` with the memory backend and the
 #   directory one (--data-dir): requests each performing OPS (default
@@ -79,38 +81,49 @@ load() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "n/a"}'; }
 
-routing() {
-  local comp=$fix/http_hello.component.wasm
-  cat >"$work/hello.yaml" <<EOM
+# hello_manifest FILE NAME IMAGE HOST: a Workload serving HTTP for HOST
+hello_manifest() {
+  cat >"$1" <<EOM
 apiVersion: runtime.wasmcloud.dev/v1alpha1
 kind: Workload
 metadata:
-  name: hello
+  name: $2
 spec:
   components:
-    - name: hello
-      image: $comp
+    - name: $2
+      image: $3
   hostInterfaces:
     - namespace: wasi
       package: http
       interfaces: [incoming-handler]
       config:
-        host: hello.bench
+        host: $4
 EOM
+}
+
+routing() {
+  local comp=$fix/http_hello.component.wasm
+  GREETING="hello from the other workload" examples/http-hello-c/build.sh "$work/other.wasm" \
+    >"$work/other.log" 2>&1 || { echo "examples/http-hello-c/build.sh failed"; tail -5 "$work/other.log"; return; }
+  hello_manifest "$work/hello.yaml" hello "$comp" hello.bench
+  hello_manifest "$work/other.yaml" other "$work/other.wasm" other.bench
   echo "== routing: wrk -t2 -c$conns -d${dur}s, $workers workers, $(nproc) cores"
   printf "%-34s %10s %10s %10s\n" server req/s p50 p99
   up build/stratus serve --quiet --workers "$workers" --addr 127.0.0.1:0 "$comp" || return
   load "stratus serve" "http://$addr/"
   local s=$rps
   down
-  up build/stratus dev --quiet --workers "$workers" --address 127.0.0.1:0 "$work/hello.yaml" || return
-  if [ "$(curl -s -m 10 -H 'Host: hello.bench' "http://$addr/")" != "hello from stratus" ]; then
-    echo "stratus dev does not route Host: hello.bench"; down; return
+  up build/stratus dev --quiet --workers "$workers" --address 127.0.0.1:0 \
+    "$work/hello.yaml" "$work/other.yaml" || return
+  if [ "$(curl -s -m 10 -H 'Host: hello.bench' "http://$addr/")" != "hello from stratus" ] ||
+    ! curl -s -m 10 -H 'Host: other.bench' "http://$addr/" | grep -q "the other workload"; then
+    echo "stratus dev does not route Host: hello.bench and other.bench to their workloads"; down; return
   fi
-  load "stratus dev (Host: hello.bench)" "http://$addr/" -H "Host: hello.bench"
+  load "stratus dev, 2 workloads (hello)" "http://$addr/" -H "Host: hello.bench"
   local d=$rps
+  load "stratus dev, 2 workloads (other)" "http://$addr/" -H "Host: other.bench"
   down
-  echo "dev/serve req/s: $(ratio "$d" "$s")"
+  echo "dev (two workloads, Host: hello.bench) / serve req/s: $(ratio "$d" "$s")"
 }
 
 # kv_ops LABEL URL: best of 3 requests, ops/s

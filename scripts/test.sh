@@ -49,6 +49,8 @@ suite() {
   step "$build service (cron, virtual loopback, restarts)" tests/dev/run_service.sh "$build/stratus"
   step "$build compose (components importing each other's exports)" tests/dev/run_compose.sh "$build/stratus"
   step "$build plugin example (out-of-tree host plugin)" tests/dev/run_plugin_example.sh "$build"
+  step "$build multi (several workloads in one stratus dev, Host routing)" tests/dev/run_multi.sh "$build/stratus"
+  step "$build gaps (kv-counter-c, blobstore grants, reference manifest)" tests/dev/run_gaps.sh "$build/stratus"
 }
 
 step "build" make -j2 all unit

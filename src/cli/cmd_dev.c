@@ -1,8 +1,15 @@
 /*
- * cmd_dev.c: `stratus dev [workload.yaml] [options]`: runs a workload
- * (wasmCloud v2 Workload or WorkloadDeployment manifest) on this machine
- * with the built-in plugins on memory backends, serves its HTTP handler,
- * and reloads it when the manifest or a component image changes.
+ * cmd_dev.c: `stratus dev [workload.yaml...] [options]`: runs workloads
+ * (wasmCloud v2 Workload or WorkloadDeployment manifests; default
+ * workload.yaml) on this machine with the built-in plugins on memory
+ * backends, serves their HTTP handlers, and reloads each one when its
+ * manifest or one of its component images changes (only that one).
+ *
+ * One workload without a wasi:http config.host gets every request (dev
+ * mode). With several, requests are routed by Host, so each that
+ * declares wasi:http needs its config.host, and no two the same one;
+ * a workload declaring no wasi:http (a service, a messaging handler)
+ * needs none.
  *
  *   --build CMD           run `sh -c CMD` before each reload; a failure
  *                         keeps the running version
@@ -34,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -47,22 +55,35 @@
 #define DEV_MAX_WORKERS 1024
 #define DEV_QUIET_MS 200 /* changes closer than this are one reload */
 #define DEV_MAX_WATCH 256
+#define DEV_MAX_WORKLOADS 64
 
 typedef struct dev_opts {
-  const char *manifest, *build, *addr, *data_dir;
+  const char *manifests[DEV_MAX_WORKLOADS];
+  size_t nmanifests;
+  const char *build, *addr, *data_dir;
   unsigned workers;
   uint64_t timeout_ns;
   bool quiet;
 } dev_opts;
 
-/* A watched file: the directory's watch and the file's name in it. */
+/* A watched file of workload wl: the directory's watch and the file's
+ * name in it (a file two workloads use has one entry per workload). */
 typedef struct dev_watch {
   int wd;
   char *name;
+  size_t wl;
 } dev_watch;
+
+/* One manifest's workload: its running id ("" before the first start)
+ * and its host (a copy: the runtime may free the version it came from). */
+typedef struct dev_wl {
+  char id[HOST_RUNTIME_ID_MAX];
+  char *host;
+} dev_wl;
 
 typedef struct dev {
   dev_opts o;
+  dev_wl wls[DEV_MAX_WORKLOADS];
   int ino;
   dev_watch watches[DEV_MAX_WATCH];
   size_t nwatches;
@@ -85,7 +106,7 @@ static void on_signal(int sig) {
 
 static int dev_usage(void) {
   fprintf(stderr, "usage: stratus dev [--build CMD] [--address HOST:PORT] [--data-dir DIR] [--workers N] "
-                  "[--timeout DURATION] [--quiet] [workload.yaml]\n");
+                  "[--timeout DURATION] [--quiet] [workload.yaml...]\n");
   return 2;
 }
 
@@ -95,8 +116,11 @@ static int parse_opts(int argc, char **argv, dev_opts *o) {
     const char *a = argv[i];
     if (strcmp(a, "--quiet") == 0) { o->quiet = true; continue; }
     if (a[0] != '-') {
-      if (o->manifest) return -1;
-      o->manifest = a;
+      if (o->nmanifests == DEV_MAX_WORKLOADS) {
+        fprintf(stderr, "stratus dev: at most %d manifests\n", DEV_MAX_WORKLOADS);
+        return -1;
+      }
+      o->manifests[o->nmanifests++] = a;
       continue;
     }
     cli_opt op;
@@ -112,14 +136,14 @@ static int parse_opts(int argc, char **argv, dev_opts *o) {
     else return -1;
 #undef OPT
   }
-  if (!o->manifest) o->manifest = "workload.yaml";
+  if (!o->nmanifests) o->manifests[o->nmanifests++] = "workload.yaml";
   return 0;
 }
 
 /* ---- watching files ---- */
 
-/* Watches path's directory for changes to path. */
-static void watch_file(dev *d, const char *path) {
+/* Watches path's directory for changes to path, a file of workload wl. */
+static void watch_file(dev *d, size_t wl, const char *path) {
   char *c1 = strdup(path), *c2 = strdup(path);
   if (c1 && c2 && d->nwatches < DEV_MAX_WATCH) {
     const char *dir = dirname(c1), *base = basename(c2);
@@ -127,42 +151,46 @@ static void watch_file(dev *d, const char *path) {
                                IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_DELETE);
     bool dup = false;
     for (size_t i = 0; i < d->nwatches; i++)
-      dup |= d->watches[i].wd == wd && strcmp(d->watches[i].name, base) == 0;
+      dup |= d->watches[i].wd == wd && d->watches[i].wl == wl && strcmp(d->watches[i].name, base) == 0;
     if (wd < 0) fprintf(stderr, "stratus dev: cannot watch %s: %s\n", dir, strerror(errno));
     else if (!dup) {
       char *name = strdup(base);
-      if (name) d->watches[d->nwatches++] = (dev_watch){.wd = wd, .name = name};
+      if (name) d->watches[d->nwatches++] = (dev_watch){.wd = wd, .name = name, .wl = wl};
     }
   }
   free(c1);
   free(c2);
 }
 
-/* The manifest and every local image of w. Watches of earlier versions
- * stay (a file dropped from the manifest is watched until exit). */
-static void watch_workload(dev *d, const workload *w) {
-  watch_file(d, d->o.manifest);
+/* The manifest and every local image of w, workload wl. Watches of
+ * earlier versions stay (a file dropped from the manifest is watched
+ * until exit). */
+static void watch_workload(dev *d, size_t wl, const workload *w) {
+  watch_file(d, wl, d->o.manifests[wl]);
   for (size_t i = 0; w && i < workload_item_count(w); i++) {
     const workload_image *img = workload_item_image(w, i);
-    if (img->path) watch_file(d, img->path);
+    if (img->path) watch_file(d, wl, img->path);
   }
 }
 
-/* Reads the pending inotify events; true when one is about a watched file. */
-static bool read_events(dev *d) {
-  bool hit = false;
+/* Reads the pending inotify events, marking in hit[] the workloads whose
+ * files they are about; true when there is one. */
+static bool read_events(dev *d, bool *hit) {
+  bool any = false;
   char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
   for (;;) {
     ssize_t n = read(d->ino, buf, sizeof buf);
     if (n <= 0) break;
     for (char *p = buf; p < buf + n;) {
       struct inotify_event *ev = (struct inotify_event *)p;
-      for (size_t i = 0; ev->len && i < d->nwatches; i++)
-        hit |= d->watches[i].wd == ev->wd && strcmp(d->watches[i].name, ev->name) == 0;
+      for (size_t i = 0; ev->len && i < d->nwatches; i++) {
+        if (d->watches[i].wd != ev->wd || strcmp(d->watches[i].name, ev->name) != 0) continue;
+        hit[d->watches[i].wl] = any = true;
+      }
       p += sizeof *ev + ev->len;
     }
   }
-  return hit;
+  return any;
 }
 
 /* ---- reloading ---- */
@@ -187,16 +215,69 @@ static bool run_build(const char *cmd) {
   return false;
 }
 
-/* Loads the manifest and starts it in place of *id (NULL: first start). */
-static wasm_status load(dev *d, host_runtime *rt, char *id, wasm_error *err) {
+static bool declares_http(const workload *w) {
+  for (size_t i = 0; i < w->nhost_interfaces; i++) {
+    const plugin_grant *g = &w->host_interfaces[i].grant;
+    if (!strcmp(g->ns, "wasi") && !strcmp(g->package, "http")) return true;
+  }
+  return false;
+}
+
+/* Hosts compare as routing does: case-insensitive, the port ignored. */
+static bool same_host(const char *a, const char *b) {
+  size_t na = strcspn(a, ":"), nb = strcspn(b, ":");
+  return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* With several workloads, requests are routed by Host: w (of manifest
+ * k) needs its own host when it serves HTTP. */
+static wasm_status check_host(dev *d, size_t k, const workload *w, wasm_error *err) {
+  if (d->o.nmanifests < 2) return WASM_OK;
+  const char *m = d->o.manifests[k];
+  if (!w->http_host) {
+    if (!declares_http(w)) return WASM_OK;
+    snprintf(err->message, sizeof err->message,
+             "%s: with several workloads each needs its wasi:http hostInterface's config.host "
+             "(requests are routed by Host), and this one has none", m);
+    return err->status = WASM_BAD_ARG;
+  }
+  for (size_t j = 0; j < d->o.nmanifests; j++) {
+    if (j == k || !d->wls[j].host || !same_host(d->wls[j].host, w->http_host)) continue;
+    snprintf(err->message, sizeof err->message, "%s: host %s is already served by %s", m,
+             w->http_host, d->o.manifests[j]);
+    return err->status = WASM_BAD_ARG;
+  }
+  return WASM_OK;
+}
+
+/* Loads manifest k and starts it in place of its running version (if
+ * any). */
+static wasm_status load(dev *d, host_runtime *rt, size_t k, wasm_error *err) {
   workload *w = NULL;
-  wasm_status st = workload_load(d->o.manifest, &w, err);
+  dev_wl *dw = &d->wls[k];
+  wasm_status st = workload_load(d->o.manifests[k], &w, err);
   if (st) return st;
-  watch_workload(d, w);
+  watch_workload(d, k, w);
+  if ((st = check_host(d, k, w, err)) != WASM_OK) {
+    workload_free(w);
+    return st;
+  }
+  char *host = NULL;
+  if (w->http_host && !(host = strdup(w->http_host))) {
+    workload_free(w);
+    snprintf(err->message, sizeof err->message, "out of memory");
+    return err->status = WASM_NOMEM;
+  }
   char name[HOST_RUNTIME_ID_MAX];
-  st = host_runtime_replace_workload(rt, id[0] ? id : NULL, w, name, err);
-  if (!st) snprintf(id, HOST_RUNTIME_ID_MAX, "%s", name);
-  return st;
+  st = host_runtime_replace_workload(rt, dw->id[0] ? dw->id : NULL, w, name, err);
+  if (st) {
+    free(host);
+    return st;
+  }
+  snprintf(dw->id, sizeof dw->id, "%s", name);
+  free(dw->host);
+  dw->host = host;
+  return WASM_OK;
 }
 
 static void *server_main(void *arg) {
@@ -207,31 +288,35 @@ static void *server_main(void *arg) {
   return NULL;
 }
 
-/* Waits for file changes and reloads until a signal (or the server
- * ending) writes to wake_pipe. */
-static void watch_loop(dev *d, host_runtime *rt, char *id) {
+/* Waits for file changes and reloads the workloads they belong to until
+ * a signal (or the server ending) writes to wake_pipe. */
+static void watch_loop(dev *d, host_runtime *rt) {
   for (;;) {
+    bool hit[DEV_MAX_WORKLOADS] = {0};
     struct pollfd pf[2] = {{.fd = wake_pipe[0], .events = POLLIN}, {.fd = d->ino, .events = POLLIN}};
     if (poll(pf, 2, -1) < 0 && errno != EINTR) return;
     if (pf[0].revents) return;
-    if (!(pf[1].revents && read_events(d))) continue;
+    if (!(pf[1].revents && read_events(d, hit))) continue;
     /* wait until the files are quiet */
     for (;;) {
       int r = poll(pf, 2, DEV_QUIET_MS);
       if (r > 0 && pf[0].revents) return;
       if (r <= 0) break;
-      read_events(d);
+      read_events(d, hit);
     }
     if (d->o.build) {
       bool ok = run_build(d->o.build);
-      read_events(d); /* what the build wrote is this reload's */
+      read_events(d, hit); /* what the build wrote is this reload's */
       if (!ok) continue;
     }
-    wasm_error err = {0};
-    if (load(d, rt, id, &err) != WASM_OK)
-      fprintf(stderr, "stratus dev: reload failed, still serving the previous version: %s\n",
-              err.message);
-    else fprintf(stderr, "stratus dev: reloaded %s (%s)\n", d->o.manifest, id);
+    for (size_t k = 0; k < d->o.nmanifests; k++) {
+      if (!hit[k]) continue;
+      wasm_error err = {0};
+      if (load(d, rt, k, &err) != WASM_OK)
+        fprintf(stderr, "stratus dev: reload failed, still serving the previous version: %s\n",
+                err.message);
+      else fprintf(stderr, "stratus dev: reloaded %s (%s)\n", d->o.manifests[k], d->wls[k].id);
+    }
   }
 }
 
@@ -277,7 +362,6 @@ int cmd_dev(int argc, char **argv) {
   host_runtime *rt = NULL;
   plugin *plugins[8] = {0};
   size_t nplugins = 0;
-  char id[HOST_RUNTIME_ID_MAX] = "";
   bool server_started = false;
   pthread_t server;
   if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0 ||
@@ -299,10 +383,12 @@ int cmd_dev(int argc, char **argv) {
     fprintf(stderr, "error: %s\n", err.message);
     goto done;
   }
-  watch_file(d, d->o.manifest);
-  if (load(d, rt, id, &err) != WASM_OK) {
-    fprintf(stderr, "error: %s\n", err.message);
-    goto done;
+  for (size_t k = 0; k < d->o.nmanifests; k++) {
+    watch_file(d, k, d->o.manifests[k]);
+    if (load(d, rt, k, &err) != WASM_OK) {
+      fprintf(stderr, "error: %s\n", err.message);
+      goto done;
+    }
   }
   http_server_config hc = {.addr = d->o.addr, .workers = workers,
                            .access_log = d->o.quiet ? NULL : stderr,
@@ -318,11 +404,15 @@ int cmd_dev(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   if (pthread_create(&server, NULL, server_main, d) != 0) goto oom;
   server_started = true;
-  fprintf(stderr, "stratus dev: %s (%s) on http://%s/ (%u workers, plugins:", d->o.manifest, id,
-          http_server_addr(d->srv), workers);
+  fprintf(stderr, "stratus dev: ");
+  for (size_t k = 0; k < d->o.nmanifests; k++)
+    fprintf(stderr, "%s%s (%s%s%s)", k ? ", " : "", d->o.manifests[k], d->wls[k].id,
+            d->o.nmanifests > 1 && d->wls[k].host ? ", host " : "",
+            d->o.nmanifests > 1 && d->wls[k].host ? d->wls[k].host : "");
+  fprintf(stderr, " on http://%s/ (%u workers, plugins:", http_server_addr(d->srv), workers);
   for (size_t i = 0; i < nplugins; i++) fprintf(stderr, " %s", plugins[i]->id);
   fprintf(stderr, "%s)\n", nplugins ? "" : " none");
-  watch_loop(d, rt, id);
+  watch_loop(d, rt);
   http_server_stop(d->srv);
   pthread_join(server, NULL);
   server_started = false;
@@ -347,6 +437,7 @@ done:
   for (size_t i = 0; i < nplugins; i++) plugin_free(plugins[i]);
   if (engine) wasm_engine_delete(engine);
   for (size_t i = 0; i < d->nwatches; i++) free(d->watches[i].name);
+  for (size_t k = 0; k < d->o.nmanifests; k++) free(d->wls[k].host);
   if (d->ino >= 0) close(d->ino);
   for (int i = 0; i < 2; i++)
     if (wake_pipe[i] >= 0) close(wake_pipe[i]), wake_pipe[i] = -1;
