@@ -148,6 +148,17 @@ const cm_functype *cm_component_export_func_at(const cm_component *c, uint32_t i
  * carries a resource handle (own or borrow), at any depth. */
 bool cm_type_has_handles(const cm_type *t);
 bool cm_functype_has_handles(const cm_functype *f);
+/* The resource types interface import i declares itself (its instance
+ * type exports them and no earlier import does: a resource it uses from
+ * another interface is that interface's): how many, and the name of the
+ * k-th ("writer"; NULL when out of range). */
+uint32_t cm_component_import_nresources(const cm_component *c, uint32_t i);
+const char *cm_component_import_resource_name(const cm_component *c, uint32_t i, uint32_t k);
+/* For a handle type t (own or borrow) inside the function types of
+ * import i: the index k of the resource of import i it refers to, or -1
+ * (not a handle, or a resource of another interface). */
+int32_t cm_component_import_handle_resource(const cm_component *c, uint32_t i,
+                                            const cm_type *t);
 
 /* ---- host functions and the linker ---- */
 

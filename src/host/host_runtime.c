@@ -244,6 +244,12 @@ static wasm_status item_env(hr_item *it, const workload_local_resources *lr, was
 static wasm_status hr_forward(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
                               cm_val *result, wasm_error *err);
 
+/* composition: the linker of exporter's slot (host_link_define_proxied) */
+static cm_linker *hr_exporter_linker(void *ctx, size_t exporter, unsigned slot) {
+  hr_workload *wl = ctx;
+  return wl->items[exporter].slots[slot].linker;
+}
+
 /* One slot: WASI, wasi:http, the plugins' interfaces, the pre-instance. */
 static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *err) {
   host_runtime *rt = wl->rt;
@@ -285,8 +291,9 @@ static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *
     for (size_t k = 0; k < wl->nitems; k++) names[k] = wl->items[k].name;
     char who[160];
     snprintf(who, sizeof who, "component `%s`", it->name);
-    if ((st = host_link_define(&wl->fwds, s->linker, it->comp, ip, names, who, hr_forward, wl,
-                               (unsigned)(s - it->slots), err)))
+    if ((st = host_link_define_proxied(&wl->fwds, s->linker, it->comp, ip, names, who,
+                                       hr_forward, wl, (unsigned)(s - it->slots),
+                                       hr_exporter_linker, err)))
       hr_wrap(err, st, "%s", wl->w->source);
   }
   if (!st && (st = cm_linker_instantiate_pre(s->linker, it->comp, &s->pre, err)))
@@ -491,6 +498,7 @@ static void hr_drop(hr_slot *s, wasm_store *store, cm_instance *inst) {
 /* composition: ends the request on slot index k: drops the exporters'
  * instances it made. */
 static void hr_drop_linked(hr_workload *wl, unsigned k) {
+  host_link_end(&wl->fwds, k); /* the proxies, while their exporters live */
   for (size_t i = 0; i < wl->nitems; i++) {
     hr_slot *s = &wl->items[i].slots[k];
     if (wl->plan->items[i].is_service || !s->lstore) continue; /* the service has one slot */

@@ -9,9 +9,14 @@
 #   - concurrent requests on every worker (wrk), no failure;
 #   - a service (the cron fixture of tests/fixtures/service/) calling a
 #     component that imports from another component;
+#   - a resource crossing by proxy (example:greet/sink of writer.c): the
+#     HTTP component makes a writer in the other component, writes to it
+#     twice, moves it in and out (own argument, own in a result), reads
+#     it, drops it (the exporter's destructor runs); a writer left
+#     undropped goes at the request's end;
 #   - refusals at start: a cycle, two exporters of one interface, a
-#     function passing a resource (each message naming the components,
-#     the interface, the function).
+#     function passing a resource of another interface (each message
+#     naming the components, the interface, the function).
 #
 #   tests/dev/run_compose.sh [STRATUS]     (default build/stratus)
 #
@@ -118,6 +123,35 @@ if start cron "$work/cron.yaml"; then
   stop
 else
   fail "service + composition: stratus dev starts" "$(cat "$work/cron.log")"
+fi
+
+# ---- a resource crossing between components, by proxy ----
+manifest "$work/sink.yaml" web:cmp_web_sink writer:cmp_writer
+if start sink "$work/sink.yaml"; then
+  body=$(get "http://$addr/sink")
+  detail="body: $body; $(cat "$work/sink.log")"
+  check "a writer resource of component writer, used through proxies: made, written twice, moved, read, dropped" \
+    [ "$body" = $'notes: a b\nwrites: 2\nlive: 1 then 0' ]
+  body=$(get "http://$addr/leak")
+  detail="body: $body"
+  check "a writer left undropped in a request" [ "$body" = "live: 1" ]
+  body=$(get "http://$addr/sink")
+  detail="body: $body; $(cat "$work/sink.log")"
+  check "the next request starts with no writer (a new exporter instance)" \
+    [ "$body" = $'notes: a b\nwrites: 2\nlive: 1 then 0' ]
+  if command -v wrk >/dev/null; then
+    wrk -t2 -c8 -d1s "http://$addr/sink" >"$work/wrk_sink.out" 2>&1
+    wrk -t2 -c8 -d1s "http://$addr/leak" >>"$work/wrk_sink.out" 2>&1
+    detail=$(cat "$work/wrk_sink.out")
+    check "proxies under concurrent requests on both workers: no error (wrk -c8, /sink and /leak)" \
+      bash -c "[ \$(grep -c 'requests in' '$work/wrk_sink.out') = 2 ] && ! grep -qE 'Non-2xx|Socket errors' '$work/wrk_sink.out'"
+  fi
+  stop; rc=$?
+  detail="exit $rc: $(tail -5 "$work/sink.log")"
+  check "resources by proxy: SIGTERM stops it (exit 0), nothing logged as failed" \
+    bash -c "[ $rc = 0 ] && ! grep -q 'dropping a resource' '$work/sink.log'"
+else
+  fail "web-sink + writer: stratus dev starts" "$(cat "$work/sink.log")"
 fi
 
 # ---- refused at start ----
