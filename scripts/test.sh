@@ -51,6 +51,7 @@ suite() {
   step "$build plugin example (out-of-tree host plugin)" tests/dev/run_plugin_example.sh "$build"
   step "$build multi (several workloads in one stratus dev, Host routing)" tests/dev/run_multi.sh "$build/stratus"
   step "$build gaps (kv-counter-c, blobstore grants, reference manifest)" tests/dev/run_gaps.sh "$build/stratus"
+  step "$build volumes (hostPath, readOnly, ephemeral mounts; allowedHosts)" tests/dev/run_volumes.sh "$build/stratus"
 }
 
 step "build" make -j2 all unit
