@@ -35,6 +35,10 @@
 #define HR_MAX_IMAGE (1u << 30)
 
 /* One item on one worker. */
+/* Plugin calls in flight at once per workload (each slot keeps a linker
+ * and pre-instances of every component, as a worker does). */
+#define HR_CALL_SLOTS 4
+
 typedef struct hr_slot {
   wasi2_ctx *wasi;
   http_wasi *http;
@@ -51,7 +55,7 @@ typedef struct hr_item {
   cm_component *comp;
   char **env; /* "K=V" */
   size_t nenv;
-  hr_slot *slots;       /* workers + 1 */
+  hr_slot *slots;       /* one per worker, then HR_CALL_SLOTS */
   plugin_item *pitems;  /* per use of the plan's item */
   size_t nbound;        /* pitems item_bind'ed so far */
   int log_fd;           /* the prefixing pipe, or -1 */
@@ -69,7 +73,12 @@ typedef struct hr_workload {
   size_t nbound;        /* plugins workload_bind'ed so far */
   long handler;         /* item exporting wasi:http/incoming-handler, or -1 */
   atomic_int refs;
-  pthread_mutex_t call_mu; /* the plugin-call slot */
+  /* plugin calls (messaging handlers, the service's calls) take one of
+   * HR_CALL_SLOTS slots after the workers': a handler may call another
+   * component of the workload while one call waits */
+  pthread_mutex_t call_mu;
+  pthread_cond_t call_cv;
+  bool call_busy[HR_CALL_SLOTS];
   bool routable;
   host_service *svc; /* service: the service's thread, network, links; or NULL */
   host_fwds fwds;    /* composition: the forwarded imports' envs */
@@ -120,7 +129,7 @@ static void slot_free(hr_slot *s) {
 /* Undoes whatever of the start got done, in reverse. */
 static void hr_free(hr_workload *wl) {
   host_runtime *rt = wl->rt;
-  unsigned nslots = rt->cfg.workers + 1;
+  unsigned nslots = rt->cfg.workers + HR_CALL_SLOTS;
   host_service_stop(wl->svc); /* service: before what its thread uses */
   for (size_t i = 0; wl->items && i < wl->nitems; i++) {
     hr_item *it = &wl->items[i];
@@ -156,6 +165,7 @@ static void hr_free(hr_workload *wl) {
   host_plan_free(wl->plan);
   workload_free(wl->w);
   pthread_mutex_destroy(&wl->call_mu);
+  pthread_cond_destroy(&wl->call_cv);
   free(wl);
 }
 
@@ -354,7 +364,7 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
       return hr_wrap(err, st, "plugin %s", pp->plugin->id);
     wl->nbound = k + 1;
   }
-  unsigned nslots = rt->cfg.workers + 1;
+  unsigned nslots = rt->cfg.workers + HR_CALL_SLOTS;
   for (size_t i = 0; i < wl->nitems; i++) {
     hr_item *it = &wl->items[i];
     const host_item_plan *ip = &wl->plan->items[i];
@@ -417,6 +427,7 @@ wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, 
   wl->handler = -1;
   atomic_init(&wl->refs, 1);
   pthread_mutex_init(&wl->call_mu, NULL);
+  pthread_cond_init(&wl->call_cv, NULL);
   pthread_mutex_lock(&rt->mu);
   wl->seq = ++rt->next_seq;
   pthread_mutex_unlock(&rt->mu);
@@ -552,10 +563,19 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
   wasm_status st;
   if (!it) st = host_fail(err, WASM_BAD_ARG, "workload %s has no component `%s`", workload_id, component);
   else {
-    hr_slot *s = &it->slots[rt->cfg.workers];
+    pthread_mutex_lock(&wl->call_mu);
+    unsigned j = 0;
+    for (;;) {
+      for (j = 0; j < HR_CALL_SLOTS && wl->call_busy[j]; j++) {}
+      if (j < HR_CALL_SLOTS) break;
+      pthread_cond_wait(&wl->call_cv, &wl->call_mu);
+    }
+    wl->call_busy[j] = true;
+    pthread_mutex_unlock(&wl->call_mu);
+    unsigned k = rt->cfg.workers + j;
+    hr_slot *s = &it->slots[k];
     wasm_store *store = NULL;
     cm_instance *inst = NULL;
-    pthread_mutex_lock(&wl->call_mu);
     st = hr_instantiate(rt, s, &store, &inst, err);
     if (!st) {
       cm_func *f = cm_instance_func(inst, func);
@@ -563,7 +583,10 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
       else st = cm_func_call(f, args, nargs, result, err);
     }
     hr_drop(s, store, inst);
-    hr_drop_linked(wl, rt->cfg.workers); /* composition */
+    hr_drop_linked(wl, k); /* composition */
+    pthread_mutex_lock(&wl->call_mu);
+    wl->call_busy[j] = false;
+    pthread_cond_signal(&wl->call_cv);
     pthread_mutex_unlock(&wl->call_mu);
   }
   hr_release(wl);
