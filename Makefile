@@ -26,6 +26,8 @@ LDLIBS  += -lyaml -lcurl -lm -lpthread
 
 # A layer joins once its folder has sources.
 LAYERS  := wasm component wasi $(foreach l,http plugins host,$(if $(wildcard src/$(l)/*.c),$(l)))
+# Layer 7: the cluster host (its rules are at the end of this file).
+LAYERS  += $(if $(wildcard src/cluster/*.c),cluster)
 LIBS    := $(foreach l,$(LAYERS),$(BUILD)/libstratus_$(l).a)
 
 all: $(BUILD)/stratus
@@ -67,3 +69,30 @@ clean:
 
 .PHONY: all unit clean
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- cluster layer: wasmcloud.runtime.v2 tables generated from proto/ ----
+# tools/protogen turns the .proto files into $(BUILD)/gen/proto_tables.[ch],
+# which are generated before the layer compiles and join its library.
+ifneq ($(wildcard src/cluster/*.c),)
+PROTO_FILES := $(sort $(wildcard proto/wasmcloud/runtime/v2/*.proto))
+PROTO_GEN   := $(BUILD)/gen/proto_tables.c $(BUILD)/gen/proto_tables.h
+LDLIBS += -ljansson
+
+$(BUILD)/tools/protogen: tools/protogen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(LDFLAGS) -o $@ $<
+
+$(PROTO_GEN) &: $(BUILD)/tools/protogen $(PROTO_FILES)
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/tools/protogen $(PROTO_GEN) $(PROTO_FILES) || { rm -f $(PROTO_GEN); exit 1; }
+
+$(BUILD)/obj/gen/proto_tables.o: $(BUILD)/gen/proto_tables.c $(BUILD)/gen/proto_tables.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+
+$(cluster_OBJS): $(BUILD)/gen/proto_tables.h
+$(cluster_OBJS): CFLAGS += -I$(BUILD)/gen
+$(BUILD)/libstratus_cluster.a: $(BUILD)/obj/gen/proto_tables.o
+$(BUILD)/tests/test_proto_json: $(BUILD)/gen/proto_tables.h
+$(BUILD)/tests/test_proto_json: CFLAGS += -I$(BUILD)/gen
+endif

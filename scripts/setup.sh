@@ -13,6 +13,7 @@ packages=(
   wabt              # wat2wasm & co: oracles for tests, not runtime deps
   libcurl4-openssl-dev # wasi:http outgoing requests
   libyaml-dev       # workload manifests
+  libjansson-dev    # wasmcloud.runtime.v2 protocol JSON
   curl wrk          # HTTP tests and benchmarks
   "$@"
 )
