@@ -90,6 +90,16 @@ struct cm_val {
 };
 
 void cm_val_free(cm_val *v); /* frees what v owns, not v itself */
+
+/* Building values (a host function's result, a call's arguments). Each
+ * returns false when out of memory, leaking nothing. */
+bool cm_val_string(cm_val *out, const char *s, size_t n);   /* a copy of s */
+bool cm_val_agg(cm_val *out, cm_typekind kind, size_t n);   /* record, tuple or list
+                                                               of n zeroed values */
+bool cm_val_bytes(cm_val *out, const uint8_t *p, size_t n); /* list<u8> */
+/* A variant, option or result with *payload moved into it (NULL: none);
+ * on failure the payload is freed. */
+bool cm_val_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload);
 bool cm_val_equal(const cm_val *a, const cm_val *b);
 
 /* ---- components ---- */

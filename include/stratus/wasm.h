@@ -47,6 +47,12 @@ typedef struct wasm_error {
   char message[WASM_ERROR_MAX];
 } wasm_error;
 
+/* Fills err (when not NULL) with status and a printf-style message and
+ * returns status: what every layer's failures and host functions' traps
+ * go through. */
+wasm_status wasm_fail(wasm_error *err, wasm_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- values ---- */
 
 typedef enum wasm_valkind {

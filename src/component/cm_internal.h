@@ -540,8 +540,7 @@ wasm_status cm_value_parse(const char *text, size_t len, const cm_type *t,
  * in the same syntax, snprintf-style: returns the full length. */
 size_t cm_value_to_text(const cm_val *v, const cm_type *t, char *buf, size_t size);
 
-/* Messages: printf into err, return status. */
-wasm_status cm_fail(wasm_error *err, wasm_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Messages: printf into err, return status (stratus/wasm.h). */
+#define cm_fail wasm_fail
 
 #endif

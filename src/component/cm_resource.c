@@ -12,17 +12,6 @@
 
 #include "component/cm_rt.h"
 
-wasm_status cm_rt_fail(wasm_error *err, wasm_status st, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    err->status = st;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
-
 #define CM_HTABLE_MAX (1u << 28) /* bound the table against runaway guests */
 
 void cm_htable_init(cm_htable *t) { memset(t, 0, sizeof *t); }

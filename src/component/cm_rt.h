@@ -16,8 +16,7 @@
 #include "component/cm_internal.h"
 #include "stratus/component.h"
 
-wasm_status cm_rt_fail(wasm_error *err, wasm_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define cm_rt_fail wasm_fail /* stratus/wasm.h */
 
 /* ---- resources and handle tables ---- */
 

@@ -11,17 +11,6 @@
 
 /* ---- errors ---- */
 
-wasm_status cm_fail(wasm_error *err, wasm_status st, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    err->status = st;
-  }
-  return st;
-}
-
 /* ---- arena ---- */
 
 struct cm_arena_block {
@@ -621,6 +610,49 @@ size_t cm_type_print(const cm_type *t, char *buf, size_t len) {
 }
 
 /* ---- values ---- */
+
+bool cm_val_string(cm_val *out, const char *s, size_t n) {
+  memset(out, 0, sizeof *out);
+  char *p = malloc(n + 1);
+  if (!p) return false;
+  if (n) memcpy(p, s, n);
+  p[n] = 0;
+  out->kind = CM_STRING;
+  out->of.str.ptr = p;
+  out->of.str.len = n;
+  return true;
+}
+
+bool cm_val_agg(cm_val *out, cm_typekind kind, size_t n) {
+  memset(out, 0, sizeof *out);
+  out->kind = kind;
+  if (n == 0) return true;
+  out->of.list.elems = calloc(n, sizeof(cm_val));
+  if (!out->of.list.elems) return false;
+  out->of.list.n = n;
+  return true;
+}
+
+bool cm_val_bytes(cm_val *out, const uint8_t *p, size_t n) {
+  if (!cm_val_agg(out, CM_LIST, n)) return false;
+  for (size_t i = 0; i < n; i++) out->of.list.elems[i] = (cm_val){.kind = CM_U8, .of.u = p[i]};
+  return true;
+}
+
+bool cm_val_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload) {
+  memset(out, 0, sizeof *out);
+  out->kind = kind;
+  out->of.variant.disc = disc;
+  if (!payload) return true;
+  cm_val *p = malloc(sizeof *p);
+  if (!p) {
+    cm_val_free((cm_val *)payload);
+    return false;
+  }
+  *p = *payload;
+  out->of.variant.payload = p;
+  return true;
+}
 
 void cm_val_free(cm_val *v) {
   if (!v) return;

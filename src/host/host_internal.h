@@ -19,8 +19,7 @@ char *host_arena_strndup(host_arena *a, const char *s, size_t n);
 char *host_arena_strdup(host_arena *a, const char *s);
 char *host_arena_printf(host_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-wasm_status host_fail(wasm_error *err, wasm_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define host_fail wasm_fail /* stratus/wasm.h */
 
 /* An interface name split: "ns:pkg/iface@ver". Each part points into the
  * name with its length; ver_len 0: no version. */

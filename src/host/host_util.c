@@ -63,17 +63,6 @@ char *host_arena_printf(host_arena *a, const char *fmt, ...) {
   return d;
 }
 
-wasm_status host_fail(wasm_error *err, wasm_status st, const char *fmt, ...) {
-  if (err) {
-    err->status = st;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
-
 bool host_iface_parse(const char *name, size_t len, host_iface *out) {
   const char *end = name + len;
   const char *colon = memchr(name, ':', len);

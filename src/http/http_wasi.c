@@ -11,28 +11,6 @@
 
 #include "http/http_wasi_internal.h"
 
-wasm_status hw_fail(wasm_error *err, wasm_status st, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    err->status = st;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
-
-wasm_status hw_trap(wasm_error *err, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    err->status = WASM_TRAP;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return WASM_TRAP;
-}
-
 wasm_status hw_nomem(wasm_error *err) { return hw_trap(err, "wasi:http: out of memory"); }
 
 /* ---- lifecycle ---- */

@@ -12,58 +12,12 @@
 
 /* ---- values ---- */
 
-bool hw_string(cm_val *out, const char *s, size_t n) {
-  memset(out, 0, sizeof *out);
-  char *p = malloc(n + 1);
-  if (!p) return false;
-  if (n) memcpy(p, s, n);
-  p[n] = 0;
-  out->kind = CM_STRING;
-  out->of.str.ptr = p;
-  out->of.str.len = n;
-  return true;
-}
-
-bool hw_agg(cm_val *out, cm_typekind kind, size_t n) {
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  if (n == 0) return true;
-  out->of.list.elems = calloc(n, sizeof(cm_val));
-  if (!out->of.list.elems) return false;
-  out->of.list.n = n;
-  return true;
-}
-
-bool hw_bytes(cm_val *out, const uint8_t *p, size_t n) {
-  if (!hw_agg(out, CM_LIST, n)) return false;
-  for (size_t i = 0; i < n; i++)
-    out->of.list.elems[i] = (cm_val){.kind = CM_U8, .of.u = p[i]};
-  return true;
-}
-
-/* Moves *payload (NULL: none) into a variant, option or result; on
- * failure the payload is freed. */
-bool hw_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload) {
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  out->of.variant.disc = disc;
-  if (!payload) return true;
-  cm_val *p = malloc(sizeof *p);
-  if (!p) {
-    cm_val_free((cm_val *)payload);
-    return false;
-  }
-  *p = *payload;
-  out->of.variant.payload = p;
-  return true;
-}
-
 wasm_status hw_ok(cm_val *res, const cm_val *payload, wasm_error *err) {
-  return hw_case(res, CM_RESULT, 0, payload) ? WASM_OK : hw_nomem(err);
+  return cm_val_case(res, CM_RESULT, 0, payload) ? WASM_OK : hw_nomem(err);
 }
 
 wasm_status hw_err_result(cm_val *res, const cm_val *payload, wasm_error *err) {
-  return hw_case(res, CM_RESULT, 1, payload) ? WASM_OK : hw_nomem(err);
+  return cm_val_case(res, CM_RESULT, 1, payload) ? WASM_OK : hw_nomem(err);
 }
 
 /* ---- error-code ---- */
@@ -89,20 +43,20 @@ static const char *const err_names[HE_COUNT] = {
 const char *hw_err_name(uint8_t code) { return code < HE_COUNT ? err_names[code] : "?"; }
 
 static bool opt_str(cm_val *v, const char *s) {
-  if (!s) return hw_case(v, CM_OPTION, 0, NULL);
+  if (!s) return cm_val_case(v, CM_OPTION, 0, NULL);
   cm_val t;
-  return hw_string(&t, s, strlen(s)) && hw_case(v, CM_OPTION, 1, &t);
+  return cm_val_string(&t, s, strlen(s)) && cm_val_case(v, CM_OPTION, 1, &t);
 }
 
 static bool opt_num(cm_val *v, bool has, uint64_t n, cm_typekind k) {
-  if (!has) return hw_case(v, CM_OPTION, 0, NULL);
+  if (!has) return cm_val_case(v, CM_OPTION, 0, NULL);
   cm_val t = {.kind = k, .of.u = n};
-  return hw_case(v, CM_OPTION, 1, &t);
+  return cm_val_case(v, CM_OPTION, 1, &t);
 }
 
 /* record field-size-payload { field-name: option<string>, field-size: option<u32> } */
 static bool field_size(cm_val *v, const hw_err *e) {
-  if (!hw_agg(v, CM_RECORD, 2)) return false;
+  if (!cm_val_agg(v, CM_RECORD, 2)) return false;
   if (opt_str(&v->of.list.elems[0], e->str) &&
       opt_num(&v->of.list.elems[1], e->has_num, e->num, CM_U32))
     return true;
@@ -115,11 +69,11 @@ bool hw_err_val(const hw_err *e, cm_val *out) {
   bool ok = true, has = true;
   switch (e->code) {
   case HE_DNS_ERROR: /* record { rcode: option<string>, info-code: option<u16> } */
-    ok = hw_agg(&p, CM_RECORD, 2) && opt_str(&p.of.list.elems[0], e->str) &&
+    ok = cm_val_agg(&p, CM_RECORD, 2) && opt_str(&p.of.list.elems[0], e->str) &&
          opt_num(&p.of.list.elems[1], e->has_num, e->num, CM_U16);
     break;
   case HE_TLS_ALERT: /* record { alert-id: option<u8>, alert-message: option<string> } */
-    ok = hw_agg(&p, CM_RECORD, 2) && opt_num(&p.of.list.elems[0], e->has_num, e->num, CM_U8) &&
+    ok = cm_val_agg(&p, CM_RECORD, 2) && opt_num(&p.of.list.elems[0], e->has_num, e->num, CM_U8) &&
          opt_str(&p.of.list.elems[1], e->str);
     break;
   case HE_REQ_BODY_SIZE: case HE_RESP_BODY_SIZE:
@@ -131,10 +85,10 @@ bool hw_err_val(const hw_err *e, cm_val *out) {
     break;
   case HE_REQ_HEADER_SIZE: /* option<field-size-payload> */
     if (!e->str && !e->has_num) {
-      ok = hw_case(&p, CM_OPTION, 0, NULL);
+      ok = cm_val_case(&p, CM_OPTION, 0, NULL);
     } else {
       cm_val r;
-      ok = field_size(&r, e) && hw_case(&p, CM_OPTION, 1, &r);
+      ok = field_size(&r, e) && cm_val_case(&p, CM_OPTION, 1, &r);
     }
     break;
   case HE_REQ_TRAILER_SIZE: case HE_RESP_HEADER_SIZE: case HE_RESP_TRAILER_SIZE:
@@ -149,7 +103,7 @@ bool hw_err_val(const hw_err *e, cm_val *out) {
     if (has) cm_val_free(&p);
     return false;
   }
-  return hw_case(out, CM_VARIANT, e->code < HE_COUNT ? e->code : HE_INTERNAL, has ? &p : NULL);
+  return cm_val_case(out, CM_VARIANT, e->code < HE_COUNT ? e->code : HE_INTERNAL, has ? &p : NULL);
 }
 
 void hw_err_from_val(const cm_val *v, hw_err *e) {
@@ -340,7 +294,7 @@ static void map_remove(hw_fieldmap *m, const char *name, size_t n) {
 
 static wasm_status header_error(cm_val *res, uint32_t code, wasm_error *err) {
   cm_val e;
-  if (!hw_case(&e, CM_VARIANT, code, NULL)) return hw_nomem(err);
+  if (!cm_val_case(&e, CM_VARIANT, code, NULL)) return hw_nomem(err);
   return hw_err_result(res, &e, err);
 }
 
@@ -410,10 +364,10 @@ static wasm_status fields_get(void *env, cm_instance *caller, const cm_val *a, s
   const cm_val *name = &a[1];
   size_t k = 0;
   for (size_t i = 0; i < m->n; i++) k += name_is(&m->v[i], name->of.str.ptr, name->of.str.len);
-  if (!hw_agg(res, CM_LIST, k)) return hw_nomem(err);
+  if (!cm_val_agg(res, CM_LIST, k)) return hw_nomem(err);
   for (size_t i = 0, j = 0; i < m->n; i++)
     if (name_is(&m->v[i], name->of.str.ptr, name->of.str.len) &&
-        !hw_bytes(&res->of.list.elems[j++], m->v[i].val, m->v[i].vlen))
+        !cm_val_bytes(&res->of.list.elems[j++], m->v[i].val, m->v[i].vlen))
       return hw_nomem(err);
   return WASM_OK;
 }
@@ -514,11 +468,11 @@ static wasm_status fields_append(void *env, cm_instance *caller, const cm_val *a
 static wasm_status fields_entries(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                   cm_val *res, wasm_error *err) {
   FIELDS_SELF(env, a, err);
-  if (!hw_agg(res, CM_LIST, m->n)) return hw_nomem(err);
+  if (!cm_val_agg(res, CM_LIST, m->n)) return hw_nomem(err);
   for (size_t i = 0; i < m->n; i++) {
     cm_val *t = &res->of.list.elems[i];
-    if (!hw_agg(t, CM_TUPLE, 2) || !hw_string(&t->of.list.elems[0], m->v[i].name, m->v[i].nlen) ||
-        !hw_bytes(&t->of.list.elems[1], m->v[i].val, m->v[i].vlen))
+    if (!cm_val_agg(t, CM_TUPLE, 2) || !cm_val_string(&t->of.list.elems[0], m->v[i].name, m->v[i].nlen) ||
+        !cm_val_bytes(&t->of.list.elems[1], m->v[i].val, m->v[i].vlen))
       return hw_nomem(err);
   }
   return WASM_OK;

@@ -231,17 +231,14 @@ const char *hw_err_name(uint8_t code);
 /* A wasi:io/error resource carrying e (http-error-code reads it back). */
 wasi2_io_error hw_io_error(http_wasi *h, const hw_err *e, const char *message);
 
-wasm_status hw_trap(wasm_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-wasm_status hw_fail(wasm_error *err, wasm_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Failures and traps with a message (stratus/wasm.h). */
+#define hw_fail wasm_fail
+#define hw_trap(err, ...) wasm_fail(err, WASM_TRAP, __VA_ARGS__)
 wasm_status hw_nomem(wasm_error *err);
 
 /* ---- value helpers (http_wasi_types.c) ---- */
 
-bool hw_string(cm_val *out, const char *s, size_t n);
-bool hw_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload);
-bool hw_agg(cm_val *out, cm_typekind kind, size_t n);
-bool hw_bytes(cm_val *out, const uint8_t *p, size_t n);
+/* (strings, lists, cases: cm_val_string/agg/bytes/case, stratus/component.h) */
 wasm_status hw_ok(cm_val *res, const cm_val *payload, wasm_error *err);
 wasm_status hw_err_result(cm_val *res, const cm_val *payload, wasm_error *err);
 

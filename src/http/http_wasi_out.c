@@ -551,14 +551,14 @@ wasm_status hw_future_get(void *env, cm_instance *caller, const cm_val *a, size_
   hw_xfer *x = s->p;
   cm_val outer, inner, v;
   if (x->got) {
-    if (!hw_case(&outer, CM_RESULT, 1, NULL)) return hw_nomem(err);
-    return hw_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
+    if (!cm_val_case(&outer, CM_RESULT, 1, NULL)) return hw_nomem(err);
+    return cm_val_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
   }
-  if (!future_ready(x)) return hw_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
+  if (!future_ready(x)) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
   x->got = true;
   if (!x->head_done) {
     hw_err fallback = {.code = HE_INTERNAL};
-    if (!hw_err_val(x->failed ? &x->err : &fallback, &v) || !hw_case(&inner, CM_RESULT, 1, &v))
+    if (!hw_err_val(x->failed ? &x->err : &fallback, &v) || !cm_val_case(&inner, CM_RESULT, 1, &v))
       return hw_nomem(err);
   } else {
     hw_msg *m = hw_msg_new(h, HW_MSG_IN_RESP);
@@ -570,10 +570,10 @@ wasm_status hw_future_get(void *env, cm_instance *caller, const cm_val *a, size_
     hw_xfer_ref(x);
     wasm_status st = hw_new(h, HW_IN_RESP, m, &v, err);
     if (st) return st;
-    if (!hw_case(&inner, CM_RESULT, 0, &v)) return hw_nomem(err);
+    if (!cm_val_case(&inner, CM_RESULT, 0, &v)) return hw_nomem(err);
   }
-  if (!hw_case(&outer, CM_RESULT, 0, &inner)) return hw_nomem(err);
-  return hw_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
+  if (!cm_val_case(&outer, CM_RESULT, 0, &inner)) return hw_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
 }
 
 /* ---- outgoing-handler.handle ---- */

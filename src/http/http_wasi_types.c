@@ -15,35 +15,35 @@
 
 /* result with no payloads: ok or err */
 static wasm_status unit_result(cm_val *res, bool ok, wasm_error *err) {
-  return hw_case(res, CM_RESULT, ok ? 0 : 1, NULL) ? WASM_OK : hw_nomem(err);
+  return cm_val_case(res, CM_RESULT, ok ? 0 : 1, NULL) ? WASM_OK : hw_nomem(err);
 }
 
 static wasm_status opt_string(cm_val *res, bool has, const char *s, wasm_error *err) {
-  if (!has || !s) return hw_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
+  if (!has || !s) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
   cm_val v;
-  if (!hw_string(&v, s, strlen(s))) return hw_nomem(err);
-  return hw_case(res, CM_OPTION, 1, &v) ? WASM_OK : hw_nomem(err);
+  if (!cm_val_string(&v, s, strlen(s))) return hw_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &v) ? WASM_OK : hw_nomem(err);
 }
 
 static wasm_status method_of(const hw_msg *m, cm_val *res, wasm_error *err) {
-  if (m->method < 9) return hw_case(res, CM_VARIANT, m->method, NULL) ? WASM_OK : hw_nomem(err);
+  if (m->method < 9) return cm_val_case(res, CM_VARIANT, m->method, NULL) ? WASM_OK : hw_nomem(err);
   cm_val s;
   const char *o = m->method_other ? m->method_other : "";
-  if (!hw_string(&s, o, strlen(o))) return hw_nomem(err);
-  return hw_case(res, CM_VARIANT, 9, &s) ? WASM_OK : hw_nomem(err);
+  if (!cm_val_string(&s, o, strlen(o))) return hw_nomem(err);
+  return cm_val_case(res, CM_VARIANT, 9, &s) ? WASM_OK : hw_nomem(err);
 }
 
 static wasm_status scheme_of(const hw_msg *m, cm_val *res, wasm_error *err) {
-  if (!m->has_scheme) return hw_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
+  if (!m->has_scheme) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
   cm_val v;
   if (m->scheme < 2) {
-    if (!hw_case(&v, CM_VARIANT, m->scheme, NULL)) return hw_nomem(err);
+    if (!cm_val_case(&v, CM_VARIANT, m->scheme, NULL)) return hw_nomem(err);
   } else {
     cm_val s;
     const char *o = m->scheme_other ? m->scheme_other : "";
-    if (!hw_string(&s, o, strlen(o)) || !hw_case(&v, CM_VARIANT, 2, &s)) return hw_nomem(err);
+    if (!cm_val_string(&s, o, strlen(o)) || !cm_val_case(&v, CM_VARIANT, 2, &s)) return hw_nomem(err);
   }
-  return hw_case(res, CM_OPTION, 1, &v) ? WASM_OK : hw_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &v) ? WASM_OK : hw_nomem(err);
 }
 
 /* A fields handle sharing m's headers (immutable once m is). */
@@ -239,9 +239,9 @@ static wasm_status opts_new(void *env, cm_instance *caller, const cm_val *a, siz
 
 static wasm_status opts_get(void *env, const cm_val *a, int i, cm_val *res, wasm_error *err) {
   SELF(HW_OPTIONS, hw_options, o);
-  if (!o->has[i]) return hw_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
+  if (!o->has[i]) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
   cm_val v = {.kind = CM_U64, .of.u = o->ns[i]};
-  return hw_case(res, CM_OPTION, 1, &v) ? WASM_OK : hw_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &v) ? WASM_OK : hw_nomem(err);
 }
 
 static wasm_status opts_set(void *env, const cm_val *a, int i, cm_val *res, wasm_error *err) {
@@ -341,14 +341,14 @@ static wasm_status trailers_get(void *env, cm_instance *caller, const cm_val *a,
   SELF(HW_FUT_TRAILERS, hw_msg, m);
   cm_val outer, inner, v;
   if (m->trailers_got) {
-    if (!hw_case(&outer, CM_RESULT, 1, NULL)) return hw_nomem(err);
-    return hw_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
+    if (!cm_val_case(&outer, CM_RESULT, 1, NULL)) return hw_nomem(err);
+    return cm_val_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
   }
-  if (!hw_trailers_ready(m)) return hw_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
+  if (!hw_trailers_ready(m)) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
   m->trailers_got = true;
   if (m->xfer && m->xfer->failed) {
     cm_val e;
-    if (!hw_err_val(&m->xfer->err, &e) || !hw_case(&inner, CM_RESULT, 1, &e)) return hw_nomem(err);
+    if (!hw_err_val(&m->xfer->err, &e) || !cm_val_case(&inner, CM_RESULT, 1, &e)) return hw_nomem(err);
   } else {
     if (m->trailers && m->trailers->n) {
       cm_val f;
@@ -356,14 +356,14 @@ static wasm_status trailers_get(void *env, cm_instance *caller, const cm_val *a,
       m->trailers->frozen = true;
       wasm_status st = hw_new(env, HW_FIELDS, m->trailers, &f, err);
       if (st) return st;
-      if (!hw_case(&v, CM_OPTION, 1, &f)) return hw_nomem(err);
-    } else if (!hw_case(&v, CM_OPTION, 0, NULL)) {
+      if (!cm_val_case(&v, CM_OPTION, 1, &f)) return hw_nomem(err);
+    } else if (!cm_val_case(&v, CM_OPTION, 0, NULL)) {
       return hw_nomem(err);
     }
-    if (!hw_case(&inner, CM_RESULT, 0, &v)) return hw_nomem(err);
+    if (!cm_val_case(&inner, CM_RESULT, 0, &v)) return hw_nomem(err);
   }
-  if (!hw_case(&outer, CM_RESULT, 0, &inner)) return hw_nomem(err);
-  return hw_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
+  if (!cm_val_case(&outer, CM_RESULT, 0, &inner)) return hw_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &outer) ? WASM_OK : hw_nomem(err);
 }
 
 /* ---- outgoing-response ---- */
@@ -453,10 +453,10 @@ static wasm_status http_error_code(void *env, cm_instance *caller, const cm_val 
   http_wasi *h = env;
   uint64_t i;
   if (!wasi2_error_code(h->w, &a[0], h, &i) || i >= h->nerrs)
-    return hw_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
+    return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : hw_nomem(err);
   cm_val e;
   if (!hw_err_val(&h->errs[i], &e)) return hw_nomem(err);
-  return hw_case(res, CM_OPTION, 1, &e) ? WASM_OK : hw_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &e) ? WASM_OK : hw_nomem(err);
 }
 
 /* ---- the interface ---- */

@@ -290,7 +290,7 @@ static wasm_status c_info(void *env, cm_instance *c, const cm_val *a, size_t na,
     return pl_err_str(res, err, "%s", be.message);
   if (!found) return pl_err_str(res, err, "container `%.200s` does not exist", name);
   cm_val rec;
-  if (!pl_agg(&rec, CM_RECORD, 2) || !pl_cstr(&rec.of.list.elems[0], name)) {
+  if (!cm_val_agg(&rec, CM_RECORD, 2) || !pl_cstr(&rec.of.list.elems[0], name)) {
     cm_val_free(&rec);
     return pl_nomem(err);
   }
@@ -471,7 +471,7 @@ static wasm_status stat_object(bs_link *k, const cm_val *a, cm_val *res, bool in
     st = pl_err_str(res, err, "object `%.200s` does not exist in `%.200s`", obj, cont);
   } else {
     cm_val rec;
-    if (!pl_agg(&rec, CM_RECORD, 4) || !pl_cstr(&rec.of.list.elems[0], obj) ||
+    if (!cm_val_agg(&rec, CM_RECORD, 4) || !pl_cstr(&rec.of.list.elems[0], obj) ||
         !pl_cstr(&rec.of.list.elems[1], cont)) {
       cm_val_free(&rec);
       free(obj);
@@ -504,12 +504,12 @@ static wasm_status names_next(bs_link *k, const cm_val *a, cm_val *res, bool ski
   size_t left = s->n - s->pos;
   size_t cnt = want < left ? (size_t)want : left;
   cm_val t;
-  if (!pl_agg(&t, CM_TUPLE, 2)) return pl_nomem(err);
+  if (!cm_val_agg(&t, CM_TUPLE, 2)) return pl_nomem(err);
   if (skip) {
     t.of.list.elems[0] = pl_u64(cnt);
   } else {
     cm_val *l = &t.of.list.elems[0];
-    bool ok = pl_agg(l, CM_LIST, cnt);
+    bool ok = cm_val_agg(l, CM_LIST, cnt);
     for (size_t i = 0; ok && i < cnt; i++) ok = pl_cstr(&l->of.list.elems[i], s->v[s->pos + i]);
     if (!ok) {
       cm_val_free(&t);
@@ -660,7 +660,7 @@ static wasm_status consume(bs_link *k, const cm_val *a, cm_val *res, bool async,
   wasm_status st;
   if (!async) {
     cm_val bytes;
-    st = pl_bytes(&bytes, in->p, in->n) ? pl_ok(res, &bytes, err) : pl_nomem(err);
+    st = cm_val_bytes(&bytes, in->p, in->n) ? pl_ok(res, &bytes, err) : pl_nomem(err);
   } else if (!k->w) {
     st = pl_trap(err, "wasi:blobstore: no WASI context for this linker (plugin_linker_set_wasi2)");
   } else {

@@ -77,11 +77,11 @@ static wasm_status cfg_get(void *env, cm_instance *caller, const cm_val *a, size
     if (strlen(s->keys[i]) != k->of.str.len || memcmp(s->keys[i], k->of.str.ptr, k->of.str.len))
       continue;
     cm_val v, some;
-    if (!pl_cstr(&v, s->vals[i]) || !pl_case(&some, CM_OPTION, 1, &v)) return pl_nomem(err);
+    if (!pl_cstr(&v, s->vals[i]) || !cm_val_case(&some, CM_OPTION, 1, &v)) return pl_nomem(err);
     return pl_ok(res, &some, err);
   }
   cm_val none;
-  pl_case(&none, CM_OPTION, 0, NULL);
+  cm_val_case(&none, CM_OPTION, 0, NULL);
   return pl_ok(res, &none, err);
 }
 
@@ -89,10 +89,10 @@ static wasm_status cfg_get_all(void *env, cm_instance *caller, const cm_val *a, 
                                cm_val *res, wasm_error *err) {
   const cfg_state *s = env;
   cm_val list;
-  if (!pl_agg(&list, CM_LIST, s->n)) return pl_nomem(err);
+  if (!cm_val_agg(&list, CM_LIST, s->n)) return pl_nomem(err);
   for (size_t i = 0; i < s->n; i++) {
     cm_val *t = &list.of.list.elems[i];
-    if (!pl_agg(t, CM_TUPLE, 2) || !pl_cstr(&t->of.list.elems[0], s->keys[i]) ||
+    if (!cm_val_agg(t, CM_TUPLE, 2) || !pl_cstr(&t->of.list.elems[0], s->keys[i]) ||
         !pl_cstr(&t->of.list.elems[1], s->vals[i])) {
       cm_val_free(&list);
       return pl_nomem(err);

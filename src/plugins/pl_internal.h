@@ -19,9 +19,9 @@
 
 /* ---- errors ---- */
 
-wasm_status pl_fail(wasm_error *err, wasm_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-wasm_status pl_trap(wasm_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Failures and traps with a message (stratus/wasm.h). */
+#define pl_fail wasm_fail
+#define pl_trap(err, ...) wasm_fail(err, WASM_TRAP, __VA_ARGS__)
 wasm_status pl_nomem(wasm_error *err);
 
 /* ---- values ---- */
@@ -29,14 +29,9 @@ wasm_status pl_nomem(wasm_error *err);
 cm_val pl_u64(uint64_t v);
 cm_val pl_bool(bool v);
 cm_val pl_handle_val(uint32_t h);
-/* Each returns false when out of memory (nothing leaked). */
-bool pl_str(cm_val *out, const char *s, size_t n);
+/* Strings, lists and cases: cm_val_string, cm_val_agg, cm_val_bytes,
+ * cm_val_case (stratus/component.h); a C string: */
 bool pl_cstr(cm_val *out, const char *s);
-bool pl_bytes(cm_val *out, const uint8_t *p, size_t n); /* list<u8> */
-bool pl_agg(cm_val *out, cm_typekind kind, size_t n);   /* n zeroed elements */
-/* result/option/variant with a payload moved in (NULL: none); on failure
- * the payload is freed. */
-bool pl_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload);
 /* result shorthands on *res; trap when out of memory. */
 wasm_status pl_ok(cm_val *res, const cm_val *payload, wasm_error *err);
 wasm_status pl_err(cm_val *res, const cm_val *payload, wasm_error *err);

@@ -38,7 +38,7 @@ static void free_obj(uint8_t kind, void *p) { free(p); }
 /* result<_, error> with error::other(msg). */
 static wasm_status kv_other(cm_val *res, const char *msg, wasm_error *err) {
   cm_val s, e;
-  if (!pl_cstr(&s, msg) || !pl_case(&e, CM_VARIANT, KE_OTHER, &s)) return pl_nomem(err);
+  if (!pl_cstr(&s, msg) || !cm_val_case(&e, CM_VARIANT, KE_OTHER, &s)) return pl_nomem(err);
   return pl_err(res, &e, err);
 }
 
@@ -119,11 +119,11 @@ static wasm_status kv_get(void *env, cm_instance *caller, const cm_val *a, size_
   if (st) return kv_other(res, c.be.message, err);
   cm_val opt, bytes;
   if (found) {
-    bool ok = pl_bytes(&bytes, val, len);
+    bool ok = cm_val_bytes(&bytes, val, len);
     free(val);
-    if (!ok || !pl_case(&opt, CM_OPTION, 1, &bytes)) return pl_nomem(err);
+    if (!ok || !cm_val_case(&opt, CM_OPTION, 1, &bytes)) return pl_nomem(err);
   } else {
-    pl_case(&opt, CM_OPTION, 0, NULL);
+    cm_val_case(&opt, CM_OPTION, 0, NULL);
   }
   return pl_ok(res, &opt, err);
 }
@@ -184,7 +184,7 @@ static wasm_status kv_list_keys(void *env, cm_instance *caller, const cm_val *a,
   size_t from = start < n ? (size_t)start : n;
   size_t cnt = n - from < PLUGIN_KV_PAGE ? n - from : PLUGIN_KV_PAGE;
   cm_val rec, list, cur;
-  bool ok = pl_agg(&list, CM_LIST, cnt);
+  bool ok = cm_val_agg(&list, CM_LIST, cnt);
   for (size_t i = 0; ok && i < cnt; i++) ok = pl_cstr(&list.of.list.elems[i], keys[from + i]);
   pl_strs_free(keys, n);
   if (!ok) {
@@ -193,11 +193,11 @@ static wasm_status kv_list_keys(void *env, cm_instance *caller, const cm_val *a,
   }
   if (from + cnt < n) {
     cm_val next = pl_u64(from + cnt);
-    pl_case(&cur, CM_OPTION, 1, &next);
+    cm_val_case(&cur, CM_OPTION, 1, &next);
   } else {
-    pl_case(&cur, CM_OPTION, 0, NULL);
+    cm_val_case(&cur, CM_OPTION, 0, NULL);
   }
-  if (!pl_agg(&rec, CM_RECORD, 2)) {
+  if (!cm_val_agg(&rec, CM_RECORD, 2)) {
     cm_val_free(&list);
     cm_val_free(&cur);
     return pl_nomem(err);
@@ -230,7 +230,7 @@ static wasm_status kv_get_many(void *env, cm_instance *caller, const cm_val *a, 
   if (!kv_bucket_call(&c, env, a, err)) return WASM_TRAP;
   size_t n = a[1].of.list.n;
   cm_val list;
-  if (!pl_agg(&list, CM_LIST, n)) return pl_nomem(err);
+  if (!cm_val_agg(&list, CM_LIST, n)) return pl_nomem(err);
   for (size_t i = 0; i < n; i++) {
     wasm_status st = WASM_OK;
     char *key = key_arg(&a[1].of.list.elems[i], res, &st, err);
@@ -248,17 +248,17 @@ static wasm_status kv_get_many(void *env, cm_instance *caller, const cm_val *a, 
     }
     cm_val *o = &list.of.list.elems[i];
     if (!found) {
-      pl_case(o, CM_OPTION, 0, NULL);
+      cm_val_case(o, CM_OPTION, 0, NULL);
       free(key);
       continue;
     }
     cm_val t;
-    bool ok = pl_agg(&t, CM_TUPLE, 2) && pl_cstr(&t.of.list.elems[0], key) &&
-              pl_bytes(&t.of.list.elems[1], val, len);
+    bool ok = cm_val_agg(&t, CM_TUPLE, 2) && pl_cstr(&t.of.list.elems[0], key) &&
+              cm_val_bytes(&t.of.list.elems[1], val, len);
     free(key);
     free(val);
     if (!ok) cm_val_free(&t);
-    if (!ok || !pl_case(o, CM_OPTION, 1, &t)) {
+    if (!ok || !cm_val_case(o, CM_OPTION, 1, &t)) {
       cm_val_free(&list);
       return pl_nomem(err);
     }

@@ -132,16 +132,16 @@ static bool msg_record(cm_val *rec, const char *subject, const uint8_t *body, si
   cm_val opt, r;
   memset(&opt, 0, sizeof opt);
   if (reply_to) {
-    if (!pl_cstr(&r, reply_to) || !pl_case(&opt, CM_OPTION, 1, &r)) return false;
+    if (!pl_cstr(&r, reply_to) || !cm_val_case(&opt, CM_OPTION, 1, &r)) return false;
   } else {
-    pl_case(&opt, CM_OPTION, 0, NULL);
+    cm_val_case(&opt, CM_OPTION, 0, NULL);
   }
-  if (!pl_agg(rec, CM_RECORD, 3)) {
+  if (!cm_val_agg(rec, CM_RECORD, 3)) {
     cm_val_free(&opt);
     return false;
   }
   rec->of.list.elems[2] = opt;
-  if (!pl_cstr(&rec->of.list.elems[0], subject) || !pl_bytes(&rec->of.list.elems[1], body, len)) {
+  if (!pl_cstr(&rec->of.list.elems[0], subject) || !cm_val_bytes(&rec->of.list.elems[1], body, len)) {
     cm_val_free(rec);
     return false;
   }

@@ -157,30 +157,6 @@ void plugin_linker_forget(cm_linker *l) {
 
 /* ---- errors ---- */
 
-static wasm_status vfail(wasm_error *err, wasm_status st, const char *fmt, va_list ap) {
-  if (err) {
-    err->status = st;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-  }
-  return st;
-}
-
-wasm_status pl_fail(wasm_error *err, wasm_status st, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vfail(err, st, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
-wasm_status pl_trap(wasm_error *err, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vfail(err, WASM_TRAP, fmt, ap);
-  va_end(ap);
-  return WASM_TRAP;
-}
-
 wasm_status pl_nomem(wasm_error *err) { return pl_trap(err, "plugin: out of memory"); }
 
 /* ---- values ---- */
@@ -209,60 +185,14 @@ cm_val pl_handle_val(uint32_t h) {
   return x;
 }
 
-bool pl_str(cm_val *out, const char *s, size_t n) {
-  memset(out, 0, sizeof *out);
-  char *p = malloc(n + 1);
-  if (!p) return false;
-  if (n) memcpy(p, s, n);
-  p[n] = 0;
-  out->kind = CM_STRING;
-  out->of.str.ptr = p;
-  out->of.str.len = n;
-  return true;
-}
-
-bool pl_cstr(cm_val *out, const char *s) { return pl_str(out, s, strlen(s)); }
-
-bool pl_agg(cm_val *out, cm_typekind kind, size_t n) {
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  if (n == 0) return true;
-  out->of.list.elems = calloc(n, sizeof(cm_val));
-  if (!out->of.list.elems) return false;
-  out->of.list.n = n;
-  return true;
-}
-
-bool pl_bytes(cm_val *out, const uint8_t *p, size_t n) {
-  if (!pl_agg(out, CM_LIST, n)) return false;
-  for (size_t i = 0; i < n; i++) {
-    out->of.list.elems[i].kind = CM_U8;
-    out->of.list.elems[i].of.u = p[i];
-  }
-  return true;
-}
-
-bool pl_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload) {
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  out->of.variant.disc = disc;
-  if (!payload) return true;
-  cm_val *p = malloc(sizeof *p);
-  if (!p) {
-    cm_val_free((cm_val *)payload);
-    return false;
-  }
-  *p = *payload;
-  out->of.variant.payload = p;
-  return true;
-}
+bool pl_cstr(cm_val *out, const char *s) { return cm_val_string(out, s, strlen(s)); }
 
 wasm_status pl_ok(cm_val *res, const cm_val *payload, wasm_error *err) {
-  return pl_case(res, CM_RESULT, 0, payload) ? WASM_OK : pl_nomem(err);
+  return cm_val_case(res, CM_RESULT, 0, payload) ? WASM_OK : pl_nomem(err);
 }
 
 wasm_status pl_err(cm_val *res, const cm_val *payload, wasm_error *err) {
-  return pl_case(res, CM_RESULT, 1, payload) ? WASM_OK : pl_nomem(err);
+  return cm_val_case(res, CM_RESULT, 1, payload) ? WASM_OK : pl_nomem(err);
 }
 
 wasm_status pl_err_str(cm_val *res, wasm_error *err, const char *fmt, ...) {

@@ -11,14 +11,14 @@
 static wasm_status get_environment(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                    cm_val *res, wasm_error *err) {
   wasi2_ctx *c = env;
-  if (!w2_agg(res, CM_LIST, c->nenv)) return w2_nomem(err);
+  if (!cm_val_agg(res, CM_LIST, c->nenv)) return w2_nomem(err);
   for (uint32_t i = 0; i < c->nenv; i++) {
     const char *kv = c->env[i], *eq = strchr(kv, '=');
     size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
     const char *v = eq ? eq + 1 : "";
     cm_val *t = &res->of.list.elems[i];
-    if (!w2_agg(t, CM_TUPLE, 2) || !w2_string(&t->of.list.elems[0], kv, klen) ||
-        !w2_string(&t->of.list.elems[1], v, strlen(v))) {
+    if (!cm_val_agg(t, CM_TUPLE, 2) || !cm_val_string(&t->of.list.elems[0], kv, klen) ||
+        !cm_val_string(&t->of.list.elems[1], v, strlen(v))) {
       cm_val_free(res);
       return w2_nomem(err);
     }
@@ -29,9 +29,9 @@ static wasm_status get_environment(void *env, cm_instance *caller, const cm_val 
 static wasm_status get_arguments(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                  cm_val *res, wasm_error *err) {
   wasi2_ctx *c = env;
-  if (!w2_agg(res, CM_LIST, c->nargs)) return w2_nomem(err);
+  if (!cm_val_agg(res, CM_LIST, c->nargs)) return w2_nomem(err);
   for (uint32_t i = 0; i < c->nargs; i++)
-    if (!w2_string(&res->of.list.elems[i], c->args[i], strlen(c->args[i]))) {
+    if (!cm_val_string(&res->of.list.elems[i], c->args[i], strlen(c->args[i]))) {
       cm_val_free(res);
       return w2_nomem(err);
     }
@@ -41,10 +41,10 @@ static wasm_status get_arguments(void *env, cm_instance *caller, const cm_val *a
 static wasm_status initial_cwd(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                cm_val *res, wasm_error *err) {
   wasi2_ctx *c = env;
-  if (!c->cwd) return w2_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
+  if (!c->cwd) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
   cm_val s;
-  if (!w2_string(&s, c->cwd, strlen(c->cwd))) return w2_nomem(err);
-  return w2_case(res, CM_OPTION, 1, &s) ? WASM_OK : w2_nomem(err);
+  if (!cm_val_string(&s, c->cwd, strlen(c->cwd))) return w2_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &s) ? WASM_OK : w2_nomem(err);
 }
 
 static wasm_status do_exit(wasi2_ctx *c, int code, wasm_error *err) {
@@ -87,14 +87,14 @@ static wasm_status get_stderr(void *env, cm_instance *caller, const cm_val *a, s
 /* option<terminal-input/output>: some when the host fd is a terminal. */
 static wasm_status terminal(wasi2_ctx *c, int i, cm_val *res, wasm_error *err) {
   int fd = c->stdio[i];
-  if (fd < 0 || !isatty(fd)) return w2_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
+  if (fd < 0 || !isatty(fd)) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
   w2_kind k = i == 0 ? W2_TERM_IN : W2_TERM_OUT;
   uint32_t rep;
   if (!w2_obj_alloc(c, k, &rep)) return w2_trap(err, "wasi: too many resources");
   cm_val h;
   wasm_status st = w2_handle(c, k, rep, &h, err);
   if (st) return st;
-  return w2_case(res, CM_OPTION, 1, &h) ? WASM_OK : w2_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &h) ? WASM_OK : w2_nomem(err);
 }
 
 static wasm_status term_stdin(void *env, cm_instance *caller, const cm_val *a, size_t n,

@@ -37,7 +37,7 @@ static wasm_status mono_sub_duration(void *env, cm_instance *caller, const cm_va
 
 /* record datetime { seconds: u64, nanoseconds: u32 } */
 static wasm_status datetime(uint64_t sec, uint32_t ns, cm_val *res, wasm_error *err) {
-  if (!w2_agg(res, CM_RECORD, 2)) return w2_nomem(err);
+  if (!cm_val_agg(res, CM_RECORD, 2)) return w2_nomem(err);
   res->of.list.elems[0] = w2_u64(sec);
   res->of.list.elems[1] = w2_u32(ns);
   return WASM_OK;

@@ -212,28 +212,6 @@ w2_obj *w2_get(wasi2_ctx *c, w2_kind k, const cm_val *h, uint32_t *rep, wasm_err
   return &c->objs[r];
 }
 
-wasm_status w2_fail(wasm_error *err, wasm_status status, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    err->status = status;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return status;
-}
-
-wasm_status w2_trap(wasm_error *err, const char *fmt, ...) {
-  if (err) {
-    va_list ap;
-    va_start(ap, fmt);
-    err->status = WASM_TRAP;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-  }
-  return WASM_TRAP;
-}
-
 /* ---- values ---- */
 
 cm_val w2_u64(uint64_t v) { return (cm_val){.kind = CM_U64, .of.u = v}; }
@@ -243,34 +221,6 @@ cm_val w2_u8(uint8_t v) { return (cm_val){.kind = CM_U8, .of.u = v}; }
 cm_val w2_s32(int32_t v) { return (cm_val){.kind = CM_S32, .of.s = v}; }
 cm_val w2_bool(bool v) { return (cm_val){.kind = CM_BOOL, .of.b = v}; }
 cm_val w2_enum(uint32_t disc) { return (cm_val){.kind = CM_ENUM, .of.variant.disc = disc}; }
-
-bool w2_string(cm_val *out, const char *s, size_t n) {
-  memset(out, 0, sizeof *out);
-  char *p = malloc(n + 1);
-  if (!p) return false;
-  memcpy(p, s, n);
-  p[n] = 0;
-  out->kind = CM_STRING;
-  out->of.str.ptr = p;
-  out->of.str.len = n;
-  return true;
-}
-
-bool w2_agg(cm_val *out, cm_typekind kind, size_t n) {
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  if (n == 0) return true;
-  out->of.list.elems = calloc(n, sizeof(cm_val));
-  if (!out->of.list.elems) return false;
-  out->of.list.n = n;
-  return true;
-}
-
-bool w2_bytes(cm_val *out, const uint8_t *p, size_t n) {
-  if (!w2_agg(out, CM_LIST, n)) return false;
-  for (size_t i = 0; i < n; i++) out->of.list.elems[i] = w2_u8(p[i]);
-  return true;
-}
 
 bool w2_flags(cm_val *out, uint32_t bits) {
   memset(out, 0, sizeof *out);
@@ -282,29 +232,14 @@ bool w2_flags(cm_val *out, uint32_t bits) {
   return true;
 }
 
-bool w2_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload) {
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  out->of.variant.disc = disc;
-  if (!payload) return true;
-  cm_val *p = malloc(sizeof *p);
-  if (!p) {
-    cm_val_free((cm_val *)payload);
-    return false;
-  }
-  *p = *payload;
-  out->of.variant.payload = p;
-  return true;
-}
-
 wasm_status w2_nomem(wasm_error *err) { return w2_trap(err, "wasi: out of memory"); }
 
 wasm_status w2_ok(cm_val *res, const cm_val *payload, wasm_error *err) {
-  return w2_case(res, CM_RESULT, 0, payload) ? WASM_OK : w2_nomem(err);
+  return cm_val_case(res, CM_RESULT, 0, payload) ? WASM_OK : w2_nomem(err);
 }
 
 wasm_status w2_err(cm_val *res, const cm_val *payload, wasm_error *err) {
-  return w2_case(res, CM_RESULT, 1, payload) ? WASM_OK : w2_nomem(err);
+  return cm_val_case(res, CM_RESULT, 1, payload) ? WASM_OK : w2_nomem(err);
 }
 
 wasm_status w2_err_enum(cm_val *res, uint32_t code, wasm_error *err) {

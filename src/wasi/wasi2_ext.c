@@ -117,7 +117,7 @@ wasm_status w2_custom_failed(wasi2_ctx *c, const wasi2_io_error *ce, cm_val *res
   cm_val e, se;
   wasm_status st = error_of(c, ce, &e, err);
   if (st) return st;
-  if (!w2_case(&se, CM_VARIANT, 0, &e)) return w2_nomem(err);
+  if (!cm_val_case(&se, CM_VARIANT, 0, &e)) return w2_nomem(err);
   return w2_err(res, &se, err);
 }
 

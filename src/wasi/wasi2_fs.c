@@ -245,7 +245,7 @@ static wasm_status d_read(void *env, cm_instance *caller, const cm_val *a, size_
     st = fs_err(res, errno, err);
   } else {
     cm_val t;
-    if (!w2_agg(&t, CM_TUPLE, 2) || !w2_bytes(&t.of.list.elems[0], buf, (size_t)r)) {
+    if (!cm_val_agg(&t, CM_TUPLE, 2) || !cm_val_bytes(&t.of.list.elems[0], buf, (size_t)r)) {
       cm_val_free(&t);
       st = w2_nomem(err);
     } else {
@@ -276,15 +276,15 @@ static wasm_status d_write(void *env, cm_instance *caller, const cm_val *a, size
 
 static bool some_datetime(cm_val *out, const struct timespec *ts) {
   cm_val d;
-  if (!w2_agg(&d, CM_RECORD, 2)) return false;
+  if (!cm_val_agg(&d, CM_RECORD, 2)) return false;
   d.of.list.elems[0] = w2_u64((uint64_t)ts->tv_sec);
   d.of.list.elems[1] = w2_u32((uint32_t)ts->tv_nsec);
-  return w2_case(out, CM_OPTION, 1, &d);
+  return cm_val_case(out, CM_OPTION, 1, &d);
 }
 
 static wasm_status stat_result(const struct stat *st, cm_val *res, wasm_error *err) {
   cm_val r;
-  if (!w2_agg(&r, CM_RECORD, 6)) return w2_nomem(err);
+  if (!cm_val_agg(&r, CM_RECORD, 6)) return w2_nomem(err);
   r.of.list.elems[0] = w2_enum(type_of_mode(st->st_mode));
   r.of.list.elems[1] = w2_u64((uint64_t)st->st_nlink);
   r.of.list.elems[2] = w2_u64((uint64_t)st->st_size);
@@ -380,7 +380,7 @@ static wasm_status d_is_same_object(void *env, cm_instance *caller, const cm_val
 
 static wasm_status hash_result(const struct stat *st, cm_val *res, wasm_error *err) {
   cm_val h;
-  if (!w2_agg(&h, CM_RECORD, 2)) return w2_nomem(err);
+  if (!cm_val_agg(&h, CM_RECORD, 2)) return w2_nomem(err);
   /* a mix of device and inode: equal for the same object, opaque otherwise */
   uint64_t lo = (uint64_t)st->st_ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)st->st_dev;
   h.of.list.elems[0] = w2_u64(lo);
@@ -472,7 +472,7 @@ static wasm_status ds_next(void *env, cm_instance *caller, const cm_val *a, size
     if (!de) {
       if (errno) return fs_err(res, errno, err);
       cm_val none;
-      w2_case(&none, CM_OPTION, 0, NULL);
+      cm_val_case(&none, CM_OPTION, 0, NULL);
       return w2_ok(res, &none, err);
     }
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
@@ -491,13 +491,13 @@ static wasm_status ds_next(void *env, cm_instance *caller, const cm_val *a, size
     }
     }
     cm_val ent, some;
-    if (!w2_agg(&ent, CM_RECORD, 2) ||
-        !w2_string(&ent.of.list.elems[1], de->d_name, strlen(de->d_name))) {
+    if (!cm_val_agg(&ent, CM_RECORD, 2) ||
+        !cm_val_string(&ent.of.list.elems[1], de->d_name, strlen(de->d_name))) {
       cm_val_free(&ent);
       return w2_nomem(err);
     }
     ent.of.list.elems[0] = w2_enum(t);
-    if (!w2_case(&some, CM_OPTION, 1, &ent)) return w2_nomem(err);
+    if (!cm_val_case(&some, CM_OPTION, 1, &ent)) return w2_nomem(err);
     return w2_ok(res, &some, err);
   }
 }
@@ -588,7 +588,7 @@ static int op_readlink(wasi_at *at, const char *path, void *arg) {
   char buf[W2_MAX_PATH];
   ssize_t r = readlinkat(at->dir, at->name, buf, sizeof buf - 1);
   if (r < 0) return errno;
-  return w2_string(out, buf, (size_t)r) ? 0 : ENOMEM;
+  return cm_val_string(out, buf, (size_t)r) ? 0 : ENOMEM;
 }
 
 static wasm_status d_readlink_at(void *env, cm_instance *caller, const cm_val *a, size_t n,
@@ -648,9 +648,9 @@ static wasm_status fs_error_code(void *env, cm_instance *caller, const cm_val *a
                                  cm_val *res, wasm_error *err) {
   w2_obj *e = w2_get(env, W2_ERROR, &a[0], NULL, err);
   if (!e) return WASM_TRAP;
-  if (!e->u.error.host_errno) return w2_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
+  if (!e->u.error.host_errno) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
   cm_val code = w2_enum(w2_fs_code(e->u.error.host_errno));
-  return w2_case(res, CM_OPTION, 1, &code) ? WASM_OK : w2_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &code) ? WASM_OK : w2_nomem(err);
 }
 
 /* ---- preopens ---- */
@@ -658,20 +658,20 @@ static wasm_status fs_error_code(void *env, cm_instance *caller, const cm_val *a
 static wasm_status get_directories(void *env, cm_instance *caller, const cm_val *a, size_t n,
                                    cm_val *res, wasm_error *err) {
   wasi2_ctx *c = env;
-  if (!w2_agg(res, CM_LIST, c->npreopens)) return w2_nomem(err);
+  if (!cm_val_agg(res, CM_LIST, c->npreopens)) return w2_nomem(err);
   for (uint32_t i = 0; i < c->npreopens; i++) {
     cm_val *t = &res->of.list.elems[i];
     int fd = fcntl(c->preopens[i].fd, F_DUPFD_CLOEXEC, 0);
     wasm_status st = WASM_OK;
     if (fd < 0) st = w2_trap(err, "wasi: cannot duplicate a preopen: %s", strerror(errno));
-    if (!st && !w2_agg(t, CM_TUPLE, 2)) {
+    if (!st && !cm_val_agg(t, CM_TUPLE, 2)) {
       close(fd);
       st = w2_nomem(err);
     }
     uint32_t flags = DF_READ | (c->preopens[i].read_only ? 0 : DF_MUTATE);
     if (!st) st = new_desc(c, fd, flags, &t->of.list.elems[0], err);
     const char *nm = c->preopens[i].name;
-    if (!st && !w2_string(&t->of.list.elems[1], nm, strlen(nm))) st = w2_nomem(err);
+    if (!st && !cm_val_string(&t->of.list.elems[1], nm, strlen(nm))) st = w2_nomem(err);
     if (st) {
       /* the handles made so far go back to the host's table */
       for (uint32_t k = 0; k <= i; k++)

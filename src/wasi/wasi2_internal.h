@@ -127,12 +127,10 @@ w2_obj *w2_get(wasi2_ctx *c, w2_kind k, const cm_val *h, uint32_t *rep, wasm_err
 /* The destructor of every resource type (env: the context). */
 void w2_dtor(void *env, uint32_t rep);
 
-/* Fills err with status and a message; returns status. */
-wasm_status w2_fail(wasm_error *err, wasm_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Fills err with status and a message; returns status (stratus/wasm.h). */
+#define w2_fail wasm_fail
 /* A trap with a message. */
-wasm_status w2_trap(wasm_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#define w2_trap(err, ...) wasm_fail(err, WASM_TRAP, __VA_ARGS__)
 
 /* ---- values (wasi2_ctx.c) ---- */
 
@@ -143,14 +141,9 @@ cm_val w2_u8(uint8_t v);
 cm_val w2_s32(int32_t v);
 cm_val w2_bool(bool v);
 cm_val w2_enum(uint32_t disc);
-/* Each returns false when out of memory (nothing leaked). */
-bool w2_string(cm_val *out, const char *s, size_t n);
-bool w2_bytes(cm_val *out, const uint8_t *p, size_t n);  /* list<u8> */
-bool w2_agg(cm_val *out, cm_typekind kind, size_t n);    /* record/tuple/list of n zeroed */
+/* Strings, lists and cases: cm_val_string, cm_val_agg, cm_val_bytes,
+ * cm_val_case (stratus/component.h). Returns false when out of memory. */
 bool w2_flags(cm_val *out, uint32_t bits);
-/* result/option/variant with payload (moved into a heap copy; NULL: none).
- * On failure the payload is freed. */
-bool w2_case(cm_val *out, cm_typekind kind, uint32_t disc, const cm_val *payload);
 /* result<_, E>/result<T, E> shorthands on *res; trap on out of memory. */
 wasm_status w2_ok(cm_val *res, const cm_val *payload, wasm_error *err);
 wasm_status w2_err(cm_val *res, const cm_val *payload, wasm_error *err);

@@ -76,7 +76,7 @@ static wasm_status error_debug(void *env, cm_instance *caller, const cm_val *a, 
   w2_obj *o = w2_get(env, W2_ERROR, &a[0], NULL, err);
   if (!o) return WASM_TRAP;
   const char *m = o->u.error.msg ? o->u.error.msg : strerror(o->u.error.host_errno);
-  return w2_string(res, m, strlen(m)) ? WASM_OK : w2_nomem(err);
+  return cm_val_string(res, m, strlen(m)) ? WASM_OK : w2_nomem(err);
 }
 
 static const char WIT_ERROR[] =
@@ -228,7 +228,7 @@ static wasm_status poll_poll(void *env, cm_instance *caller, const cm_val *a, si
     poll_wait(env, ps, k, ready);
     size_t m = 0;
     for (size_t i = 0; i < k; i++) m += ready[i];
-    if (!w2_agg(res, CM_LIST, m)) st = w2_nomem(err);
+    if (!cm_val_agg(res, CM_LIST, m)) st = w2_nomem(err);
     for (size_t i = 0, j = 0; !st && i < k; i++)
       if (ready[i]) res->of.list.elems[j++] = w2_u32((uint32_t)i);
   }
@@ -251,7 +251,7 @@ static const char WIT_POLL[] =
 /* result<_, stream-error> failures: closed, or last-operation-failed. */
 static wasm_status stream_closed(cm_val *res, wasm_error *err) {
   cm_val se;
-  if (!w2_case(&se, CM_VARIANT, 1, NULL)) return w2_nomem(err);
+  if (!cm_val_case(&se, CM_VARIANT, 1, NULL)) return w2_nomem(err);
   return w2_err(res, &se, err);
 }
 
@@ -259,7 +259,7 @@ static wasm_status stream_failed(wasi2_ctx *c, int host_errno, cm_val *res, wasm
   cm_val e, se;
   wasm_status st = w2_new_error(c, host_errno, &e, err);
   if (st) return st;
-  if (!w2_case(&se, CM_VARIANT, 0, &e)) return w2_nomem(err);
+  if (!cm_val_case(&se, CM_VARIANT, 0, &e)) return w2_nomem(err);
   return w2_err(res, &se, err);
 }
 
@@ -347,7 +347,7 @@ static wasm_status input_read_common(void *env, const cm_val *a, cm_val *res, bo
     st = w2_ok(res, &v, err);
   } else {
     cm_val v;
-    st = w2_bytes(&v, buf, (size_t)r) ? w2_ok(res, &v, err) : w2_nomem(err);
+    st = cm_val_bytes(&v, buf, (size_t)r) ? w2_ok(res, &v, err) : w2_nomem(err);
   }
   free(buf);
   return st;

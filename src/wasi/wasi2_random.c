@@ -33,7 +33,7 @@ static wasm_status get_bytes(void *env, cm_instance *caller, const cm_val *a, si
   uint8_t *buf = malloc(len ? len : 1);
   if (!buf) return w2_nomem(err);
   fill(buf, (size_t)len);
-  bool ok = w2_bytes(res, buf, (size_t)len);
+  bool ok = cm_val_bytes(res, buf, (size_t)len);
   free(buf);
   return ok ? WASM_OK : w2_nomem(err);
 }
@@ -46,7 +46,7 @@ static wasm_status get_u64(void *env, cm_instance *caller, const cm_val *a, size
 
 static wasm_status seed(void *env, cm_instance *caller, const cm_val *a, size_t n, cm_val *res,
                         wasm_error *err) {
-  if (!w2_agg(res, CM_TUPLE, 2)) return w2_nomem(err);
+  if (!cm_val_agg(res, CM_TUPLE, 2)) return w2_nomem(err);
   res->of.list.elems[0] = w2_u64(rand_u64());
   res->of.list.elems[1] = w2_u64(rand_u64());
   return WASM_OK;

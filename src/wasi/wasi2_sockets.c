@@ -113,27 +113,27 @@ static bool addr_to_val(const struct sockaddr *sa, bool with_port, cm_val *out) 
   cm_val rec, tup;
   if (sa->sa_family == AF_INET) {
     const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-    if (!w2_agg(&tup, CM_TUPLE, 4)) return false;
+    if (!cm_val_agg(&tup, CM_TUPLE, 4)) return false;
     const uint8_t *b = (const uint8_t *)&in->sin_addr;
     for (int i = 0; i < 4; i++) tup.of.list.elems[i] = w2_u8(b[i]);
-    if (!with_port) return w2_case(out, CM_VARIANT, 0, &tup);
-    if (!w2_agg(&rec, CM_RECORD, 2)) return cm_val_free(&tup), false;
+    if (!with_port) return cm_val_case(out, CM_VARIANT, 0, &tup);
+    if (!cm_val_agg(&rec, CM_RECORD, 2)) return cm_val_free(&tup), false;
     rec.of.list.elems[0] = w2_u16(ntohs(in->sin_port));
     rec.of.list.elems[1] = tup;
-    return w2_case(out, CM_VARIANT, 0, &rec);
+    return cm_val_case(out, CM_VARIANT, 0, &rec);
   }
   const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-  if (!w2_agg(&tup, CM_TUPLE, 8)) return false;
+  if (!cm_val_agg(&tup, CM_TUPLE, 8)) return false;
   for (int i = 0; i < 8; i++)
     tup.of.list.elems[i] =
         w2_u16((uint16_t)(in6->sin6_addr.s6_addr[2 * i] << 8 | in6->sin6_addr.s6_addr[2 * i + 1]));
-  if (!with_port) return w2_case(out, CM_VARIANT, 1, &tup);
-  if (!w2_agg(&rec, CM_RECORD, 4)) return cm_val_free(&tup), false;
+  if (!with_port) return cm_val_case(out, CM_VARIANT, 1, &tup);
+  if (!cm_val_agg(&rec, CM_RECORD, 4)) return cm_val_free(&tup), false;
   rec.of.list.elems[0] = w2_u16(ntohs(in6->sin6_port));
   rec.of.list.elems[1] = w2_u32(ntohl(in6->sin6_flowinfo));
   rec.of.list.elems[2] = tup;
   rec.of.list.elems[3] = w2_u32(in6->sin6_scope_id);
-  return w2_case(out, CM_VARIANT, 1, &rec);
+  return cm_val_case(out, CM_VARIANT, 1, &rec);
 }
 
 /* ---- network ---- */
@@ -149,9 +149,9 @@ static wasm_status network_error_code(void *env, cm_instance *caller, const cm_v
                                       size_t n, cm_val *res, wasm_error *err) {
   w2_obj *e = w2_get(env, W2_ERROR, &a[0], NULL, err);
   if (!e) return WASM_TRAP;
-  if (!e->u.error.host_errno) return w2_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
+  if (!e->u.error.host_errno) return cm_val_case(res, CM_OPTION, 0, NULL) ? WASM_OK : w2_nomem(err);
   cm_val code = w2_enum(net_code(e->u.error.host_errno));
-  return w2_case(res, CM_OPTION, 1, &code) ? WASM_OK : w2_nomem(err);
+  return cm_val_case(res, CM_OPTION, 1, &code) ? WASM_OK : w2_nomem(err);
 }
 
 /* ---- socket creation ---- */
@@ -323,7 +323,7 @@ static bool stream_pair(wasi2_ctx *c, int fd, cm_val *t, wasm_status *st, wasm_e
     *st = w2_trap(err, "wasi: out of descriptors");
     return false;
   }
-  if (!w2_agg(t, CM_TUPLE, 2)) {
+  if (!cm_val_agg(t, CM_TUPLE, 2)) {
     close(in);
     close(out);
     *st = w2_nomem(err);
@@ -393,7 +393,7 @@ static wasm_status tcp_accept(void *env, cm_instance *caller, const cm_val *a, s
   s->u.sock.state = S_CONNECTED;
   cm_val t, streams;
   wasm_status st;
-  if (!w2_agg(&t, CM_TUPLE, 3)) {
+  if (!cm_val_agg(&t, CM_TUPLE, 3)) {
     w2_obj_free(c, rep);
     return w2_nomem(err);
   }
@@ -502,7 +502,7 @@ static wasm_status udp_stream(void *env, cm_instance *caller, const cm_val *a, s
     o->u.sock.state = S_BOUND;
   }
   cm_val t;
-  if (!w2_agg(&t, CM_TUPLE, 2)) return w2_nomem(err);
+  if (!cm_val_agg(&t, CM_TUPLE, 2)) return w2_nomem(err);
   w2_kind kinds[2] = {W2_IN_DGRAM, W2_OUT_DGRAM};
   for (int i = 0; i < 2; i++) {
     uint32_t rep;
@@ -536,7 +536,7 @@ static wasm_status in_receive(void *env, cm_instance *caller, const cm_val *a, s
   SOCK(o, W2_IN_DGRAM);
   uint64_t max = a[1].of.u > W2_MAX_DGRAMS ? W2_MAX_DGRAMS : a[1].of.u;
   cm_val list;
-  if (!w2_agg(&list, CM_LIST, max)) return w2_nomem(err);
+  if (!cm_val_agg(&list, CM_LIST, max)) return w2_nomem(err);
   uint8_t *buf = malloc(65536); /* contexts may run on several threads */
   if (!buf) {
     cm_val_free(&list);
@@ -555,7 +555,7 @@ static wasm_status in_receive(void *env, cm_instance *caller, const cm_val *a, s
       return net_err(res, net_code(e), err);
     }
     cm_val *d = &list.of.list.elems[got];
-    if (!w2_agg(d, CM_RECORD, 2) || !w2_bytes(&d->of.list.elems[0], buf, (size_t)r) ||
+    if (!cm_val_agg(d, CM_RECORD, 2) || !cm_val_bytes(&d->of.list.elems[0], buf, (size_t)r) ||
         !addr_to_val((struct sockaddr *)&ss, true, &d->of.list.elems[1])) {
       free(buf);
       cm_val_free(&list);
@@ -693,12 +693,12 @@ static wasm_status resolve_next(void *env, cm_instance *caller, const cm_val *a,
     return net_err(res, (uint32_t)code, err);
   }
   if (!l || l->next >= l->n) {
-    w2_case(&opt, CM_OPTION, 0, NULL);
+    cm_val_case(&opt, CM_OPTION, 0, NULL);
     return w2_ok(res, &opt, err);
   }
   cm_val ip;
   if (!addr_to_val((struct sockaddr *)&l->a[l->next++], false, &ip)) return w2_nomem(err);
-  if (!w2_case(&opt, CM_OPTION, 1, &ip)) return w2_nomem(err);
+  if (!cm_val_case(&opt, CM_OPTION, 1, &ip)) return w2_nomem(err);
   return w2_ok(res, &opt, err);
 }
 

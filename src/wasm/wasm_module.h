@@ -210,8 +210,6 @@ bool wasm_module_multi_memory(const wasm_module *m);
 void wasm_compile_free(void *code);
 
 /* Fills err with a printf-style message and returns status. */
-wasm_status wasm_fail(wasm_error *err, wasm_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* ---- reading instructions ---- */
 
