@@ -22,7 +22,7 @@ BUILD   ?= build
 endif
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
-LDLIBS  += -lyaml -lcurl -lm -lpthread
+LDLIBS  += -lyaml -lcurl -lnats -lm -lpthread
 
 # A layer joins once its folder has sources.
 LAYERS  := wasm component wasi $(foreach l,http plugins host,$(if $(wildcard src/$(l)/*.c),$(l)))

@@ -14,6 +14,9 @@ packages=(
   libcurl4-openssl-dev # wasi:http outgoing requests
   libyaml-dev       # workload manifests
   libjansson-dev    # wasmcloud.runtime.v2 protocol JSON
+  libnats-dev       # nats.c: the cluster host and the NATS plugin backends
+  nats-server       # tests start a real nats-server -js on loopback
+  docker-registry   # OCI tests push to and pull from a real registry
   curl wrk          # HTTP tests and benchmarks
   "$@"
 )
