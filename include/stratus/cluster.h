@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "stratus/host.h"
 #include "stratus/wasm.h"
 
 #ifdef __cplusplus
@@ -133,6 +134,67 @@ char *proto_json_dump(const json_t *j);
 
 /* Timestamp values for the in-memory form. */
 json_t *proto_timestamp(int64_t seconds, int32_t nanos);
+
+/* ---- OCI artifacts (oci_*.c) ----
+ *
+ * Wasm components as OCI artifacts (the CNCF Wasm OCI artifact layout:
+ * config media type application/vnd.wasm.config.v0+json, one layer of
+ * media type application/wasm; pulls also accept the legacy layer type
+ * application/vnd.module.wasm.content.layer.v1+wasm), over the OCI
+ * distribution API with libcurl. A reference is
+ * [REGISTRY/]REPOSITORY[:TAG][@sha256:DIGEST] (no registry: docker.io,
+ * no tag: latest). Every blob is verified against its digest. Thread-safe:
+ * each call uses its own handles. */
+
+typedef enum oci_pull_policy {
+  OCI_PULL_IF_NOT_PRESENT = 0, /* the cache when it has the reference */
+  OCI_PULL_ALWAYS,             /* the registry's manifest every time */
+  OCI_PULL_NEVER,              /* the cache only; missing: an error */
+} oci_pull_policy;
+
+typedef struct oci_options {
+  const char *cache_dir;      /* blobs by digest + reference index; NULL:
+                                 a per-user default ($XDG_CACHE_HOME or
+                                 ~/.cache)/stratus/oci */
+  bool allow_insecure;        /* plain http (and unverified TLS) allowed */
+  uint64_t timeout_ns;        /* for the whole pull or push; 0: 30 s */
+  const char *username;       /* basic credentials (also used to get a */
+  const char *password;       /* bearer token), or NULL: anonymous */
+  oci_pull_policy policy;
+  bool progress;              /* a progress line on stderr if it is a tty */
+} oci_options;
+
+/* Pulls ref into the cache. *path (malloc'ed) is the component's file in
+ * the cache, *digest (malloc'ed, may be NULL to ignore) its layer digest
+ * "sha256:<hex>". Errors name the reference and the cause (HTTP status,
+ * "unauthorized", digest mismatch, not a wasm artifact, timeout...). */
+wasm_status oci_pull(const char *ref, const oci_options *o, char **path, char **digest,
+                     wasm_error *err);
+/* Pushes the component at wasm_path as ref, with
+ * org.opencontainers.image.* annotations (title, created, and those the
+ * component's metadata gives); *digest (may be NULL) the manifest's. */
+wasm_status oci_push(const char *ref, const char *wasm_path, const oci_options *o,
+                     char **digest, wasm_error *err);
+
+/* ---- workloads on the wire (cluster_workload.c) ----
+ *
+ * Between the protocol's Workload message (a decoded value, see above)
+ * and the manifest model of stratus/host.h. */
+
+/* Maps an image reference to a local file (e.g. by pulling it): *path
+ * malloc'ed. pull_policy is the ImagePullPolicy number, username and
+ * password the ImagePullSecret's (NULL when none). */
+typedef wasm_status (*cluster_image_fn)(void *ctx, const char *ref, int32_t pull_policy,
+                                        const char *username, const char *password,
+                                        char **path, wasm_error *err);
+
+/* The Workload message value wl as a workload (workload_free it); every
+ * image goes through resolve (NULL: references used as local paths).
+ * Errors name the field ("witWorld.components[0].image: ..."). */
+wasm_status cluster_workload_from_proto(const json_t *wl, cluster_image_fn resolve, void *ctx,
+                                        workload **out, wasm_error *err);
+/* A manifest's workload as a Workload message value (json_decref it). */
+wasm_status cluster_workload_to_proto(const workload *w, json_t **out, wasm_error *err);
 
 #ifdef __cplusplus
 }

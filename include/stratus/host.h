@@ -85,6 +85,10 @@ typedef struct workload_local_resources {
   workload_config_layer environment; /* -> wasi:cli/environment */
   plugin_map config;                 /* opaque, handed to plugins */
   workload_strings allowed_hosts;    /* outgoing HTTP; empty: none */
+  /* Limits (the protocol's LocalResources; in manifests a Stratus
+   * extension with the same names): 0 when not given. */
+  int32_t memory_limit_mb;           /* memoryLimitMb */
+  int32_t cpu_limit;                 /* cpuLimit */
 } workload_local_resources;
 
 /* An image: a local file or an OCI reference. */

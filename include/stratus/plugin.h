@@ -35,6 +35,8 @@
 #include "stratus/component.h"
 #include "stratus/wasm.h"
 
+#include <nats/nats.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -311,6 +313,31 @@ bool plugin_subject_match(const char *pattern, const char *subject);
 #define PLUGIN_MSG_MAX (1u << 20)
 #define PLUGIN_MSG_MAX_TIMEOUT_MS 60000u
 plugin *plugin_messaging_new(plugin_bus *b, FILE *log);
+
+/* ---- NATS backends (pl_nats_*.c): the data connection of `stratus host` ----
+ * nc is borrowed and must outlive the backend; while NATS is unreachable
+ * calls fail with a message (nats.c reconnects underneath). */
+typedef struct plugin_nats_options {
+  bool no_create_buckets; /* keyvalue / blobstore: opening a missing bucket
+                             fails instead of creating it */
+} plugin_nats_options;
+
+/* wasi-keyvalue on JetStream KV: a bucket per identifier (KV_<bucket>),
+ * shared by every workload (scope ignored); counters stored as 8
+ * big-endian bytes, as wasmCloud does, incremented by compare-and-set. */
+wasm_status plugin_kv_nats_new(natsConnection *nc, const plugin_nats_options *o,
+                               plugin_kv_backend **out, wasm_error *err);
+/* wasi-blobstore on the NATS object store protocol (stream OBJ_<bucket>,
+ * chunks on $O.<bucket>.C.<nuid>, info on $O.<bucket>.M.<name b64url>):
+ * what other NATS clients write reads back, and the reverse. */
+wasm_status plugin_blob_nats_new(natsConnection *nc, const plugin_nats_options *o,
+                                 plugin_blob_backend **out, wasm_error *err);
+/* wasmcloud-messaging on core NATS. Subscriptions of a workload join a
+ * queue group named after its scope up to any '#' ("namespace/name"), so
+ * replicas of one workload on several hosts get each message once;
+ * request inboxes are unique per connection. */
+wasm_status plugin_bus_nats_new(natsConnection *nc, const plugin_nats_options *o,
+                                plugin_bus **out, wasm_error *err);
 
 #ifdef __cplusplus
 }
