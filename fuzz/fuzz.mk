@@ -55,9 +55,25 @@ $(OUT)/obj/http/%.o: src/http/%.c
 $(OUT)/fuzz_http: $(OUT)/obj/fuzz_http.o $(OUT)/obj/http/http_parse.o
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^
 
+# The protocol codec (fuzz_proto): proto_json.c with the tables the main
+# build generates from proto/ (make build/gen/proto_tables.c), and jansson.
+$(OUT)/obj/cluster/%.o: src/cluster/%.c build/gen/proto_tables.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -Ibuild/gen -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(OUT)/obj/gen/proto_tables.o: build/gen/proto_tables.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -Ibuild/gen -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/gen/proto_tables.c build/gen/proto_tables.h:
+	$(MAKE) --no-print-directory build/gen/proto_tables.c
+
+$(OUT)/fuzz_proto: $(OUT)/obj/fuzz_proto.o $(OUT)/obj/cluster/proto_json.o $(OUT)/obj/gen/proto_tables.o $(OUT)/libengine.a
+	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -ljansson -lm -lpthread
+
 $(OUT)/fuzz_%: $(OUT)/obj/fuzz_%.o $(OUT)/libengine.a
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lm -lpthread
 
 .PHONY: all
 .SECONDARY:
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d $(OUT)/obj/http/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d $(OUT)/obj/http/*.d $(OUT)/obj/cluster/*.d)

@@ -6,7 +6,7 @@
 #   fuzz/run.sh [SECONDS]
 #
 # Environment:
-#   TARGETS    which targets (default "decode text exec component http")
+#   TARGETS    which targets (default "decode text exec component http proto")
 #   SPEC       spec scripts to seed from (default ../shared/wasm-testsuite/core)
 #   TIMEOUT    seconds per input before libFuzzer calls it a timeout (default 5)
 #   RSS_MB     memory limit per process (default 2048)
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 seconds=${1:-60}
-targets=${TARGETS:-decode text exec component http}
+targets=${TARGETS:-decode text exec component http proto}
 cmtests=$root/../shared/component-model-tests/test
 spec=${SPEC:-$root/../shared/wasm-testsuite/core}
 timeout_s=${TIMEOUT:-5}
@@ -106,6 +106,13 @@ for t in $targets; do
       printf 'POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc' >"$seeds/post"
       printf 'PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\n' >"$seeds/chunked"
       printf 'GET / HTTP/1.0\r\nExpect: 100-continue\r\nConnection: keep-alive\r\n\r\n' >"$seeds/http10" ;;
+    proto) # the first byte picks the message (proto_messages[] order)
+      seeds=$work/seed-proto
+      mkdir -p "$seeds"
+      printf '\000{"id":"h1","hostname":"n","labels":{"hostgroup":"default"},"startedAt":"2026-11-26T16:35:58Z","systemCpuUsage":0.5,"systemMemoryTotal":"8236","imports":[{"namespace":"wasi","package":"keyvalue","interfaces":["store"]}],"httpPort":9191}' >"$seeds/heartbeat"
+      printf '\016{"workload":{"namespace":"default","name":"hello","annotations":{"a":"b"},"service":{"image":"s","maxRestarts":"3"},"witWorld":{"components":[{"name":"c","image":"localhost:5000/x:1","poolSize":2,"maxInvocations":-1,"imagePullPolicy":"IMAGE_PULL_POLICY_ALWAYS","imagePullSecret":{"username":"u","password":"p"},"localResources":{"memoryLimitMb":64,"environment":{"K":"V"},"volumeMounts":[{"name":"v","mountPath":"/d","readOnly":true}],"allowedHosts":["*.x"]}}],"hostInterfaces":[{"namespace":"wasi","package":"http","interfaces":["incoming-handler"],"config":{"host":"a.test"}}]},"volumes":[{"name":"v","hostPath":{"localPath":"/tmp"}},{"name":"e","emptyDir":{}}]},"workloadId":"wl-1"}' >"$seeds/start"
+      printf '\020{"workload_id":"wl-1"}' >"$seeds/status"
+      printf '\017{"workloadStatus":{"workloadId":"w","workloadState":"WORKLOAD_STATE_RUNNING","message":"ok"}}' >"$seeds/reply" ;;
     *) seeds=$work/seed-bin ;;
   esac
   corpus=build/fuzz/corpus/$t

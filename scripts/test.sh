@@ -62,5 +62,8 @@ if [ "${QUICK:-0}" != 1 ]; then
   [ -x build-san/stratus ] && ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=exitcode=98:print_stacktrace=1 suite build-san
 fi
 
+# Every input a fuzzer ever crashed on, replayed through its libFuzzer target.
+step "fuzz regressions (fuzz/regressions/*)" fuzz/regress.sh
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

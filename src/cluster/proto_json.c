@@ -748,6 +748,10 @@ static void put_json(buf *b, const json_t *j) {
       puts_(b, "null"); /* JSON has no spelling for these; encode uses strings */
       break;
     }
+    if (d == 0 && signbit(d)) { /* "-0" would read back as the integer 0 */
+      puts_(b, "-0.0");
+      break;
+    }
     for (int p = 1; p <= 17; p++) {
       snprintf(num, sizeof num, "%.*g", p, d);
       if (strtod(num, NULL) == d) break;

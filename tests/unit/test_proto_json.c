@@ -174,6 +174,11 @@ static void test_heartbeat(void) {
   json_object_set_new(f, "systemCpuUsage", json_string("-Infinity"));
   check_encode(&proto_msg_HostHeartbeat, f, "{\"systemCpuUsage\":\"-Infinity\"}");
   json_decref(f);
+  /* negative zero is not the default and must survive a round trip */
+  check_roundtrip(&proto_msg_HostHeartbeat, "{\"systemCpuUsage\":\"-0\"}",
+                  "{\"systemCpuUsage\":-0.0}");
+  check_roundtrip(&proto_msg_HostHeartbeat, "{\"systemCpuUsage\":-0.0}",
+                  "{\"systemCpuUsage\":-0.0}");
   check_roundtrip(&proto_msg_HostHeartbeat, "{\"systemCpuUsage\":\"Infinity\"}",
                   "{\"systemCpuUsage\":\"Infinity\"}");
   check_roundtrip(&proto_msg_HostHeartbeat, "{\"system_cpu_usage\":\"0.25\"}",
