@@ -52,6 +52,7 @@ suite() {
   step "$build multi (several workloads in one stratus dev, Host routing)" tests/dev/run_multi.sh "$build/stratus"
   step "$build gaps (kv-counter-c, blobstore grants, reference manifest)" tests/dev/run_gaps.sh "$build/stratus"
   step "$build volumes (hostPath, readOnly, ephemeral mounts; allowedHosts)" tests/dev/run_volumes.sh "$build/stratus"
+  step "$build limits (memoryLimitMb, cpuLimit, poolSize, maxInvocations)" tests/dev/run_limits.sh "$build/stratus"
 }
 
 step "build" make -j2 all unit

@@ -334,6 +334,47 @@ void host_volumes_close(host_volumes *v);
  * Functions whose types carry resources cannot cross yet: the workload
  * fails to start, naming the interface and the function. */
 
+/* Limits, per component (src/host/host_pool.c), from the component's
+ * poolSize, maxInvocations and localResources.memoryLimitMb / cpuLimit:
+ *
+ *  - memoryLimitMb N: every linear memory of an instance of the
+ *    component (or of the service) is capped at N MiB (and at
+ *    config.max_memory when that is lower): memory.grow past it returns
+ *    -1; an initial memory above it fails the instantiation, naming the
+ *    limit (checked once when the workload starts, so such a workload
+ *    does not start).
+ *  - cpuLimit N: at most N invocations of the component (HTTP requests,
+ *    plugin calls, calls from other components) run at once; the others
+ *    wait for a place up to config.timeout_ns (none: as long as it
+ *    takes), then an HTTP request gets 503 and a call fails, both saying
+ *    so. The time waited counts against the request's deadline. (The
+ *    service runs one instance: its cpuLimit has nothing to cap.)
+ *  - poolSize N: instances are bound to one thread's WASI context, so
+ *    each slot (HTTP worker, or plugin-call slot) keeps its own pool of N
+ *    instances made ahead from its pre-instance: the workers' of the HTTP
+ *    handler and the first call slot's of every other component when the
+ *    workload starts, any other slot's after its first use; an
+ *    invocation takes a ready instance instead of instantiating, and the
+ *    slot refills after the response (or call). N is at most
+ *    HOST_MAX_POOL.
+ *  - maxInvocations N > 1: an instance serves up to N invocations in
+ *    sequence (on its slot) before it is dropped and replaced; 0 or 1:
+ *    one each. An instance that trapped is never used again.
+ * host_runtime_component_stats reads what they counted. */
+#define HOST_MAX_POOL 1024
+
+typedef struct host_component_stats {
+  uint64_t instances;   /* instantiations (ahead or on demand) */
+  uint64_t made_ahead;  /* of them, made ahead into a pool */
+  uint64_t invocations; /* requests and calls that got an instance */
+  uint64_t from_pool;   /* of them, given an instance made ahead */
+  uint64_t reused;      /* of them, given an instance that had served before */
+  uint64_t busy;        /* refused at cpuLimit: no place within the timeout */
+  uint32_t running;     /* invocations running now */
+  uint32_t max_running; /* the most that ran at once */
+  uint32_t ready;       /* instances made ahead, waiting */
+} host_component_stats;
+
 typedef struct host_runtime host_runtime;
 
 typedef struct host_runtime_config {
@@ -390,6 +431,11 @@ wasm_status host_runtime_replace_workload(host_runtime *rt, const char *old_id, 
 /* Removes the workload from routing; it is freed (plugins unbound) when
  * its last request ends. False when no workload has that id. */
 bool host_runtime_stop_workload(host_runtime *rt, const char *id);
+/* What the limits of component `component` (not the service) of workload
+ * id counted since it started; false when there is no such workload or
+ * component. */
+bool host_runtime_component_stats(host_runtime *rt, const char *id, const char *component,
+                                  host_component_stats *out);
 
 /* ---- the service (host_service.c) ----
  *

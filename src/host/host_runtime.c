@@ -14,7 +14,12 @@
  * current request: made at the first call, dropped when the request (or
  * plugin call) ends. Slot k of every item belongs to the same thread at
  * a time, so that needs no lock; the plan has no cycles, so an
- * exporter's instance is never re-entered. */
+ * exporter's instance is never re-entered.
+ *
+ * Limits (host.h, "limits"; host_pool.c): every slot of a component has
+ * its instance pool (poolSize, maxInvocations, memoryLimitMb), every
+ * component a gate (cpuLimit) that HTTP requests, plugin calls and
+ * calls from other components pass, after taking their slot. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -29,6 +34,7 @@
 #include "host/host_internal.h"
 #include "host/host_link.h"
 #include "host/host_log.h"
+#include "host/host_pool.h"
 #include "host/host_service.h"
 #include "stratus/http.h"
 
@@ -44,10 +50,12 @@ typedef struct hr_slot {
   http_wasi *http;
   cm_linker *linker;
   cm_instance_pre *pre;
+  host_pool pool;    /* instances of pre (limits) */
+  bool pool_ready;   /* pool initialised */
   /* composition: this item's instance serving calls from other
-   * components during the current request on this slot, or NULL */
-  wasm_store *lstore;
-  cm_instance *linst;
+   * components during the current request on this slot (.inst NULL:
+   * none yet) */
+  host_inst linst;
 } hr_slot;
 
 typedef struct hr_item {
@@ -59,6 +67,10 @@ typedef struct hr_item {
   plugin_item *pitems;  /* per use of the plan's item */
   size_t nbound;        /* pitems item_bind'ed so far */
   int log_fd;           /* the prefixing pipe, or -1 */
+  /* limits */
+  host_gate gate;       /* cpuLimit */
+  bool gate_ready;
+  host_counters ctr;    /* shared by its slots' pools */
 } hr_item;
 
 typedef struct hr_workload {
@@ -115,8 +127,10 @@ static wasm_status hr_wrap(wasm_error *err, wasm_status st, const char *fmt, ...
 /* ---- freeing a workload version ---- */
 
 static void slot_free(hr_slot *s) {
-  if (s->linst) cm_instance_delete(s->linst);
-  if (s->lstore) wasm_store_delete(s->lstore);
+  if (s->pool_ready) {
+    host_pool_give(&s->pool, &s->linst, false);
+    host_pool_clear(&s->pool);
+  }
   cm_instance_pre_delete(s->pre);
   if (s->linker) {
     plugin_linker_forget(s->linker);
@@ -157,6 +171,7 @@ static void hr_free(hr_workload *wl) {
     free(it->slots);
     free(it->pitems);
     if (it->log_fd >= 0) close(it->log_fd);
+    if (it->gate_ready) host_gate_destroy(&it->gate);
   }
   free(wl->items);
   host_service_delete(wl->svc); /* service: its engine outlived the service's component */
@@ -260,7 +275,24 @@ static cm_linker *hr_exporter_linker(void *ctx, size_t exporter, unsigned slot) 
   return wl->items[exporter].slots[slot].linker;
 }
 
-/* One slot: WASI, wasi:http, the plugins' interfaces, the pre-instance. */
+/* The cap per linear memory of an item: memoryLimitMb, or the runtime's
+ * max_memory when lower; *named gets memoryLimitMb when it is the cap. */
+static uint64_t item_max_memory(const host_runtime *rt, const workload_local_resources *lr,
+                                int32_t *named) {
+  uint64_t m = rt->cfg.max_memory;
+  *named = 0;
+  if (lr->memory_limit_mb > 0) {
+    uint64_t l = (uint64_t)lr->memory_limit_mb << 20;
+    if (!m || l <= m) {
+      m = l;
+      *named = lr->memory_limit_mb;
+    }
+  }
+  return m;
+}
+
+/* One slot: WASI, wasi:http, the plugins' interfaces, the pre-instance
+ * and its pool (limits). */
 static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *err) {
   host_runtime *rt = wl->rt;
   hr_item *it = &wl->items[i];
@@ -308,7 +340,48 @@ static wasm_status slot_init(hr_workload *wl, size_t i, hr_slot *s, wasm_error *
   }
   if (!st && (st = cm_linker_instantiate_pre(s->linker, it->comp, &s->pre, err)))
     hr_wrap(err, st, "%s: component `%s`", wl->w->source, it->name);
+  if (!st && !ip->is_service) { /* limits: the service's store is host_service.c's */
+    const workload_component *wc = &wl->w->components[i];
+    host_pool_config pc = {.engine = eng, .pre = s->pre, .target = (uint32_t)wc->pool_size,
+                           .max_uses = (uint32_t)wc->max_invocations, .ctr = &it->ctr};
+    pc.max_memory = item_max_memory(rt, lr, &pc.memory_limit_mb);
+    host_pool_init(&s->pool, &pc);
+    s->pool_ready = true;
+  }
   return st;
+}
+
+/* limits: the pools the workload starts with (host.h): the HTTP
+ * handler's on every worker, every other component's on the first call
+ * slot; a component with memoryLimitMb and no pool is instantiated once,
+ * so that an initial memory above the limit fails the start. */
+static wasm_status hr_prefill(hr_workload *wl, wasm_error *err) {
+  host_runtime *rt = wl->rt;
+  for (size_t i = 0; i < wl->w->ncomponents; i++) {
+    hr_item *it = &wl->items[i];
+    const workload_component *wc = &wl->w->components[i];
+    unsigned from = (long)i == wl->handler ? 0 : rt->cfg.workers;
+    unsigned to = (long)i == wl->handler ? rt->cfg.workers : rt->cfg.workers + 1;
+    wasm_status st = WASM_OK;
+    for (unsigned k = from; !st && k < to; k++) st = host_pool_fill(&it->slots[k].pool, err);
+    if (!st && !wc->pool_size && wc->local.memory_limit_mb > 0) {
+      host_inst probe;
+      if (!(st = host_pool_take(&it->slots[from].pool, 0, &probe, err))) {
+        host_pool_give(&it->slots[from].pool, &probe, false);
+        atomic_fetch_sub(&it->ctr.invocations, 1); /* not an invocation */
+      }
+    }
+    if (st) return hr_wrap(err, st, "%s: component `%s`", wl->w->source, it->name);
+    if (wc->pool_size) {
+      FILE *f = rt->cfg.log ? rt->cfg.log : stderr;
+      unsigned n = (unsigned)wc->pool_size * (to - from);
+      fprintf(f, "stratus: workload %s: component `%s`: %u instance%s made ahead (poolSize %d on %u %s)\n",
+              wl->id, it->name, n, n == 1 ? "" : "s", (int)wc->pool_size, to - from,
+              (long)i == wl->handler ? "HTTP workers" : "call slot");
+      fflush(f);
+    }
+  }
+  return WASM_OK;
 }
 
 /* Everything of the start up to the plugins' workload_resolved. */
@@ -318,17 +391,25 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
   wasm_status st = workload_check_local(w, err);
   if (st) return st;
   if (w->service) { /* service: host_service.c */
+    int32_t named;
     host_service_config sc = {.workload_id = wl->id, .max_restarts = w->service->max_restarts,
-                              .max_memory = rt->cfg.max_memory, .host = &rt->host,
-                              .log = rt->cfg.log};
+                              .max_memory = item_max_memory(rt, &w->service->local, &named),
+                              .host = &rt->host, .log = rt->cfg.log};
     if ((st = host_service_new(&sc, &wl->svc, err))) return st;
   }
   wl->nitems = workload_item_count(w);
   wl->items = calloc(wl->nitems + 1, sizeof *wl->items);
   if (!wl->items) return host_fail(err, WASM_NOMEM, "out of memory");
   for (size_t i = 0; i < wl->nitems; i++) {
-    wl->items[i].name = workload_item_name(w, i);
-    wl->items[i].log_fd = -1;
+    hr_item *it = &wl->items[i];
+    it->name = workload_item_name(w, i);
+    it->log_fd = -1;
+    const workload_local_resources *lr = workload_item_local(w, i);
+    host_gate_init(&it->gate, lr->cpu_limit > 0 ? (uint32_t)lr->cpu_limit : 0);
+    it->gate_ready = true;
+    if (i < w->ncomponents && w->components[i].pool_size > HOST_MAX_POOL)
+      return host_fail(err, WASM_BAD_ARG, "%s: component `%s`: poolSize %d is more than %d",
+                       w->source, it->name, (int)w->components[i].pool_size, HOST_MAX_POOL);
   }
   /* compile, then the grant plan from what each item imports/exports */
   host_item_world *worlds = calloc(wl->nitems + 1, sizeof *worlds);
@@ -395,7 +476,7 @@ static wasm_status hr_build(hr_workload *wl, wasm_error *err) {
     for (unsigned k = 0; k < n; k++)
       if ((st = slot_init(wl, i, &it->slots[k], err))) return st;
   }
-  return WASM_OK;
+  return hr_prefill(wl, err);
 }
 
 static void list_remove_locked(host_runtime *rt, hr_workload *wl) {
@@ -487,58 +568,69 @@ bool host_runtime_stop_workload(host_runtime *rt, const char *id) {
 
 /* ---- running components ---- */
 
-/* A fresh store + instance from slot s. */
-static wasm_status hr_instantiate(host_runtime *rt, hr_slot *s, wasm_store **store,
-                                  cm_instance **inst, wasm_error *err) {
-  *inst = NULL;
-  if (!(*store = wasm_store_new(rt->cfg.engine))) return host_fail(err, WASM_NOMEM, "out of memory");
-  if (rt->cfg.max_memory) {
-    wasm_store_limits lim = {.max_memory_bytes = rt->cfg.max_memory};
-    wasm_store_set_limits(*store, &lim);
+/* limits: enters item it's gate (cpuLimit), waiting up to the timeout;
+ * *ticks gets the epoch deadline of what is left of it (0: none). */
+static wasm_status hr_enter(host_runtime *rt, hr_item *it, uint64_t *ticks, wasm_error *err) {
+  uint64_t waited = 0;
+  *ticks = rt->deadline_ticks;
+  if (!host_gate_enter(&it->gate, rt->cfg.timeout_ns, &waited)) {
+    atomic_fetch_add(&it->ctr.busy, 1);
+    return host_fail(err, WASM_EXHAUSTED,
+                     "component `%s` is busy: cpuLimit %u (invocations at once) reached, no "
+                     "place within the timeout of %llu ms",
+                     it->name, it->gate.limit,
+                     (unsigned long long)(rt->cfg.timeout_ns / 1000000u));
   }
-  if (rt->deadline_ticks) wasm_store_set_epoch_deadline(*store, rt->deadline_ticks);
-  return cm_instance_pre_instantiate(s->pre, *store, inst, err);
+  if (rt->cfg.timeout_ns && waited) {
+    uint64_t left = waited < rt->cfg.timeout_ns ? rt->cfg.timeout_ns - waited : 1;
+    *ticks = host_deadline_ticks(left);
+  }
+  return WASM_OK;
 }
 
-static void hr_drop(hr_slot *s, wasm_store *store, cm_instance *inst) {
-  if (inst) cm_instance_delete(inst);
-  if (store) wasm_store_delete(store);
-  http_wasi_reset(s->http);
+/* limits: gives an instance back to slot s's pool (kept while
+ * maxInvocations allows and ok), clearing the slot's WASI and wasi:http
+ * state when no used instance is left on it. */
+static void hr_give(hr_slot *s, host_inst *in, bool ok) {
+  if (host_pool_give(&s->pool, in, ok)) http_wasi_reset(s->http);
 }
 
-/* composition: ends the request on slot index k: drops the exporters'
- * instances it made. */
+/* composition: ends the request on slot index k: gives back the
+ * exporters' instances it used, and refills their pools. */
 static void hr_drop_linked(hr_workload *wl, unsigned k) {
   host_link_end(&wl->fwds, k); /* the proxies, while their exporters live */
   for (size_t i = 0; i < wl->nitems; i++) {
     hr_slot *s = &wl->items[i].slots[k];
-    if (wl->plan->items[i].is_service || !s->lstore) continue; /* the service has one slot */
-    hr_drop(s, s->lstore, s->linst);
-    s->lstore = NULL;
-    s->linst = NULL;
+    if (wl->plan->items[i].is_service || !s->linst.inst) continue; /* the service has one slot */
+    hr_give(s, &s->linst, true);
+    wasm_error err = {0};
+    host_pool_fill(&s->pool, &err); /* a failure shows at the next take */
   }
 }
 
 /* composition: an import of a component that another component exports
  * (env: host_link.c's host_fwd, slot = the caller's slot index); the
- * exporter's instance for this request, made at its first call. */
+ * exporter's instance for this request, taken at its first call; each
+ * call passes the exporter's gate. */
 static wasm_status hr_forward(void *env, cm_instance *caller, const cm_val *args, size_t nargs,
                               cm_val *result, wasm_error *err) {
   host_fwd *f = env;
   hr_workload *wl = f->ctx;
-  hr_slot *s = &wl->items[f->exporter].slots[f->slot];
-  wasm_status st = WASM_OK;
-  if (!s->linst) st = hr_instantiate(wl->rt, s, &s->lstore, &s->linst, err);
+  hr_item *it = &wl->items[f->exporter];
+  hr_slot *s = &it->slots[f->slot];
+  uint64_t ticks;
+  wasm_status st = hr_enter(wl->rt, it, &ticks, err);
+  if (st) return st;
+  if (!s->linst.inst) st = host_pool_take(&s->pool, ticks, &s->linst, err);
   if (!st) {
-    cm_func *fn = cm_instance_func(s->linst, f->func);
+    cm_func *fn = cm_instance_func(s->linst.inst, f->func);
     if (!fn) st = host_fail(err, WASM_BAD_ARG, "component `%s` has no export %s", f->component, f->func);
     else st = cm_func_call(fn, args, nargs, result, err);
   }
+  host_gate_leave(&it->gate);
   if (st) {
     /* a trapped instance is not called again; the caller traps too */
-    hr_drop(s, s->lstore, s->linst);
-    s->lstore = NULL;
-    s->linst = NULL;
+    hr_give(s, &s->linst, false);
     char msg[sizeof err->message];
     snprintf(msg, sizeof msg, "%s", err->message);
     return host_fail(err, WASM_TRAP, "call to %s of component `%s`: %s", f->func, f->component,
@@ -547,7 +639,8 @@ static wasm_status hr_forward(void *env, cm_instance *caller, const cm_val *args
   return WASM_OK;
 }
 
-/* plugin_host.call: a fresh instance of the component, one export call. */
+/* plugin_host.call: one export call in an instance of the component's
+ * pool on a call slot, within its limits. */
 static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *component,
                            const char *func, const cm_val *args, size_t nargs, cm_val *result,
                            wasm_error *err) {
@@ -563,6 +656,8 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
   wasm_status st;
   if (!it) st = host_fail(err, WASM_BAD_ARG, "workload %s has no component `%s`", workload_id, component);
   else {
+    /* the call slot first, then the gate: a call holding a place never
+     * waits for a slot (the plan has no cycles) */
     pthread_mutex_lock(&wl->call_mu);
     unsigned j = 0;
     for (;;) {
@@ -574,16 +669,22 @@ static wasm_status hr_call(plugin_host *h, const char *workload_id, const char *
     pthread_mutex_unlock(&wl->call_mu);
     unsigned k = rt->cfg.workers + j;
     hr_slot *s = &it->slots[k];
-    wasm_store *store = NULL;
-    cm_instance *inst = NULL;
-    st = hr_instantiate(rt, s, &store, &inst, err);
+    uint64_t ticks;
+    st = hr_enter(rt, it, &ticks, err);
     if (!st) {
-      cm_func *f = cm_instance_func(inst, func);
-      if (!f) st = host_fail(err, WASM_BAD_ARG, "component `%s` has no export %s", component, func);
-      else st = cm_func_call(f, args, nargs, result, err);
+      host_inst in = {0};
+      st = host_pool_take(&s->pool, ticks, &in, err);
+      if (!st) {
+        cm_func *f = cm_instance_func(in.inst, func);
+        if (!f) st = host_fail(err, WASM_BAD_ARG, "component `%s` has no export %s", component, func);
+        else st = cm_func_call(f, args, nargs, result, err);
+      }
+      hr_give(s, &in, !st);
+      host_gate_leave(&it->gate);
+      hr_drop_linked(wl, k); /* composition */
+      wasm_error ferr = {0};
+      host_pool_fill(&s->pool, &ferr); /* a failure shows at the next take */
     }
-    hr_drop(s, store, inst);
-    hr_drop_linked(wl, k); /* composition */
     pthread_mutex_lock(&wl->call_mu);
     wl->call_busy[j] = false;
     pthread_cond_signal(&wl->call_cv);
@@ -700,16 +801,49 @@ void host_runtime_handle_http(void *env, unsigned worker, http_exchange *x,
     hr_release(wl);
     return;
   }
-  hr_slot *s = &wl->items[wl->handler].slots[worker];
+  hr_item *it = &wl->items[wl->handler];
+  hr_slot *s = &it->slots[worker];
   wasm_error err = {0};
-  wasm_store *store = NULL;
-  cm_instance *inst = NULL;
-  wasm_status st = hr_instantiate(rt, s, &store, &inst, &err);
-  if (!st) st = http_wasi_handle(s->http, inst, x, req, &err);
-  if (st) host_http_failed(x, &err, wl->items[wl->handler].name);
-  hr_drop(s, store, inst);
+  uint64_t ticks;
+  if (hr_enter(rt, it, &ticks, &err)) {
+    http_response_simple(x, 503, "the component is at its cpuLimit; try again later\n");
+    http_exchange_note(x, "%s", err.message);
+    hr_release(wl);
+    return;
+  }
+  host_inst in = {0};
+  wasm_status st = host_pool_take(&s->pool, ticks, &in, &err);
+  if (!st) st = http_wasi_handle(s->http, in.inst, x, req, &err);
+  if (st) host_http_failed(x, &err, it->name);
+  hr_give(s, &in, !st);
+  host_gate_leave(&it->gate);
   hr_drop_linked(wl, worker); /* composition */
+  /* limits: the response is out; make the next request's instances now */
+  host_pool_fill(&s->pool, &err);
   hr_release(wl);
+}
+
+/* limits: host.h */
+bool host_runtime_component_stats(host_runtime *rt, const char *id, const char *component,
+                                  host_component_stats *out) {
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&rt->mu);
+  hr_workload *wl = find_locked(rt, id);
+  bool found = false;
+  for (size_t i = 0; wl && i < wl->w->ncomponents && !found; i++) {
+    hr_item *it = &wl->items[i];
+    if (strcmp(it->name, component) != 0) continue;
+    found = true;
+    *out = (host_component_stats){
+        .instances = atomic_load(&it->ctr.made), .made_ahead = atomic_load(&it->ctr.made_ahead),
+        .invocations = atomic_load(&it->ctr.invocations),
+        .from_pool = atomic_load(&it->ctr.from_pool), .reused = atomic_load(&it->ctr.reused),
+        .busy = atomic_load(&it->ctr.busy), .running = atomic_load(&it->gate.running),
+        .max_running = atomic_load(&it->gate.max_running),
+        .ready = (uint32_t)atomic_load(&it->ctr.ready)};
+  }
+  pthread_mutex_unlock(&rt->mu);
+  return found;
 }
 
 /* ---- the runtime ---- */

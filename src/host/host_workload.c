@@ -325,16 +325,33 @@ static bool parse_mounts(wl *p, const wl_field *f, workload_local_resources *lr)
   return true;
 }
 
+/* A limit: an integer >= 0 (0 or absent: none). */
+static bool get_limit(wl *p, const wl_field *f, const char *name, int32_t *out) {
+  if (!get_int32(p, f, name, out, NULL)) return false;
+  if (*out >= 0) return true;
+  size_t saved = push_field(p, name);
+  fail_at(p, where(f), "must be 0 or more, got %d", (int)*out);
+  pop(p, saved);
+  return false;
+}
+
+/* localResources (of a component or the service): volumeMounts,
+ * environment, config, allowedHosts as wasmCloud's manifests have them,
+ * and the limits memoryLimitMb and cpuLimit, a Stratus extension named
+ * as the protocol's LocalResources fields (integers >= 0; 0: none). */
 static bool parse_local(wl *p, const wl_field *f, workload_local_resources *lr) {
   memset(lr, 0, sizeof *lr);
   if (!f->val || is_null(f->val)) return true;
-  static const char *const F[] = {"volumeMounts", "environment", "config", "allowedHosts", NULL};
-  wl_field g[4];
+  static const char *const F[] = {"volumeMounts",  "environment", "config", "allowedHosts",
+                                  "memoryLimitMb", "cpuLimit",    NULL};
+  wl_field g[6];
   size_t saved = push_field(p, "localResources");
   if (!fields(p, f->val, f, F, g) || !parse_mounts(p, &g[0], lr) ||
       !parse_config_layer(p, &g[1], "environment", &lr->environment) ||
       !get_map(p, &g[2], "config", &lr->config) ||
-      !get_names(p, &g[3], "allowedHosts", false, &lr->allowed_hosts))
+      !get_names(p, &g[3], "allowedHosts", false, &lr->allowed_hosts) ||
+      !get_limit(p, &g[4], "memoryLimitMb", &lr->memory_limit_mb) ||
+      !get_limit(p, &g[5], "cpuLimit", &lr->cpu_limit))
     return false;
   pop(p, saved);
   return true;
@@ -403,8 +420,8 @@ static bool parse_components(wl *p, const wl_field *f) {
         return fail_at(p, g[0].key, "component `%s` is already defined (components[%zu])", c->name, j);
       }
     if (!parse_image(p, itf.val, &g[1], &g[2], &g[3], &c->image) ||
-        !get_int32(p, &g[4], "poolSize", &c->pool_size, NULL) ||
-        !get_int32(p, &g[5], "maxInvocations", &c->max_invocations, NULL) ||
+        !get_limit(p, &g[4], "poolSize", &c->pool_size) ||
+        !get_limit(p, &g[5], "maxInvocations", &c->max_invocations) ||
         !parse_local(p, &g[6], &c->local))
       return false;
     pop(p, s2);

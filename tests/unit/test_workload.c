@@ -240,6 +240,19 @@ static void test_bad_inline(void) {
        "w.yaml:5:3: spec.template: required field is missing"},
       {HEAD "spec:\n  components:\n    - name: a\n      image: \"\"\n",
        "w.yaml:8:7: spec.components[0].image: must not be empty"},
+      /* limits: integers >= 0 */
+      {HEAD "spec:\n  components:\n    - name: a\n      image: a.wasm\n      localResources:\n"
+            "        memoryLimitMb: -1\n",
+       "w.yaml:10:9: spec.components[0].localResources.memoryLimitMb: must be 0 or more, got -1"},
+      {HEAD "spec:\n  components:\n    - name: a\n      image: a.wasm\n      localResources:\n"
+            "        cpuLimit: half\n",
+       "w.yaml:10:9: spec.components[0].localResources.cpuLimit: expected an integer, got \"half\""},
+      {HEAD "spec:\n  components:\n    - name: a\n      image: a.wasm\n      maxInvocations: -3\n",
+       "w.yaml:9:7: spec.components[0].maxInvocations: must be 0 or more, got -3"},
+      {HEAD "spec:\n  components:\n    - name: a\n      image: a.wasm\n      poolSize: -1\n",
+       "w.yaml:9:7: spec.components[0].poolSize: must be 0 or more, got -1"},
+      {HEAD "spec:\n  service:\n    image: s.wasm\n    localResources: {memoryLimitMb: -5}\n",
+       "w.yaml:8:22: spec.service.localResources.memoryLimitMb: must be 0 or more, got -5"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     workload *w = NULL;
@@ -265,6 +278,24 @@ static void test_bad_inline(void) {
     CHECK(streq(map_get(&w->components[0].local.environment.config, "k"), "v"));
     CHECK(w->volumes[0].kind == WORKLOAD_VOLUME_EPHEMERAL);
     CHECK(streq(w->components[0].image.path, "a.wasm")); /* no directory in the name */
+    CHECK(w->components[0].local.memory_limit_mb == 0 && w->components[0].local.cpu_limit == 0);
+    workload_free(w);
+  }
+  /* limits: memoryLimitMb and cpuLimit in localResources (a component's
+   * and the service's), poolSize and maxInvocations beside */
+  const char *lim = HEAD "spec:\n  components:\n    - name: a\n      image: a.wasm\n"
+                         "      poolSize: 2\n      maxInvocations: 3\n"
+                         "      localResources:\n        memoryLimitMb: 64\n        cpuLimit: \"1\"\n"
+                         "  service:\n    image: s.wasm\n"
+                         "    localResources: {memoryLimitMb: 0, cpuLimit: 4}\n";
+  w = NULL;
+  CHECKM(workload_parse(lim, strlen(lim), "w.yaml", &w, &err) == WASM_OK, "limits: %s", err.message);
+  if (w) {
+    const workload_component *a = &w->components[0];
+    CHECK(a->pool_size == 2 && a->max_invocations == 3);
+    CHECK(a->local.memory_limit_mb == 64 && a->local.cpu_limit == 1);
+    CHECK(w->service && w->service->local.memory_limit_mb == 0 && w->service->local.cpu_limit == 4);
+    CHECK(workload_item_local(w, 1)->cpu_limit == 4);
     workload_free(w);
   }
 }
