@@ -156,7 +156,9 @@ typedef struct oci_options {
   const char *cache_dir;      /* blobs by digest + reference index; NULL:
                                  a per-user default ($XDG_CACHE_HOME or
                                  ~/.cache)/stratus/oci */
-  bool allow_insecure;        /* plain http (and unverified TLS) allowed */
+  bool allow_insecure;        /* the registry over plain http (and TLS,
+                                 if a redirect leads there, unverified);
+                                 else https only */
   uint64_t timeout_ns;        /* for the whole pull or push; 0: 30 s */
   const char *username;       /* basic credentials (also used to get a */
   const char *password;       /* bearer token), or NULL: anonymous */
