@@ -258,6 +258,10 @@ typedef struct plugin_msg {
   const uint8_t *body;
   size_t len;
   const char *reply_to;
+  /* Set by a bus on what arrives at a reply subject instead of a reply
+   * when nothing received the request (NATS's "no responders" status,
+   * 503): the requester fails at once instead of waiting. */
+  bool no_responders;
 } plugin_msg;
 
 /* A subscriber's callback: runs on the publisher's thread (or a thread of
@@ -288,6 +292,10 @@ struct plugin_bus {
   wasm_status (*publish)(plugin_bus *b, const char *scope, const plugin_msg *m,
                          size_t *delivered, wasm_error *err);
   void (*destroy)(plugin_bus *b);
+  /* A new reply subject for a request, unique across every client of the
+   * bus (malloc'ed; NULL when out of memory). May be NULL: the plugin
+   * then numbers its own (_INBOX.<n>), unique only in the process. */
+  char *(*new_inbox)(plugin_bus *b);
 };
 
 /* An in-process bus: delivers synchronously, on the publisher's thread. */
@@ -305,8 +313,9 @@ bool plugin_subject_match(const char *pattern, const char *subject);
  * subscribed to in workload_resolved; each message goes to a fresh
  * instance (plugin_host.call) on a delivery thread of the plugin, never
  * on the publisher's stack. consumer.request publishes with a unique
- * reply-to (_INBOX.<n>) and waits for the first message on it (no
- * subscriber at all: an error at once, as NATS's "no responders"); the
+ * reply-to (_INBOX.<n>, or the bus's new_inbox when it has one) and waits
+ * for the first message on it (no subscriber at all, or a reply flagged
+ * no_responders: an error at once, as NATS's "no responders"); the
  * timeout is capped at PLUGIN_MSG_MAX_TIMEOUT_MS. Handler failures are
  * reported one line each to log (borrowed; NULL: stderr). Bodies are at
  * most PLUGIN_MSG_MAX bytes (NATS's default max_payload). */
@@ -324,18 +333,29 @@ typedef struct plugin_nats_options {
 
 /* wasi-keyvalue on JetStream KV: a bucket per identifier (KV_<bucket>),
  * shared by every workload (scope ignored); counters stored as 8
- * big-endian bytes, as wasmCloud does, incremented by compare-and-set. */
+ * big-endian bytes, as wasmCloud does, incremented by compare-and-set.
+ * Bucket names must be [A-Za-z0-9_-]. Keys outside NATS's key syntax (and
+ * keys starting with '=') are stored as '=' + unpadded base64url of the
+ * key; keys() decodes them (see pl_nats_kv.c). */
 wasm_status plugin_kv_nats_new(natsConnection *nc, const plugin_nats_options *o,
                                plugin_kv_backend **out, wasm_error *err);
 /* wasi-blobstore on the NATS object store protocol (stream OBJ_<bucket>,
  * chunks on $O.<bucket>.C.<nuid>, info on $O.<bucket>.M.<name b64url>):
- * what other NATS clients write reads back, and the reverse. */
+ * what other NATS clients write reads back, and the reverse. Scope
+ * ignored; container names must be [A-Za-z0-9_-]; with no_create_buckets
+ * create() fails (containers are provisioned outside). */
 wasm_status plugin_blob_nats_new(natsConnection *nc, const plugin_nats_options *o,
                                  plugin_blob_backend **out, wasm_error *err);
 /* wasmcloud-messaging on core NATS. Subscriptions of a workload join a
- * queue group named after its scope up to any '#' ("namespace/name"), so
- * replicas of one workload on several hosts get each message once;
- * request inboxes are unique per connection. */
+ * queue group named after its scope up to any '#' ("namespace/name";
+ * characters other than [A-Za-z0-9_./:=-] become '_'), so replicas of one
+ * workload on several hosts get each message once; subscriptions to
+ * request inboxes (subjects starting "_INBOX.") are plain. Publishing
+ * ignores scope (subjects are global on NATS, as in wasmCloud), counts
+ * *delivered 1 (NATS cannot tell more) and fails at once while the
+ * connection is down; a request nobody receives gets NATS's no-responders
+ * reply (plugin_msg.no_responders). new_inbox gives "_INBOX.<nuid>".
+ * unsubscribe waits (up to 5 s) until nats.c is done with the callback. */
 wasm_status plugin_bus_nats_new(natsConnection *nc, const plugin_nats_options *o,
                                 plugin_bus **out, wasm_error *err);
 

@@ -248,7 +248,7 @@ static bool on_message(void *ctx, const plugin_msg *m) {
 typedef struct waiter {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  bool got, nomem;
+  bool got, nomem, no_responders;
   char *subject, *reply_to;
   uint8_t *body;
   size_t len;
@@ -257,7 +257,10 @@ typedef struct waiter {
 static bool on_reply(void *ctx, const plugin_msg *m) {
   waiter *w = ctx;
   pthread_mutex_lock(&w->mu);
-  if (!w->got) { /* the first reply wins */
+  if (!w->got && m->no_responders) { /* the bus says nobody got the request */
+    w->got = w->no_responders = true;
+    pthread_cond_signal(&w->cv);
+  } else if (!w->got) { /* the first reply wins */
     w->got = true;
     w->subject = strdup(m->subject);
     w->reply_to = m->reply_to ? strdup(m->reply_to) : NULL;
@@ -301,9 +304,18 @@ static wasm_status msg_request(void *env, cm_instance *caller, const cm_val *a, 
   size_t len;
   uint8_t *body = pl_arg_bytes(&a[1], &len);
   uint64_t timeout = a[2].of.u < PLUGIN_MSG_MAX_TIMEOUT_MS ? a[2].of.u : PLUGIN_MSG_MAX_TIMEOUT_MS;
-  char inbox[64];
-  snprintf(inbox, sizeof inbox, "_INBOX.%llu",
-           (unsigned long long)atomic_fetch_add(&s->next_inbox, 1) + 1);
+  char inbox_buf[64], *inbox_own = NULL;
+  const char *inbox = inbox_buf;
+  if (s->bus->new_inbox) { /* unique across hosts (NATS) */
+    if (!(inbox = inbox_own = s->bus->new_inbox(s->bus))) {
+      free(subject);
+      free(body);
+      return pl_nomem(err);
+    }
+  } else {
+    snprintf(inbox_buf, sizeof inbox_buf, "_INBOX.%llu",
+             (unsigned long long)atomic_fetch_add(&s->next_inbox, 1) + 1);
+  }
   waiter w = {0};
   pthread_condattr_t ca;
   bool init = pthread_condattr_init(&ca) == 0;
@@ -315,6 +327,7 @@ static wasm_status msg_request(void *env, cm_instance *caller, const cm_val *a, 
   if (!body || !init) {
     free(subject);
     free(body);
+    free(inbox_own);
     if (init) pthread_cond_destroy(&w.cv);
     return pl_nomem(err);
   }
@@ -341,7 +354,8 @@ static wasm_status msg_request(void *env, cm_instance *caller, const cm_val *a, 
   }
   if (subscribed) s->bus->unsubscribe(s->bus, sid); /* on_reply is done with w */
   if (st) st = pl_err_str(res, err, "request to %s: %s", subject, be.message);
-  else if (!took) st = pl_err_str(res, err, "request to %s: no responders", subject);
+  else if (!took || w.no_responders)
+    st = pl_err_str(res, err, "request to %s: no responders", subject);
   else if (!w.got) st = pl_err_str(res, err, "request to %s: timed out after %llu ms", subject,
                                    (unsigned long long)timeout);
   else if (w.nomem) st = pl_nomem(err);
@@ -355,6 +369,7 @@ static wasm_status msg_request(void *env, cm_instance *caller, const cm_val *a, 
   free(w.body);
   pthread_cond_destroy(&w.cv);
   pthread_mutex_destroy(&w.mu);
+  free(inbox_own);
   free(subject);
   free(body);
   return st;
