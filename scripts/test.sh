@@ -53,6 +53,11 @@ suite() {
   step "$build gaps (kv-counter-c, blobstore grants, reference manifest)" tests/dev/run_gaps.sh "$build/stratus"
   step "$build volumes (hostPath, readOnly, ephemeral mounts; allowedHosts)" tests/dev/run_volumes.sh "$build/stratus"
   step "$build limits (memoryLimitMb, cpuLimit, poolSize, maxInvocations)" tests/dev/run_limits.sh "$build/stratus"
+  # the cluster layer: real docker-registry and nats-server -js on loopback
+  step "$build oci (push/pull against docker-registry, cache, auth)" tests/cluster/run_oci.sh "$build/stratus"
+  step "$build nats plugins (JetStream KV, object store interop with npm nats, queue groups)" tests/cluster/run_nats_plugins.sh "$build/stratus"
+  step "$build host (stratus host: protocol, errors, resilience, TLS)" tests/cluster/run_host.sh "$build/stratus"
+  step "$build cluster (oci push, ctl start, HTTP, JetStream, replicas)" tests/cluster/run_cluster.sh "$build/stratus"
 }
 
 step "build" make -j2 all unit

@@ -198,6 +198,138 @@ wasm_status cluster_workload_from_proto(const json_t *wl, cluster_image_fn resol
 /* A manifest's workload as a Workload message value (json_decref it). */
 wasm_status cluster_workload_to_proto(const workload *w, json_t **out, wasm_error *err);
 
+
+/* ---- the cluster host (ch_*.c): `stratus host` ----
+ *
+ * A host daemon speaking the wasmCloud v2 host <-> scheduler protocol
+ * (reference, section 2) on NATS: it subscribes runtime.host.<id>.> on the
+ * scheduler connection and answers heartbeat, workload.start,
+ * workload.status and workload.stop requests (every request with a reply
+ * subject gets a reply: malformed input, unknown commands and failures
+ * answer a WorkloadStatus in WORKLOAD_STATE_ERROR with a message, unknown
+ * ids NOT_FOUND); it publishes a HostHeartbeat on
+ * runtime.operator.heartbeat.<id> at start, every heartbeat interval and
+ * at once after a reconnect. Starts (image pulls, compiles) run on worker
+ * threads, never on the NATS delivery thread. Workloads run in a
+ * host_runtime with the built-in plugins: wasi-config, wasi-logging (to
+ * the log), and keyvalue, blobstore and messaging on the data NATS
+ * connection. HTTP (when http_addr is set) is routed by Host header.
+ * Both connections retry and reconnect forever (every second); while
+ * NATS is down, HTTP keeps serving.
+ *
+ * Images: an OCI reference is pulled with oci_pull (the component's
+ * imagePullPolicy and imagePullSecret, the config's cache directory,
+ * timeout and insecure flag); "file://PATH" or an absolute path to an
+ * existing file is used as a local file (tests, single-machine setups). */
+
+typedef struct cluster_nats_tls {
+  const char *ca;   /* PEM CA bundle to verify the server, or NULL */
+  const char *cert; /* client certificate chain (PEM), with key; or NULL */
+  const char *key;
+  bool first;       /* TLS handshake before the server's INFO: refused
+                       when the linked nats.c lacks it (3.4 does) */
+} cluster_nats_tls;
+
+typedef struct cluster_host_config {
+  const char *host_group;            /* label hostgroup; NULL: "default" */
+  const char *scheduler_nats_url;    /* NULL: nats://localhost:4222 */
+  const char *data_nats_url;         /* NULL: nats://localhost:4222 */
+  cluster_nats_tls scheduler_tls, data_tls;
+  const char *host_name;             /* heartbeat hostname; NULL: the OS's */
+  const char *http_addr;             /* "127.0.0.1:0"; NULL: no HTTP */
+  const char *oci_cache_dir;         /* NULL: oci_pull's default */
+  bool allow_insecure_registries;
+  /* Images given as "file://PATH" or an absolute path are read from this
+   * machine's file system. Off by default: whoever may publish on the
+   * host's subjects could otherwise have it open any local file. */
+  bool allow_local_images;
+  uint64_t registry_pull_timeout_ns; /* 0: 30 s */
+  plugin_map labels;                 /* more labels (hostgroup wins) */
+  uint64_t heartbeat_interval_ns;    /* 0: 15 s */
+  unsigned workers;                  /* HTTP workers; 0: one per core */
+  uint64_t timeout_ns;               /* per request / plugin call; 0: none */
+  const char *version;               /* heartbeat version; NULL: "0.0.0" */
+  FILE *log;                         /* host and guest log lines; NULL: stderr */
+} cluster_host_config;
+
+typedef struct cluster_host cluster_host;
+
+/* Makes the host: a fresh id (UUIDv4) and friendly name, the engine,
+ * the NATS connections (not waiting for a server: a host starts while
+ * NATS is down), the plugins, the runtime and, with http_addr, the bound
+ * HTTP server. Bad TLS files, a taken address: an error. */
+wasm_status cluster_host_new(const cluster_host_config *cfg, cluster_host **out,
+                             wasm_error *err);
+const char *cluster_host_id(const cluster_host *h);
+const char *cluster_host_friendly_name(const cluster_host *h);
+/* The bound HTTP address ("127.0.0.1:41873"), or NULL without HTTP. */
+const char *cluster_host_http_addr(const cluster_host *h);
+/* Subscribes, prints what it serves to the log, and serves until
+ * cluster_host_stop; then drains: unsubscribes, finishes the starts in
+ * flight (replying to them), stops the HTTP server (requests in flight
+ * finish) and every workload. WASM_OK after a clean drain. */
+wasm_status cluster_host_run(cluster_host *h, wasm_error *err);
+/* Asks a running host to stop. Async-signal-safe. */
+void cluster_host_stop(cluster_host *h);
+/* Closes the NATS connections and frees everything (NULL: nothing). */
+void cluster_host_delete(cluster_host *h);
+
+/* ---- the control client (ctl_*.c): `stratus ctl` ----
+ *
+ * What a scheduler does, by hand: listen to host heartbeats, place
+ * workloads on hosts, and send them the workload requests. */
+
+typedef struct cluster_ctl cluster_ctl;
+
+/* A host as its heartbeats show it. */
+typedef struct cluster_ctl_host {
+  char *id;
+  json_t *heartbeat;     /* the last HostHeartbeat value */
+  uint64_t seen_ns;      /* CLOCK_MONOTONIC when it came */
+} cluster_ctl_host;
+
+/* Connects to NATS at url (NULL: nats://localhost:4222), waiting up to
+ * timeout_ns (0: 5 s) for the server. */
+wasm_status cluster_ctl_connect(const char *url, uint64_t timeout_ns, cluster_ctl **out,
+                                wasm_error *err);
+void cluster_ctl_close(cluster_ctl *c);
+
+/* Says whether the hosts heard so far are enough to stop listening. */
+typedef bool (*cluster_ctl_enough_fn)(void *ctx, const cluster_ctl_host *hosts, size_t n);
+/* Listens to runtime.operator.heartbeat.* for up to wait_ns, keeping the
+ * last heartbeat of each host (in the order first heard); stops early when
+ * enough (may be NULL) says so after a new host. Malformed heartbeats are
+ * skipped. *hosts: cluster_ctl_hosts_free. */
+wasm_status cluster_ctl_hosts(cluster_ctl *c, uint64_t wait_ns, cluster_ctl_enough_fn enough,
+                              void *ctx, cluster_ctl_host **hosts, size_t *n, wasm_error *err);
+void cluster_ctl_hosts_free(cluster_ctl_host *hosts, size_t n);
+/* Whether h's labels hold every pair of selector. */
+bool cluster_ctl_host_matches(const cluster_ctl_host *h, const plugin_map *selector);
+
+/* One request on runtime.host.<host>.workload.<op> (op "start", "status"
+ * or "stop"): req is the request message value (WorkloadStartRequest,
+ * ...), *status the response's WorkloadStatus value (json_decref it).
+ * No reply within timeout_ns, nobody listening or a malformed reply are
+ * errors naming the host. */
+wasm_status cluster_ctl_workload(cluster_ctl *c, const char *host, const char *op,
+                                 const json_t *req, uint64_t timeout_ns, json_t **status,
+                                 wasm_error *err);
+
+/* A random UUIDv4, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx". */
+void cluster_uuid4(char out[37]);
+
+/* Where ctl remembers placements: a JSON file {"workloads": {ID: {"host",
+ * "namespace", "name"}}}. The default path: ($XDG_STATE_HOME or
+ * ~/.local/state)/stratus/ctl.json (malloc'ed; NULL without HOME). */
+char *cluster_ctl_state_default(void);
+/* Records (host not NULL) or forgets (host NULL) workload id; the file
+ * and its directory are made as needed, replaced atomically. */
+wasm_status cluster_ctl_state_set(const char *path, const char *id, const char *host,
+                                  const char *ns, const char *name, wasm_error *err);
+/* The host of workload id (malloc'ed), or NULL when the file does not
+ * know it (or does not exist). */
+char *cluster_ctl_state_host(const char *path, const char *id);
+
 #ifdef __cplusplus
 }
 #endif
