@@ -71,9 +71,23 @@ build/gen/proto_tables.c build/gen/proto_tables.h:
 $(OUT)/fuzz_proto: $(OUT)/obj/fuzz_proto.o $(OUT)/obj/cluster/proto_json.o $(OUT)/obj/gen/proto_tables.o $(OUT)/libengine.a
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -ljansson -lm -lpthread
 
+# The workload.start path (fuzz_workload): the codec, the Workload message ->
+# manifest conversion and the manifest parser, instrumented; what they call
+# below (plugins, component model...) comes from the main build's libraries.
+$(OUT)/obj/host/%.o: src/host/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+MAIN_LIBS := $(foreach l,cluster host plugins http wasi component wasm,build/libstratus_$(l).a)
+$(MAIN_LIBS):
+	$(MAKE) --no-print-directory $@
+
+$(OUT)/fuzz_workload: $(OUT)/obj/fuzz_workload.o $(OUT)/obj/cluster/cluster_workload.o $(OUT)/obj/cluster/proto_json.o $(OUT)/obj/gen/proto_tables.o $(OUT)/obj/host/host_workload.o $(MAIN_LIBS)
+	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lyaml -lcurl -lnats -ljansson -lm -lpthread
+
 $(OUT)/fuzz_%: $(OUT)/obj/fuzz_%.o $(OUT)/libengine.a
 	$(FUZZ_CC) $(SANFLAGS) -fsanitize=fuzzer -o $@ $^ -lm -lpthread
 
 .PHONY: all
 .SECONDARY:
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d $(OUT)/obj/http/*.d $(OUT)/obj/cluster/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/cm/*.d $(OUT)/obj/http/*.d $(OUT)/obj/cluster/*.d $(OUT)/obj/host/*.d)

@@ -6,7 +6,7 @@
 #   fuzz/run.sh [SECONDS]
 #
 # Environment:
-#   TARGETS    which targets (default "decode text exec component http proto")
+#   TARGETS    which targets (default "decode text exec component http proto workload")
 #   SPEC       spec scripts to seed from (default ../shared/wasm-testsuite/core)
 #   TIMEOUT    seconds per input before libFuzzer calls it a timeout (default 5)
 #   RSS_MB     memory limit per process (default 2048)
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 seconds=${1:-60}
-targets=${TARGETS:-decode text exec component http proto}
+targets=${TARGETS:-decode text exec component http proto workload}
 cmtests=$root/../shared/component-model-tests/test
 spec=${SPEC:-$root/../shared/wasm-testsuite/core}
 timeout_s=${TIMEOUT:-5}
@@ -113,6 +113,11 @@ for t in $targets; do
       printf '\016{"workload":{"namespace":"default","name":"hello","annotations":{"a":"b"},"service":{"image":"s","maxRestarts":"3"},"witWorld":{"components":[{"name":"c","image":"localhost:5000/x:1","poolSize":2,"maxInvocations":-1,"imagePullPolicy":"IMAGE_PULL_POLICY_ALWAYS","imagePullSecret":{"username":"u","password":"p"},"localResources":{"memoryLimitMb":64,"environment":{"K":"V"},"volumeMounts":[{"name":"v","mountPath":"/d","readOnly":true}],"allowedHosts":["*.x"]}}],"hostInterfaces":[{"namespace":"wasi","package":"http","interfaces":["incoming-handler"],"config":{"host":"a.test"}}]},"volumes":[{"name":"v","hostPath":{"localPath":"/tmp"}},{"name":"e","emptyDir":{}}]},"workloadId":"wl-1"}' >"$seeds/start"
       printf '\020{"workload_id":"wl-1"}' >"$seeds/status"
       printf '\017{"workloadStatus":{"workloadId":"w","workloadState":"WORKLOAD_STATE_RUNNING","message":"ok"}}' >"$seeds/reply" ;;
+    workload) # WorkloadStartRequests: the proto seeds' start request, and a service
+      seeds=$work/seed-workload
+      mkdir -p "$seeds"
+      printf '{"workload":{"namespace":"default","name":"hello","witWorld":{"components":[{"name":"c","image":"localhost:5000/x:1","poolSize":2,"imagePullPolicy":"IMAGE_PULL_POLICY_ALWAYS","localResources":{"memoryLimitMb":64,"environment":{"K":"V"},"volumeMounts":[{"name":"v","mountPath":"/d","readOnly":true}],"allowedHosts":["*.x"]}}],"hostInterfaces":[{"namespace":"wasi","package":"http","interfaces":["incoming-handler"],"config":{"host":"a.test"}}]},"volumes":[{"name":"v","hostPath":{"localPath":"/tmp"}},{"name":"e","emptyDir":{}}]},"workloadId":"wl-1"}' >"$seeds/start"
+      printf '{"workload":{"namespace":"ns","name":"cron","service":{"image":"svc","maxRestarts":"2","localResources":{"cpuLimit":1}},"witWorld":{"hostInterfaces":[{"namespace":"wasi","package":"keyvalue","version":"0.2.0-draft","interfaces":["store","atomics"],"name":"cache","config":{"bucket":"b"}}]}},"workloadId":"w2"}' >"$seeds/service" ;;
     *) seeds=$work/seed-bin ;;
   esac
   corpus=build/fuzz/corpus/$t
