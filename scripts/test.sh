@@ -62,6 +62,7 @@ suite() {
 
 step "build" make -j2 all unit
 [ -x build/stratus ] && suite build
+[ -x build/stratus ] && step "example: examples/cluster/demo.sh (host, oci push, ctl start)" examples/cluster/demo.sh
 
 if [ "${QUICK:-0}" != 1 ]; then
   step "build (ASan+UBSan)" make -j2 SAN=1 all unit
