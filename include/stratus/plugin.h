@@ -359,6 +359,17 @@ wasm_status plugin_blob_nats_new(natsConnection *nc, const plugin_nats_options *
 wasm_status plugin_bus_nats_new(natsConnection *nc, const plugin_nats_options *o,
                                 plugin_bus **out, wasm_error *err);
 
+/* ---- SHA-256 (pl_sha256.c): object-store and OCI digests ---- */
+typedef struct plugin_sha256 {
+  uint32_t h[8];
+  uint64_t nbytes;  /* hashed so far */
+  uint8_t buf[64];
+  size_t nbuf;
+} plugin_sha256;
+void plugin_sha256_init(plugin_sha256 *s);
+void plugin_sha256_update(plugin_sha256 *s, const void *data, size_t len);
+void plugin_sha256_final(plugin_sha256 *s, uint8_t out[32]);
+
 #ifdef __cplusplus
 }
 #endif

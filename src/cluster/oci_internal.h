@@ -22,16 +22,11 @@
 
 /* ---- oci_sha256.c ---- */
 
-typedef struct oci_sha256 {
-  uint32_t h[8];
-  uint64_t nbytes;
-  uint8_t buf[64];
-  size_t nbuf;
-} oci_sha256;
-
-void oci_sha256_init(oci_sha256 *s);
-void oci_sha256_update(oci_sha256 *s, const void *data, size_t len);
-void oci_sha256_final(oci_sha256 *s, uint8_t out[32]);
+/* Streams are hashed with plugin_sha256_* (stratus/plugin.h). */
+typedef plugin_sha256 oci_sha256;
+#define oci_sha256_init plugin_sha256_init
+#define oci_sha256_update plugin_sha256_update
+#define oci_sha256_final plugin_sha256_final
 /* "sha256:" + 64 lowercase hex digits + NUL. */
 #define OCI_DIGEST_LEN (7 + 64 + 1)
 void oci_sha256_digest(oci_sha256 *s, char out[OCI_DIGEST_LEN]);

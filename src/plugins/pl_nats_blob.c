@@ -270,8 +270,8 @@ static wasm_status nob_put(plugin_blob_backend *be, const char *scope, const cha
   snprintf(csubj, sizeof csubj, "$O.%s.C.%s", container, nuid);
   int64_t mp = natsConnection_GetMaxPayload(b->nc);
   size_t chunk = mp > 0 && (uint64_t)mp < NOB_CHUNK ? (size_t)mp : NOB_CHUNK;
-  pln_sha256 sha;
-  pln_sha256_init(&sha);
+  plugin_sha256 sha;
+  plugin_sha256_init(&sha);
   size_t nchunks = 0;
   for (size_t off = 0; off < len; off += chunk) {
     size_t n = len - off < chunk ? len - off : chunk;
@@ -284,11 +284,11 @@ static wasm_status nob_put(plugin_blob_backend *be, const char *scope, const cha
       json_decref(old);
       return st;
     }
-    pln_sha256_update(&sha, data + off, n);
+    plugin_sha256_update(&sha, data + off, n);
     nchunks++;
   }
   uint8_t dg[32];
-  pln_sha256_final(&sha, dg);
+  plugin_sha256_final(&sha, dg);
   char *d64 = pln_b64url_enc(dg, sizeof dg, true);
   char digest[64], mtime[40];
   struct timespec now;
@@ -347,8 +347,8 @@ static wasm_status read_chunks(nob *b, const char *stream, const char *container
   }
   char csubj[NOB_SUBJ_MAX];
   snprintf(csubj, sizeof csubj, "$O.%s.C.%s", container, nuid);
-  pln_sha256 sha;
-  pln_sha256_init(&sha);
+  plugin_sha256 sha;
+  plugin_sha256_init(&sha);
   uint64_t got = 0, nchunks = 0, seq = 0;
   wasm_status st = WASM_OK;
   while (!st && got < size) {
@@ -383,7 +383,7 @@ static wasm_status read_chunks(nob *b, const char *stream, const char *container
                    object, size);
     } else {
       memcpy(buf + got, natsMsg_GetData(m), (size_t)n);
-      pln_sha256_update(&sha, buf + got, (size_t)n);
+      plugin_sha256_update(&sha, buf + got, (size_t)n);
       got += (uint64_t)n;
       nchunks++;
       seq = mseq;
@@ -395,7 +395,7 @@ static wasm_status read_chunks(nob *b, const char *stream, const char *container
                  object, nchunks, want_chunks);
   if (!st) {
     uint8_t dg[32];
-    pln_sha256_final(&sha, dg);
+    plugin_sha256_final(&sha, dg);
     if (memcmp(dg, want, 32) != 0)
       st = pl_fail(err, WASM_BAD_ARG, "blobstore: `%.100s`: corrupt object (digest mismatch)", object);
   }

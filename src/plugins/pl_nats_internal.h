@@ -31,19 +31,6 @@ wasm_status pln_js(natsConnection *nc, jsCtx **out, const char *what, wasm_error
  * object store alike), at most 255 bytes. */
 bool pln_bucket_valid(const char *name);
 
-/* ---- SHA-256 ---- */
-
-typedef struct pln_sha256 {
-  uint32_t h[8];
-  uint64_t len;     /* bytes hashed */
-  uint8_t buf[64];
-  size_t nbuf;
-} pln_sha256;
-
-void pln_sha256_init(pln_sha256 *c);
-void pln_sha256_update(pln_sha256 *c, const uint8_t *p, size_t n);
-void pln_sha256_final(pln_sha256 *c, uint8_t out[32]);
-
 /* ---- base64url (RFC 4648 section 5) ---- */
 
 /* Encodes n bytes into a malloc'ed string, with '=' padding when pad;
