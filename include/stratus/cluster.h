@@ -243,6 +243,9 @@ typedef struct cluster_host_config {
    * machine's file system. Off by default: whoever may publish on the
    * host's subjects could otherwise have it open any local file. */
   bool allow_local_images;
+  /* keyvalue / blobstore: a bucket the workload opens must exist already
+   * (as in wasmCloud 2.0) instead of being created on first use. */
+  bool no_create_buckets;
   uint64_t registry_pull_timeout_ns; /* 0: 30 s */
   plugin_map labels;                 /* more labels (hostgroup wins) */
   uint64_t heartbeat_interval_ns;    /* 0: 15 s */

@@ -17,6 +17,8 @@
  * and Stratus's own:
  *   --allow-local-images              images may be local files (file://PATH
  *                                     or /abs/path): single-machine setups
+ *   --no-create-buckets               keyvalue/blobstore buckets must exist
+ *                                     (default: made on first use)
  *   --heartbeat-interval DURATION     default 15s
  *   --workers N                       HTTP worker threads (default: one per core)
  *   --timeout DURATION                per request (default 30s): 504
@@ -49,7 +51,7 @@ static int host_usage(void) {
           "         [--data-nats-tls-ca|-cert|-key FILE] [--data-nats-tls-first]\n"
           "         [--host-name NAME] [--http-addr HOST:PORT] [--oci-cache-dir DIR]\n"
           "         [--allow-insecure-registries] [--registry-pull-timeout DURATION]\n"
-          "         [--label KEY=VALUE]... [--allow-local-images]\n"
+          "         [--label KEY=VALUE]... [--allow-local-images] [--no-create-buckets]\n"
           "         [--heartbeat-interval DURATION] [--workers N]\n"
           "         [--timeout DURATION]\n");
   return 2;
@@ -95,6 +97,7 @@ static int parse_opts(int argc, char **argv, cluster_host_config *c, host_labels
     if (!strcmp(a, "--data-nats-tls-first")) { c->data_tls.first = true; continue; }
     if (!strcmp(a, "--allow-insecure-registries")) { c->allow_insecure_registries = true; continue; }
     if (!strcmp(a, "--allow-local-images")) { c->allow_local_images = true; continue; }
+    if (!strcmp(a, "--no-create-buckets")) { c->no_create_buckets = true; continue; }
     if (a[0] != '-') return -1;
     cli_opt op;
     if (!cli_opt_split(argc, argv, &i, &op)) return -1;

@@ -242,7 +242,7 @@ static wasm_status make_plugins(cluster_host *h, wasm_error *err) {
     return ch_fail(err, WASM_NOMEM, "out of memory");
   n++;
   h->nplugins = n;
-  plugin_nats_options no = {0};
+  plugin_nats_options no = {.no_create_buckets = h->cfg.no_create_buckets};
   plugin_kv_backend *kv = NULL;
   plugin_blob_backend *blob = NULL;
   plugin_bus *bus = NULL;

@@ -423,6 +423,27 @@ check "a host without --allow-local-images refuses a local image (ERROR naming t
   bash -c '[ "$0" = ERROR ] && grep -q -- "--allow-local-images" <<<"$1"' "$(state_of "$r")" "$r"
 stop "$nolocal_pid"
 
+# ---- --no-create-buckets: a keyvalue bucket must exist ----
+if [ -f "$work/counter.wasm" ]; then
+  req '$JS.API.STREAM.DELETE.KV_counters' '' >/dev/null 2>&1
+  "$bin" host --scheduler-nats-url "$nats_url" --data-nats-url "$nats_url" --allow-local-images \
+    --no-create-buckets --http-addr 127.0.0.1:0 --heartbeat-interval 1s 2>"$work/nocreate.log" &
+  nocreate_pid=$!
+  pids+=("$nocreate_pid")
+  until_log "$work/nocreate.log" 'on http://' 20 >/dev/null
+  nc_id=$(sed -n 's/^stratus host: id \([0-9a-f-]*\) .*/\1/p' "$work/nocreate.log" | head -1)
+  nc_addr=$(sed -n 's|.*on http://\([^/]*\)/.*|\1|p' "$work/nocreate.log" | head -1)
+  r=$(req "runtime.host.$nc_id.workload.start" "${kv_req/kv.test/nocreate.test}" --timeout 30000)
+  detail="$r; $(cat "$work/nocreate.log")"
+  check "--no-create-buckets: the keyvalue workload starts" test "$(state_of "$r")" = RUNNING
+  b=$(get -H 'Host: nocreate.test' "http://$nc_addr/")
+  c=$(code -H 'Host: nocreate.test' "http://$nc_addr/")
+  detail="$c $b"
+  check "--no-create-buckets: opening a missing bucket fails (500 naming it), none is made" \
+    bash -c '[ "$0" = 500 ] && grep -q counters <<<"$1" && ! grep -q visits <<<"$1"' "$c" "$b"
+  stop "$nocreate_pid"
+fi
+
 echo "measure: workload start latency (local image to RUNNING, host side): ${lat:-?} ms"
 [ -n "$oci_ref" ] && echo "measure: workload start latency (cached OCI image to RUNNING): host side ${lat_oci:-?} ms, request round trip ${oci_rt:-?} ms"
 echo "measure: host RSS: idle at start ${rss_idle:-?} KiB; idle after the workloads above stopped ${rss_churn:-?} KiB; with one HTTP workload ${rss_one:-?} KiB"
