@@ -85,11 +85,39 @@ enum wasm_xop {
   XOP_MEMOP_MULTI, /* a memory op on memory != 0: wasm_exec_memop_multi */
   XOP_THROW_REF,   /* [h, src]: rethrows an exnref */
   XOP_COPY1X2,     /* [h, dst1, src1, dst2, src2]: two COPY1 in order */
+  XOP_CALL_LOCAL,  /* CALL of a function the module defines (not imported) */
+  XOP_COPY1X3,     /* [h, dst1, src1, .. dst3, src3]: three COPY1 in order */
+  XOP_COPY1X4,     /* four */
+  /* [h, B, x, A, o1, K, o2, t]: multiply-add to memory, an XV_LD mul
+   * then an XV_RMW add of its result: t = x * load((i32)(A + K) + o1),
+   * written to slot t; then m = t + m for m at B + o2. Per type: */
+  XOP_MAC_I32, XOP_MAC_I64, XOP_MAC_F32, XOP_MAC_F64,
+  /* [h, mac cells 1..7, d1, a1, K1, d2, a2, K2]: an XOP_ADD2 of two i32
+   * adds of constants, then the XOP_MAC_* (addresses moving on): */
+  XOP_MAC2_I32, XOP_MAC2_I64, XOP_MAC2_F32, XOP_MAC2_F64,
+  XOP_CALL_LOCAL1, /* [h, func, argbase, dst, src]: COPY1 dst src, CALL_LOCAL */
+  /* Moving an i32 global by K (C's stack pointer): */
+  XOP_GADD,        /* [h, dst, K, g, old]: old = g; dst = g = old + K */
+  XOP_GSETK,       /* [h, dst, src, K, g]: dst = g = src + K */
+  XOP_RETURN1,     /* [h, src]: COPY1 0 src, RETURN */
+  /* Two adds in a row, [h, d1, a1, b1, d2, a2, b2], run in order: each
+   * d = a + b of type i32 or i64, b a slot or an immediate (ADD_FORM_*;
+   * a sub of a constant is an add of its negation). XOP_ADD2 + 4 * form
+   * of the first + form of the second: */
+  XOP_ADD2,
+  XOP_ADD2_LAST = XOP_ADD2 + 15,
+  /* i32.load (or load8_u) and a br_if/if on the value loaded: [h, dst, x,
+   * off, K, nz, target]: dst = load((i32)(x + K) + off), jump when
+   * (dst != 0) == nz. */
+  XOP_LDBR_I32, XOP_LDBR_U8,
+  /* COPY1 .. COPY1X4 then BR: [h, dst1, src1, .., target] */
+  XOP_COPY1BR, XOP_COPY1X2BR, XOP_COPY1X3BR, XOP_COPY1X4BR,
   XOP_COUNT
 };
 
 /* Generated variants of the scalar numeric instructions (XV_K: binary ops
- * of any scalar type; XV_BR, XV_BRK: integer ops with an i32 result):
+ * of any scalar type; XV_BR, XV_BRK: ops with an i32 result, unary ones
+ * of integers, binary ones (compares) of any scalar type):
  *   XV_K    [h, dst, in1, imm]            second operand an immediate
  *   XV_BR   [h, in1 (, in2), nz, target]  fused with a following br_if (or
  *                                         if): jump when (result != 0) == nz
@@ -122,7 +150,49 @@ enum wasm_xvariant {
   XV_COUNT
 };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
-#define XOP_TABLE_SIZE XOPV(XV_COUNT, 0)
+
+/* Chains: two binary ops of one type where the second takes the first's
+ * result (from the accumulator), as one instruction [h, dst, a, b, c, t]:
+ *   t = op1(a, b)          b a slot, or an immediate in form CH_K; in form
+ *                          CH_ACC a is the accumulator (its cell ignored)
+ *   dst = op2(t, c)        CH_A1;  op2(t, K) with K = c: CH_A1K;
+ *         op2(c, t)        CH_A2 (op2 not commutative)
+ * and t is also written to its slot (cell 5), as op1 would: it may be a
+ * local. The ops chained, per type: X(args.., OP, NC), NC 1 where op2
+ * needs CH_A2. */
+#define CHAIN_I32_1(X, ...)                                                    \
+  X(__VA_ARGS__, I32_ADD, 0) X(__VA_ARGS__, I32_SUB, 1) X(__VA_ARGS__, I32_AND, 0) X(__VA_ARGS__, I32_OR, 0)         \
+  X(__VA_ARGS__, I32_XOR, 0) X(__VA_ARGS__, I32_SHL, 1) X(__VA_ARGS__, I32_SHR_U, 1) X(__VA_ARGS__, I32_ROTL, 1)
+#define CHAIN_I32_2(X, ...)                                                    \
+  X(__VA_ARGS__, I32_ADD, 0) X(__VA_ARGS__, I32_SUB, 1) X(__VA_ARGS__, I32_AND, 0) X(__VA_ARGS__, I32_OR, 0)         \
+  X(__VA_ARGS__, I32_XOR, 0) X(__VA_ARGS__, I32_SHL, 1) X(__VA_ARGS__, I32_SHR_U, 1)
+#define CHAIN_F64_1(X, ...) X(__VA_ARGS__, F64_ADD, 0) X(__VA_ARGS__, F64_SUB, 1) X(__VA_ARGS__, F64_MUL, 0)
+#define CHAIN_F64_2(X, ...) X(__VA_ARGS__, F64_ADD, 0) X(__VA_ARGS__, F64_SUB, 1) X(__VA_ARGS__, F64_MUL, 0)
+/* Branch chains: a chain whose op2 is a compare, fused with the br_if or
+ * if on its result as well: [h, a, b, c, t, nz, target], jump when
+ * (op2(t, c) != 0) == nz (forms CH_A1 and CH_A1K only: the compiler
+ * turns CH_A2 around by swapping the compare). */
+#define CHAIN_BR_1(X, ...) X(__VA_ARGS__, I32_ADD, 0) X(__VA_ARGS__, I32_SUB, 0)
+#define CHAIN_BR_2(X, ...)                                                     \
+  X(__VA_ARGS__, I32_EQ, 0) X(__VA_ARGS__, I32_NE, 0) X(__VA_ARGS__, I32_LT_S, 0) X(__VA_ARGS__, I32_LT_U, 0)        \
+  X(__VA_ARGS__, I32_GT_S, 0) X(__VA_ARGS__, I32_GT_U, 0) X(__VA_ARGS__, I32_LE_S, 0) X(__VA_ARGS__, I32_LE_U, 0)    \
+  X(__VA_ARGS__, I32_GE_S, 0) X(__VA_ARGS__, I32_GE_U, 0)
+enum { CH_PLAIN, CH_K, CH_ACC };   /* forms of op1 */
+enum { CH_A1, CH_A1K, CH_A2 };     /* forms of op2 */
+#define CHAIN_POS(A, OP, NC) CHP_##A##_##OP,
+enum { CHAIN_I32_1(CHAIN_POS, I32_1) CHP_I32_1_N };
+enum { CHAIN_I32_2(CHAIN_POS, I32_2) CHP_I32_2_N };
+enum { CHAIN_F64_1(CHAIN_POS, F64_1) CHP_F64_1_N };
+enum { CHAIN_F64_2(CHAIN_POS, F64_2) CHP_F64_2_N };
+enum { CHAIN_BR_1(CHAIN_POS, BR_1) CHP_BR_1_N };
+enum { CHAIN_BR_2(CHAIN_POS, BR_2) CHP_BR_2_N };
+#undef CHAIN_POS
+#define XOP_CHAIN_I32 XOPV(XV_COUNT, 0)
+#define XOP_CHAIN_F64 (XOP_CHAIN_I32 + CHP_I32_1_N * CHP_I32_2_N * 9)
+#define XOP_CHAIN_BR (XOP_CHAIN_F64 + CHP_F64_1_N * CHP_F64_2_N * 9)
+/* The opcode of a chain: its family's base, positions in the lists. */
+#define XOP_CHAIN(base, n2, p1, f1, p2, f2) ((base) + (((p1) * (n2) + (p2)) * 3 + (f1)) * 3 + (f2))
+#define XOP_TABLE_SIZE (XOP_CHAIN_BR + CHP_BR_1_N * CHP_BR_2_N * 9)
 
 /* Exception handlers (try_table): a try covers the cells [start, end) of
  * the body; its catch clauses are catches[first .. first+count). Tries are

@@ -14,111 +14,31 @@
  * or are written to their home slot when something needs them there.
  *
  * Peepholes: an op whose result goes straight into local.set/tee writes the
- * local directly; an integer op whose i32 result only feeds br_if/if is
- * fused with the branch (XV_BR variants); an i32.add computing an address
- * folds into the access (XV_ADDK, XV_ADDX), constant addresses and stored
- * values become immediates (XV_AK, XV_STI); a full-width load feeding a
- * binary op, and a binary op feeding a store, fuse with it (XV_LD, XV_ST,
- * XV_RMW); two copies in a row become one COPY1X2. An operand computed by
- * the instruction just before is read from the interpreter's accumulator
- * (XV_A1 and the like, wasm_code.h). Fusions that drop an instruction only
- * do so when its result feeds nothing else and no jump lands in between
- * (`barrier`); they read the dropped instruction's operands from their
- * slots, which stay valid.
+ * local directly; an op whose i32 result only feeds br_if/if is fused with
+ * the branch (XV_BR variants); an i32.add (or sub) of a constant computing
+ * an address folds into the access (XV_ADDK, XV_ADDX), constant addresses
+ * and stored values become immediates (XV_AK, XV_STI); a full-width load
+ * feeding a binary op, and a binary op feeding a store, fuse with it
+ * (XV_LD, XV_ST, XV_RMW, and a mul.ld then add.rmw: XOP_MAC_*); up to four
+ * copies in a row become one COPY1Xn. An operand computed by the
+ * instruction just before is read from the interpreter's accumulator
+ * (XV_A1 and the like, wasm_code.h), and two binary ops in a row where the
+ * second takes the first's result become one chain (XOP_CHAIN_*, with a
+ * compare and the branch on it: XOP_CHAIN_BR); two adds in a row become
+ * one XOP_ADD2. A copy before a call or return, and the stack pointer's
+ * global.get/add/global.set, join that instruction. Fusions that drop an
+ * instruction only do so when its result feeds nothing else (or they
+ * still write it) and no jump lands in between (`barrier`); they read the
+ * dropped instruction's operands from their slots, which stay valid.
+ * Memory instructions are compiled in wasm_compile_mem.c, the other
+ * superinstructions formed in wasm_compile_fuse.c.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm_code.h"
-#include "wasm_module.h"
-
-/* Limits that keep hostile (but valid) bodies from exhausting memory. */
-#define COMPILE_MAX_CELLS (64u << 20)
-
-typedef struct cval {
-  uint8_t kind;
-  bool konst;    /* a constant not yet written anywhere: value k */
-  uint32_t slot; /* home slot, fixed by stack position */
-  uint32_t src;  /* where the value is now (== slot unless aliasing) */
-  uint64_t k;
-} cval;
-
-enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
-
-/* Fusion with memory: the last instruction, when it is a full-width load
- * (plain or ADDK), a plain scalar binary op, or an XV_LD op. */
-enum { LAST_NONE, LAST_LOAD, LAST_BIN, LAST_BINLD };
-typedef struct last_instr {
-  int kind; /* LAST_* */
-  size_t start, end;
-  int op;
-  uint32_t dst;
-  uint64_t a, b;         /* binary op: operand slots (XV_LD: a only) */
-  uint64_t addr, off, k; /* load, XV_LD: address slot, offset, K */
-} last_instr;
-
-typedef struct ctl {
-  uint8_t kind;
-  bool unreachable;
-  bool has_else;
-  uint32_t height;       /* operand entries below the params */
-  uint32_t base;         /* slot of the first param / result */
-  const uint8_t *params, *results;
-  uint32_t nparams, nresults;
-  uint32_t param_slots, result_slots;
-  size_t loop_pc;        /* loop: branch target */
-  size_t patches;        /* chain of forward branches to the end (idx+1) */
-  size_t else_patch;     /* if: BR_UNLESS target cell index + 1, or 0 */
-  uint32_t try_plus1;    /* try_table: index + 1 of its entry in tries */
-} ctl;
-
-typedef struct comp {
-  const wasm_module *m;
-  const void *const *h;
-  wasm_error *err;
-  wasm_status st;
-  wasm_cell *code;
-  size_t n, cap;
-  size_t *relocs; /* cells holding a target as a cell index */
-  size_t nrelocs, cap_relocs;
-  cval *stk;
-  uint32_t sp, cap_stk;
-  uint32_t slots, max_slots;
-  ctl *ctls;
-  uint32_t nctl, cap_ctl;
-  wasm_try *tries;        /* this function's exception handlers */
-  size_t ntries, cap_tries;
-  wasm_catch *catches;
-  size_t ncatches, cap_catches;
-  uint32_t nlocals;
-  uint8_t *local_kind;
-  uint32_t *local_slot;
-  /* Peephole: the last instruction's dst operand cell, when it may be
-   * retargeted (it wrote a fresh stack slot and nothing jumps between). */
-  size_t last_dst, last_end, barrier;
-  /* Fusion: the last instruction, when it is an integer op with an i32
-   * result that a branch may absorb. */
-  size_t fuse_start, fuse_end;
-  int fuse_op;
-  bool fuse_k;
-  bool fuse_neg; /* an i32.eqz of the op's result followed it: jump inverted */
-  int fuse_acc;  /* the op read in1 (1) or in2 (2) from the accumulator */
-  uint32_t fuse_np, fuse_dst;
-  uint64_t fuse_a, fuse_b;
-  last_instr last;
-  size_t copy_at; /* the last instruction, when it is a COPY1 */
-  /* The accumulator (wasm_code.h, XV_A1): the last instruction left the
-   * value of slot acc_slot in it, if it ended at acc_end. */
-  uint32_t acc_slot;
-  size_t acc_end;
-  /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
-  bool dump;
-  size_t *starts;
-  int *ops;
-  size_t nstarts, cap_starts;
-} comp;
+#include "wasm_compile.h"
 
 /* Stable storage for one-byte "result type lists" of simple blocktypes. */
 static const uint8_t valtype_bytes[256] = {
@@ -131,7 +51,7 @@ static const uint8_t valtype_bytes[256] = {
 #undef B4
 };
 
-static bool fail(comp *c, wasm_status st, const char *msg) {
+bool wc_fail(comp *c, wasm_status st, const char *msg) {
   if (c->st == WASM_OK) {
     c->st = st;
     wasm_fail(c->err, st, "compile: %s", msg);
@@ -152,24 +72,25 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
 
 /* ---- emitting ---- */
 
-static size_t emit_u(comp *c, uint64_t v) {
+size_t wc_emit_u(comp *c, uint64_t v) {
   if (c->st) return 0;
-  if (c->n >= COMPILE_MAX_CELLS) return fail(c, WASM_NOMEM, "function too large"), 0;
+  if (c->n >= COMPILE_MAX_CELLS) return wc_fail(c, WASM_NOMEM, "function too large"), 0;
   if (!grow((void **)&c->code, &c->cap, c->n + 1, sizeof(wasm_cell)))
-    return fail(c, WASM_NOMEM, "out of memory"), 0;
+    return wc_fail(c, WASM_NOMEM, "out of memory"), 0;
   c->code[c->n].u = v;
   return c->n++;
 }
 
-static void emit_op(comp *c, int op) {
+void wc_emit_op(comp *c, int op) {
   c->last_dst = SIZE_MAX; /* peephole candidates are set after emitting */
   c->fuse_start = SIZE_MAX;
   c->last.kind = LAST_NONE;
   c->copy_at = SIZE_MAX;
   c->acc_end = SIZE_MAX;
+  c->ch_start = SIZE_MAX;
   const void *h = c->h[op];
   if (!h) {
-    fail(c, WASM_INVALID, "instruction not supported by the interpreter");
+    wc_fail(c, WASM_INVALID, "instruction not supported by the interpreter");
     return;
   }
   if (c->st) return;
@@ -182,7 +103,7 @@ static void emit_op(comp *c, int op) {
       c->ops[c->nstarts++] = op;
     }
   }
-  size_t i = emit_u(c, 0);
+  size_t i = wc_emit_u(c, 0);
   if (!c->st) c->code[i].h = h;
 }
 
@@ -192,11 +113,17 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
       "select", "select2", "global.get", "global.get2", "global.set",
       "global.set2", "ref.is_null", "ref.func", "memop.multi", "throw_ref",
-      "copy1x2"};
+      "copy1x2", "call", "copy1x3", "copy1x4", "i32.mac", "i64.mac", "f32.mac", "f64.mac",
+      "i32.mac2", "i64.mac2", "f32.mac2", "f64.mac2", "call.copy",
+      "global.addk", "global.set.addk", "return.copy", "add2", "add2", "add2", "add2", "add2",
+      "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2",
+      "i32.load.br", "i32.load8_u.br",
+      "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
+  if (op >= XOP_CHAIN_I32) return wc_chain_name(op, buf, n);
   if (op < XOP_COUNT) {
     size_t x = (size_t)(op - XOP_FIRST - 1);
     return x < sizeof xnames / sizeof xnames[0] ? xnames[x] : "xop";
@@ -222,11 +149,11 @@ static void dump_code(comp *c, uint32_t fidx) {
 
 /* A branch target cell holding a cell index, fixed up at the end. */
 static size_t emit_target(comp *c, size_t idx) {
-  size_t at = emit_u(c, idx);
+  size_t at = wc_emit_u(c, idx);
   if (c->st) return 0;
   size_t ncap = c->cap_relocs;
   if (!grow((void **)&c->relocs, &ncap, c->nrelocs + 1, sizeof(size_t)))
-    return fail(c, WASM_NOMEM, "out of memory"), 0;
+    return wc_fail(c, WASM_NOMEM, "out of memory"), 0;
   c->cap_relocs = ncap;
   c->relocs[c->nrelocs++] = at;
   return at;
@@ -250,73 +177,78 @@ static void resolve_chain(comp *c, size_t chain, size_t pc) {
 
 /* The instruction just emitted also left its result (slot) in the
  * accumulator. */
-static void set_acc(comp *c, uint32_t slot) {
+void wc_set_acc(comp *c, uint32_t slot) {
   c->acc_slot = slot;
   c->acc_end = c->n;
 }
 
 /* Whether v can be read from the accumulator by the next instruction. */
-static bool in_acc(const comp *c, const cval *v) {
+bool wc_in_acc(const comp *c, const cval *v) {
   return !v->konst && c->acc_end == c->n && c->barrier != c->n && v->src == c->acc_slot;
 }
 
 /* The variant v of op, or -1 when it has none (or v is 0). */
-static int variant(const comp *c, int op, int v) {
+int wc_variant(const comp *c, int op, int v) {
   if (v <= 0 || v >= XV_COUNT) return -1;
   int xop = XOPV(v, op);
   return c->h[xop] ? xop : -1;
 }
 
-static void set_dst_candidate(comp *c, size_t cell) {
+void wc_set_dst_candidate(comp *c, size_t cell) {
   c->last_dst = cell;
   c->last_end = c->n;
 }
 
 static void emit_const(comp *c, uint32_t dst, uint64_t k) {
-  emit_op(c, XOP_CONST);
-  emit_u(c, dst);
-  emit_u(c, k);
+  wc_emit_op(c, XOP_CONST);
+  wc_emit_u(c, dst);
+  wc_emit_u(c, k);
 }
 
 /* Whether the instruction at [start, end) is the last one emitted and no
  * jump lands after it, so it may be rewritten. */
-static bool last_is(comp *c, size_t start, size_t end) {
+bool wc_last_is(comp *c, size_t start, size_t end) {
   return start != SIZE_MAX && end == c->n && c->barrier != c->n;
 }
 
 static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
   if (dst == src || nslots == 0) return;
-  if (nslots == 1 && last_is(c, c->copy_at, c->copy_at + 3) && !c->st) {
-    /* Two copies in a row become one instruction. */
-    c->code[c->copy_at].h = c->h[XOP_COPY1X2];
-    if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = XOP_COPY1X2;
-    c->copy_at = SIZE_MAX;
+  /* Up to four copies in a row become one instruction (COPY1X2..X4). */
+  static const int grown[] = {XOP_COPY1X2, XOP_COPY1X3, XOP_COPY1X4};
+  if (nslots == 1 && c->copy_at != SIZE_MAX && c->copy_n < 4 &&
+      wc_last_is(c, c->copy_at, c->copy_at + 1 + 2 * c->copy_n) && !c->st) {
+    int xop = grown[c->copy_n - 1];
+    c->code[c->copy_at].h = c->h[xop];
+    if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
+    c->copy_n++;
     c->last_dst = SIZE_MAX;
     c->fuse_start = SIZE_MAX;
-    emit_u(c, dst);
-    emit_u(c, src);
+    c->ch_start = SIZE_MAX;
+    wc_emit_u(c, dst);
+    wc_emit_u(c, src);
     return;
   }
   if (nslots == 1) {
-    emit_op(c, XOP_COPY1);
+    wc_emit_op(c, XOP_COPY1);
     c->copy_at = c->n - 1;
+    c->copy_n = 1;
   } else if (nslots == 2) {
-    emit_op(c, XOP_COPY2);
+    wc_emit_op(c, XOP_COPY2);
   } else {
-    emit_op(c, XOP_COPYN);
+    wc_emit_op(c, XOP_COPYN);
   }
-  emit_u(c, dst);
-  emit_u(c, src);
-  if (nslots > 2) emit_u(c, nslots);
+  wc_emit_u(c, dst);
+  wc_emit_u(c, src);
+  if (nslots > 2) wc_emit_u(c, nslots);
 }
 
 /* ---- operand stack ---- */
 
-static void push(comp *c, uint8_t kind) {
+void wc_push(comp *c, uint8_t kind) {
   if (c->st) return;
   size_t cap = c->cap_stk;
   if (!grow((void **)&c->stk, &cap, (size_t)c->sp + 1, sizeof(cval))) {
-    fail(c, WASM_NOMEM, "out of memory");
+    wc_fail(c, WASM_NOMEM, "out of memory");
     return;
   }
   c->cap_stk = (uint32_t)cap;
@@ -325,10 +257,10 @@ static void push(comp *c, uint8_t kind) {
   if (c->slots > c->max_slots) c->max_slots = c->slots;
 }
 
-static cval pop(comp *c) {
+cval wc_pop(comp *c) {
   uint32_t floor = c->nctl ? c->ctls[c->nctl - 1].height : 0;
   if (c->sp <= floor) {
-    fail(c, WASM_INVALID, "operand stack underflow");
+    wc_fail(c, WASM_INVALID, "operand stack underflow");
     return (cval){WASM_I32, false, 0, 0, 0};
   }
   cval v = c->stk[--c->sp];
@@ -337,7 +269,7 @@ static cval pop(comp *c) {
 }
 
 /* Writes a pending constant to its home slot. */
-static void use(comp *c, cval *v) {
+void wc_use(comp *c, cval *v) {
   if (v->konst) {
     emit_const(c, v->slot, v->k);
     v->konst = false;
@@ -349,7 +281,7 @@ static void materialize_from(comp *c, uint32_t from) {
   for (uint32_t i = from; i < c->sp; i++) {
     cval *v = &c->stk[i];
     if (v->konst) {
-      use(c, v);
+      wc_use(c, v);
     } else if (v->src != v->slot) {
       emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
       v->src = v->slot;
@@ -379,7 +311,7 @@ static uint32_t kinds_slots(const uint8_t *k, uint32_t n) {
   return s;
 }
 
-static uint8_t sig_kind(char ch) {
+uint8_t wc_sig_kind(char ch) {
   switch (ch) {
   case 'i': return WASM_I32;
   case 'I': return WASM_I64;
@@ -396,13 +328,13 @@ static ctl *push_ctl(comp *c, uint8_t kind, const uint8_t *p, uint32_t np,
   if (c->st) return NULL;
   size_t cap = c->cap_ctl;
   if (!grow((void **)&c->ctls, &cap, (size_t)c->nctl + 1, sizeof(ctl))) {
-    fail(c, WASM_NOMEM, "out of memory");
+    wc_fail(c, WASM_NOMEM, "out of memory");
     return NULL;
   }
   c->cap_ctl = (uint32_t)cap;
   uint32_t floor = c->nctl ? c->ctls[c->nctl - 1].height : 0;
   if (c->sp < np || c->sp - np < floor) {
-    fail(c, WASM_INVALID, "operand stack underflow");
+    wc_fail(c, WASM_INVALID, "operand stack underflow");
     return NULL;
   }
   ctl *t = &c->ctls[c->nctl++];
@@ -431,7 +363,7 @@ static bool blocktype(comp *c, int64_t bt, const uint8_t **p, uint32_t *np,
     }
     return true;
   }
-  if ((uint64_t)bt >= c->m->ntypes) return fail(c, WASM_INVALID, "bad block type");
+  if ((uint64_t)bt >= c->m->ntypes) return wc_fail(c, WASM_INVALID, "bad block type");
   const wasm_functype *t = &c->m->types[bt];
   *p = t->types;
   *np = t->nparams;
@@ -455,7 +387,7 @@ static void emit_branch(comp *c, ctl *t) {
   uint32_t nslots = loop ? t->param_slots : t->result_slots;
   uint32_t dst = t->kind == CTL_FUNC ? 0 : t->base;
   if (n > c->sp) {
-    fail(c, WASM_INVALID, "operand stack underflow");
+    wc_fail(c, WASM_INVALID, "operand stack underflow");
     return;
   }
   if (n == 1) {
@@ -475,9 +407,28 @@ static void emit_branch(comp *c, ctl *t) {
     emit_copy(c, dst, c->slots - nslots, nslots);
   }
   if (t->kind == CTL_FUNC) {
-    emit_op(c, XOP_RETURN);
+    /* A copy of the result just before runs as part of the return. */
+    if (c->copy_at != SIZE_MAX && c->copy_n == 1 && wc_last_is(c, c->copy_at, c->copy_at + 3) &&
+        !c->st && c->code[c->copy_at + 1].u == 0) {
+      uint64_t src = c->code[c->copy_at + 2].u;
+      c->n = c->copy_at;
+      wc_emit_op(c, XOP_RETURN1);
+      wc_emit_u(c, src);
+      return;
+    }
+    wc_emit_op(c, XOP_RETURN);
   } else {
-    emit_op(c, XOP_BR);
+    /* Copies just before (a loop's values moving on) run as part of the
+     * jump: the target follows their cells. */
+    if (c->copy_at != SIZE_MAX && wc_last_is(c, c->copy_at, c->copy_at + 1 + 2 * c->copy_n) &&
+        !c->st) {
+      int xop = XOP_COPY1BR + (int)c->copy_n - 1;
+      c->code[c->copy_at].h = c->h[xop];
+      if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
+      c->copy_at = SIZE_MAX;
+    } else {
+      wc_emit_op(c, XOP_BR);
+    }
     if (loop) emit_target(c, t->loop_pc);
     else emit_forward(c, &t->patches);
   }
@@ -502,7 +453,7 @@ static void emit_target_of(comp *c, ctl *t) {
 
 static ctl *label(comp *c, uint32_t depth) {
   if (depth >= c->nctl) {
-    fail(c, WASM_INVALID, "unknown label");
+    wc_fail(c, WASM_INVALID, "unknown label");
     return NULL;
   }
   return &c->ctls[c->nctl - 1 - depth];
@@ -519,63 +470,11 @@ static void set_unreachable(comp *c) {
 static void reset_stack(comp *c, ctl *t, const uint8_t *kinds, uint32_t n) {
   c->sp = t->height;
   c->slots = t->base;
-  for (uint32_t i = 0; i < n; i++) push(c, kinds[i]);
+  for (uint32_t i = 0; i < n; i++) wc_push(c, kinds[i]);
 }
 
 /* ---- instructions ---- */
 
-/* The full-width load of a scalar kind (its opcode), or -1. */
-static int full_load(uint8_t kind) {
-  switch (kind) {
-  case WASM_I32: return WASM_OP_I32_LOAD;
-  case WASM_I64: return WASM_OP_I64_LOAD;
-  case WASM_F32: return WASM_OP_F32_LOAD;
-  case WASM_F64: return WASM_OP_F64_LOAD;
-  default: return -1;
-  }
-}
-
-static bool commutative(int op) {
-  switch (op) {
-  case WASM_OP_I32_ADD: case WASM_OP_I32_MUL: case WASM_OP_I32_AND:
-  case WASM_OP_I32_OR: case WASM_OP_I32_XOR: case WASM_OP_I32_EQ: case WASM_OP_I32_NE:
-  case WASM_OP_I64_ADD: case WASM_OP_I64_MUL: case WASM_OP_I64_AND:
-  case WASM_OP_I64_OR: case WASM_OP_I64_XOR:
-    return true;
-  default:
-    return false;
-  }
-}
-
-/* A binary op one of whose operands was just loaded (a full-width load of
- * its type, whose result feeds only this op): XV_LD, replacing the load. */
-static bool compile_binld(comp *c, int op, cval *in) {
-  int xop = XOPV(XV_LD, op);
-  if (!c->h[xop] || c->last.kind != LAST_LOAD || !last_is(c, c->last.start, c->last.end) ||
-      c->last.op != full_load(in[0].kind))
-    return false;
-  int fresh = -1; /* which operand the load computed */
-  for (int i = 0; i < 2; i++)
-    if (!in[i].konst && in[i].src == in[i].slot && in[i].slot == c->last.dst) fresh = i;
-  if (fresh < 0 || (fresh == 0 && !commutative(op))) return false;
-  cval other = in[1 - fresh];
-  if (other.konst) return false; /* the K variant instead */
-  size_t start = c->last.start;
-  uint64_t addr = c->last.addr, off = c->last.off, k = c->last.k;
-  c->n = start; /* drop the load */
-  uint32_t dst = in[0].slot;
-  emit_op(c, xop);
-  size_t dcell = emit_u(c, dst);
-  emit_u(c, other.src);
-  emit_u(c, addr);
-  emit_u(c, off);
-  emit_u(c, k);
-  push(c, in[0].kind);
-  set_dst_candidate(c, dcell);
-  set_acc(c, dst);
-  c->last = (last_instr){LAST_BINLD, start, c->n, op, dst, other.src, 0, addr, off, k};
-  return true;
-}
 
 static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   const char *sig = oi->sig;
@@ -583,10 +482,10 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   uint32_t np = (uint32_t)(colon - sig);
   cval in[3];
   if (np > 3) {
-    fail(c, WASM_INVALID, "bad signature");
+    wc_fail(c, WASM_INVALID, "bad signature");
     return;
   }
-  for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
+  for (uint32_t i = np; i-- > 0;) in[i] = wc_pop(c);
   /* i32.eqz of the fresh result of a fusable op: a branch on the eqz may
    * drop both and jump on the op's result with the sense inverted. */
   bool neg = op == WASM_OP_I32_EQZ && !in[0].konst && in[0].src == in[0].slot &&
@@ -596,29 +495,55 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   int prev_op = c->fuse_op;
   bool prev_k = c->fuse_k, prev_neg = c->fuse_neg;
   int prev_acc = c->fuse_acc;
+  chain_rec prev_ch = c->fuse_ch;
   uint32_t prev_np = c->fuse_np;
   uint64_t prev_a = c->fuse_a, prev_b = c->fuse_b;
-  if (np == 2 && compile_binld(c, op, in)) return;
+  if (np == 2 && wc_compile_binld(c, op, in)) return;
   /* A constant second operand becomes an immediate when the op has one. */
   bool k = np == 2 && in[1].konst && c->h[XOPV(XV_K, op)];
   for (uint32_t i = 0; i < np; i++)
-    if (!(k && i == 1)) use(c, &in[i]);
+    if (!(k && i == 1)) wc_use(c, &in[i]);
   uint32_t dst = c->slots;
   size_t start = c->n;
   /* An operand the last instruction computed is read from the accumulator. */
   int acc = 0, xop = -1;
-  if (np >= 1 && np <= 2 && in_acc(c, &in[0]) && (xop = variant(c, op, k ? XV_A1K : XV_A1)) >= 0)
+  if (np >= 1 && np <= 2 && wc_in_acc(c, &in[0]) && (xop = wc_variant(c, op, k ? XV_A1K : XV_A1)) >= 0)
     acc = 1;
-  else if (np == 2 && !k && in_acc(c, &in[1]) && (xop = variant(c, op, XV_A2)) >= 0)
+  else if (np == 2 && !k && wc_in_acc(c, &in[1]) && (xop = wc_variant(c, op, XV_A2)) >= 0)
     acc = 2;
+  if (acc && np == 2 && wc_compile_chain(c, op, in, acc, k)) return;
+  int af = wc_add_form(op, k);
+  if (!acc && af >= 0 && wc_compile_add2(c, op, af, dst, in, k)) return;
+  /* A compare of op1's result: a branch on it may take both in. */
+  chain_rec ch = {SIZE_MAX, 0, 0, 0, 0, 0};
+  if (acc && np == 2 && wc_last_is(c, c->ch_start, c->ch_end))
+    ch = (chain_rec){c->ch_start, c->ch_op, c->ch_form, c->ch_a, c->ch_b,
+                     c->code[c->ch_start + 1].u};
   if (!acc) xop = k ? XOPV(XV_K, op) : op;
-  emit_op(c, xop);
-  size_t dcell = emit_u(c, dst);
-  for (uint32_t i = 0; i < np; i++) emit_u(c, k && i == 1 ? in[i].k : in[i].src);
-  for (const char *p = colon + 1; *p; p++) push(c, sig_kind(*p));
+  wc_emit_op(c, xop);
+  size_t dcell = wc_emit_u(c, dst);
+  for (uint32_t i = 0; i < np; i++) wc_emit_u(c, k && i == 1 ? in[i].k : in[i].src);
+  for (const char *p = colon + 1; *p; p++) wc_push(c, wc_sig_kind(*p));
   if (!colon[1]) return;
-  set_dst_candidate(c, dcell);
-  if (strchr("iIfF", colon[1])) set_acc(c, dst);
+  wc_set_dst_candidate(c, dcell);
+  if (strchr("iIfF", colon[1])) wc_set_acc(c, dst);
+  if (!acc && af >= 0) {
+    c->add_start = start;
+    c->add_end = c->n;
+    c->add_form = af;
+    c->add_d = dst;
+    c->add_a = in[0].src;
+    c->add_b = wc_add_b(op, k, &in[1]);
+  }
+  /* A chain's op1 reads the accumulator as its first operand only. */
+  if (np == 2 && (!acc || (!k && (acc == 1 || wc_commutative(op))))) {
+    c->ch_start = start;
+    c->ch_end = c->n;
+    c->ch_op = op;
+    c->ch_form = acc ? CH_ACC : k ? CH_K : CH_PLAIN;
+    c->ch_a = in[0].src;
+    c->ch_b = acc == 2 ? in[0].src : k ? in[1].k : in[1].src;
+  }
   if (np == 2 && !k && c->h[XOPV(XV_ST, op)])
     c->last = (last_instr){LAST_BIN, start, c->n, op, dst, in[0].src, in[1].src, 0, 0, 0};
   if (colon[1] == 'i' && !colon[2] && np >= 1 && np <= 2) {
@@ -632,8 +557,10 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
     c->fuse_b = np == 2 ? (k ? in[1].k : in[1].src) : 0;
     c->fuse_neg = false;
     c->fuse_acc = acc;
+    c->fuse_ch = ch;
     if (neg) {
       c->fuse_acc = prev_acc;
+      c->fuse_ch = prev_ch;
       c->fuse_start = prev_start;
       c->fuse_op = prev_op;
       c->fuse_k = prev_k;
@@ -649,8 +576,23 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
  * the op that computed cond when it was just emitted; the caller appends
  * the target cell. */
 static void emit_cond_jump(comp *c, cval cond, bool nz) {
+  /* A branch on the value an i32 load just loaded. */
+  last_instr l = c->ldbr;
+  if (!cond.konst && l.kind == LAST_LOAD && wc_last_is(c, l.start, l.end) &&
+      c->code[l.start + 1].u == cond.src && c->h[XOP_LDBR_I32]) {
+    uint64_t dst = cond.src;
+    c->n = l.start;
+    wc_emit_op(c, l.op == WASM_OP_I32_LOAD ? XOP_LDBR_I32 : XOP_LDBR_U8);
+    wc_emit_u(c, dst);
+    wc_emit_u(c, l.addr);
+    wc_emit_u(c, l.off);
+    wc_emit_u(c, l.k);
+    wc_emit_u(c, nz);
+    return;
+  }
   if (!cond.konst && cond.src == cond.slot && c->fuse_start != SIZE_MAX &&
       c->fuse_end == c->n && c->barrier != c->n && c->fuse_dst == cond.slot) {
+    if (wc_emit_chain_jump(c, nz)) return;
     int xop = XOPV(c->fuse_k ? XV_BRK : XV_BR, c->fuse_op);
     if (c->h[xop]) {
       uint32_t np = c->fuse_np;
@@ -658,19 +600,19 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
       /* The op read an operand from the accumulator: the value is still
        * there for the jump that replaces it. */
       static const int accv[2][3] = {{0, XV_BRA1, XV_BRA2}, {0, XV_BRA1K, XV_COUNT}};
-      int axop = variant(c, c->fuse_op, accv[c->fuse_k][c->fuse_acc]);
+      int axop = wc_variant(c, c->fuse_op, accv[c->fuse_k][c->fuse_acc]);
       if (axop >= 0) xop = axop;
       c->n = c->fuse_start; /* drop the op: its result only fed this jump */
-      emit_op(c, xop);
-      emit_u(c, a);
-      if (np == 2) emit_u(c, b);
-      emit_u(c, c->fuse_neg ? !nz : nz);
+      wc_emit_op(c, xop);
+      wc_emit_u(c, a);
+      if (np == 2) wc_emit_u(c, b);
+      wc_emit_u(c, c->fuse_neg ? !nz : nz);
       return;
     }
   }
-  use(c, &cond);
-  emit_op(c, nz ? XOP_BR_IF : XOP_BR_UNLESS);
-  emit_u(c, cond.src);
+  wc_use(c, &cond);
+  wc_emit_op(c, nz ? XOP_BR_IF : XOP_BR_UNLESS);
+  wc_emit_u(c, cond.src);
 }
 
 static void compile_lane(comp *c, const wasm_opinfo *oi, int op, uint8_t lane) {
@@ -680,187 +622,62 @@ static void compile_lane(comp *c, const wasm_opinfo *oi, int op, uint8_t lane) {
   cval in[2];
   memset(in, 0, sizeof in);
   if (np > 2) {
-    fail(c, WASM_INVALID, "bad signature");
+    wc_fail(c, WASM_INVALID, "bad signature");
     return;
   }
-  for (uint32_t i = np; i-- > 0;) in[i] = pop(c);
-  for (uint32_t i = 0; i < np; i++) use(c, &in[i]);
+  for (uint32_t i = np; i-- > 0;) in[i] = wc_pop(c);
+  for (uint32_t i = 0; i < np; i++) wc_use(c, &in[i]);
   uint32_t dst = c->slots;
-  emit_op(c, op);
-  size_t dcell = emit_u(c, dst);
-  for (uint32_t i = 0; i < np; i++) emit_u(c, in[i].src);
-  emit_u(c, lane);
-  push(c, sig_kind(colon[1]));
-  set_dst_candidate(c, dcell);
-}
-
-/* Whether the address operand was just computed by i32.add with a
- * constant that can be folded into the access (XV_ADDK). */
-static bool addk_fusable(comp *c, int op, const cval *addr) {
-  return !addr->konst && addr->src == addr->slot && c->fuse_start != SIZE_MAX &&
-         c->fuse_end == c->n && c->barrier != c->n && c->fuse_op == WASM_OP_I32_ADD &&
-         c->fuse_k && !c->fuse_neg && c->fuse_dst == addr->slot && c->h[XOPV(XV_ADDK, op)];
-}
-
-/* Whether the address operand was just computed by a plain i32.add whose
- * operands can be read by the access instead (XV_ADDX). */
-static bool addx_fusable(comp *c, int op, const cval *addr) {
-  return !addr->konst && addr->src == addr->slot && c->fuse_start != SIZE_MAX &&
-         c->fuse_end == c->n && c->barrier != c->n && c->fuse_op == WASM_OP_I32_ADD &&
-         !c->fuse_k && !c->fuse_neg && c->fuse_dst == addr->slot && c->h[XOPV(XV_ADDX, op)];
-}
-
-/* A store of the value the last instruction computed, when that was a
- * binary op of the stored type: XV_ST, or XV_RMW when the op loaded its
- * operand from the same address. Replaces both. */
-static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
-                          uint64_t off) {
-  last_instr l = c->last;
-  if (val->konst || val->src != val->slot || l.kind == LAST_NONE || l.kind == LAST_LOAD ||
-      !last_is(c, l.start, l.end) || l.dst != val->slot)
-    return false;
-  /* Full-width stores only: the load of the same type is 0x28.. as the
-   * store is 0x36.. */
-  if (full_load(val->kind) < 0 || op != full_load(val->kind) + (WASM_OP_I32_STORE - WASM_OP_I32_LOAD))
-    return false;
-  if (l.kind == LAST_BINLD) {
-    if (addr->konst || addr->src != l.addr || l.off != off || l.k != 0 ||
-        !c->h[XOPV(XV_RMW, l.op)])
-      return false;
-    c->n = l.start;
-    emit_op(c, XOPV(XV_RMW, l.op));
-    emit_u(c, addr->src);
-    emit_u(c, l.a);
-    emit_u(c, off);
-    return true;
-  }
-  c->n = l.start;
-  cval a = *addr;
-  use(c, &a); /* a constant address goes to its home slot, no input of the op */
-  emit_op(c, XOPV(XV_ST, l.op));
-  emit_u(c, a.src);
-  emit_u(c, l.a);
-  emit_u(c, l.b);
-  emit_u(c, off);
-  return true;
-}
-
-/* Loads, stores, SIMD loads and lane loads/stores: typed by the sig. */
-static void compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in) {
-  const char *colon = strchr(oi->sig, ':');
-  bool lane = oi->imm == WASM_IMM_MEMARG_LANE;
-  uint64_t off = in->imm.mem.offset;
-  if (colon[1]) { /* a load: "i:x" or lane load "iv:v" */
-    cval vec;
-    memset(&vec, 0, sizeof vec);
-    if (lane) vec = pop(c);
-    cval addr = pop(c);
-    int form = lane                          ? 0
-               : addk_fusable(c, op, &addr) ? XV_ADDK
-               : addx_fusable(c, op, &addr) ? XV_ADDX
-                                             : 0;
-    uint64_t x = addr.src, k = 0;
-    if (form) {
-      x = c->fuse_a;
-      k = c->fuse_b;
-      c->n = c->fuse_start; /* drop the add: its result only fed this load */
-    }
-    /* A constant address is an immediate (XV_AK). */
-    if (!form && !lane && addr.konst && variant(c, op, XV_AK) >= 0) form = XV_AK;
-    use(c, &vec);
-    if (form != XV_AK) use(c, &addr);
-    uint32_t dst = c->slots;
-    size_t start = c->n;
-    int xop = form ? XOPV(form, op) : op;
-    if (!form && !lane && in_acc(c, &addr) && variant(c, op, XV_A1) >= 0) xop = XOPV(XV_A1, op);
-    emit_op(c, xop);
-    size_t dcell = emit_u(c, dst);
-    emit_u(c, form == XV_AK ? addr.k : form ? x : addr.src);
-    if (lane) emit_u(c, vec.src);
-    emit_u(c, off);
-    if (lane) emit_u(c, in->imm.mem.lane);
-    if (form && form != XV_AK) emit_u(c, k);
-    push(c, sig_kind(colon[1]));
-    set_dst_candidate(c, dcell);
-    if (strchr("iIfF", colon[1])) set_acc(c, dst);
-    if (!form && !lane && !addr.konst)
-      c->last = (last_instr){LAST_LOAD, start, c->n, op, dst, 0, 0, addr.src, off, 0};
-    else if (form == XV_ADDK)
-      c->last = (last_instr){LAST_LOAD, start, c->n, op, dst, 0, 0, x, off, k};
-  } else {
-    cval val = pop(c);
-    cval addr = pop(c);
-    if (!lane && compile_binst(c, op, &addr, &val, off)) return;
-    /* The value, if computed, came after the address: then no fusion. A
-     * constant value is written after the add is dropped, to its home slot,
-     * which may be the add's second operand: no XV_ADDX then. */
-    int form = lane                          ? 0
-               : addk_fusable(c, op, &addr) ? XV_ADDK
-               : !val.konst && addx_fusable(c, op, &addr) ? XV_ADDX
-                                                           : 0;
-    if (!form && val.konst && !lane && c->h[XOPV(XV_STI, op)]) {
-      use(c, &addr);
-      emit_op(c, XOPV(XV_STI, op));
-      emit_u(c, addr.src);
-      emit_u(c, val.k);
-      emit_u(c, off);
-      return;
-    }
-    uint64_t x = 0, k = 0;
-    if (form) {
-      x = c->fuse_a;
-      k = c->fuse_b;
-      c->n = c->fuse_start;
-    } else if (addr.konst && !lane && variant(c, op, XV_AK) >= 0) {
-      use(c, &val); /* to its home slot, above the address's */
-      emit_op(c, XOPV(XV_AK, op));
-      emit_u(c, addr.k);
-      emit_u(c, val.src);
-      emit_u(c, off);
-      return;
-    }
-    if (!form) use(c, &addr);
-    use(c, &val);
-    int xop = form ? XOPV(form, op) : op;
-    if (!form && !lane && in_acc(c, &val) && variant(c, op, XV_A1) >= 0) xop = XOPV(XV_A1, op);
-    emit_op(c, xop);
-    emit_u(c, form ? x : addr.src);
-    emit_u(c, val.src);
-    emit_u(c, off);
-    if (lane) emit_u(c, in->imm.mem.lane);
-    if (form) emit_u(c, k);
-  }
+  wc_emit_op(c, op);
+  size_t dcell = wc_emit_u(c, dst);
+  for (uint32_t i = 0; i < np; i++) wc_emit_u(c, in[i].src);
+  wc_emit_u(c, lane);
+  wc_push(c, wc_sig_kind(colon[1]));
+  wc_set_dst_candidate(c, dcell);
 }
 
 /* Pops n (<= 3) operands into v, in push order, ready to be read. */
-static void pop_use(comp *c, cval *v, uint32_t n) {
-  for (uint32_t i = n; i-- > 0;) v[i] = pop(c);
-  for (uint32_t i = 0; i < n; i++) use(c, &v[i]);
+void wc_pop_use(comp *c, cval *v, uint32_t n) {
+  for (uint32_t i = n; i-- > 0;) v[i] = wc_pop(c);
+  for (uint32_t i = 0; i < n; i++) wc_use(c, &v[i]);
 }
 
-static void emit_srcs(comp *c, const cval *v, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++) emit_u(c, v[i].src);
+void wc_emit_srcs(comp *c, const cval *v, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) wc_emit_u(c, v[i].src);
 }
 
 static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
                          uint64_t b) {
   cval idx;
   memset(&idx, 0, sizeof idx);
-  if (op == XOP_CALL_INDIRECT) idx = pop(c);
-  use(c, &idx);
+  if (op == XOP_CALL_INDIRECT) idx = wc_pop(c);
+  wc_use(c, &idx);
   if (ft->nparams > c->sp) {
-    fail(c, WASM_INVALID, "operand stack underflow");
+    wc_fail(c, WASM_INVALID, "operand stack underflow");
     return;
   }
   materialize_from(c, c->sp - ft->nparams);
-  for (uint32_t i = 0; i < ft->nparams; i++) pop(c);
+  for (uint32_t i = 0; i < ft->nparams; i++) wc_pop(c);
   uint32_t argbase = c->slots;
-  emit_op(c, op);
-  emit_u(c, a);
-  if (op == XOP_CALL_INDIRECT) emit_u(c, b);
-  emit_u(c, argbase);
-  if (op == XOP_CALL_INDIRECT) emit_u(c, idx.src);
-  for (uint32_t i = 0; i < ft->nresults; i++) push(c, ft->types[ft->nparams + i]);
+  /* A copy just before (of an argument) runs as part of the call. */
+  uint64_t cd = 0, cs = 0;
+  if (op == XOP_CALL_LOCAL && c->copy_at != SIZE_MAX && c->copy_n == 1 &&
+      wc_last_is(c, c->copy_at, c->copy_at + 3) && !c->st) {
+    cd = c->code[c->copy_at + 1].u;
+    cs = c->code[c->copy_at + 2].u;
+    c->n = c->copy_at;
+    op = XOP_CALL_LOCAL1;
+  }
+  wc_emit_op(c, op);
+  wc_emit_u(c, a);
+  if (op == XOP_CALL_INDIRECT) wc_emit_u(c, b);
+  wc_emit_u(c, argbase);
+  if (op == XOP_CALL_INDIRECT) wc_emit_u(c, idx.src);
+  if (op == XOP_CALL_LOCAL1) {
+    wc_emit_u(c, cd);
+    wc_emit_u(c, cs);
+  }
+  for (uint32_t i = 0; i < ft->nresults; i++) wc_push(c, ft->types[ft->nparams + i]);
   /* Host calls marshal results at argbase; room for the larger side. */
   uint32_t top = argbase + kinds_slots(ft->types, ft->nparams);
   if (top > c->max_slots) c->max_slots = top;
@@ -868,13 +685,13 @@ static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
 
 static void compile_local_set(comp *c, uint32_t x, bool tee) {
   if (x >= c->nlocals) {
-    fail(c, WASM_INVALID, "unknown local");
+    wc_fail(c, WASM_INVALID, "unknown local");
     return;
   }
   uint32_t ls = c->local_slot[x];
   uint32_t ns = wasm_kind_slots(c->local_kind[x]);
   /* Checked before materialising, which emits and so ends the candidate. */
-  cval v = pop(c);
+  cval v = wc_pop(c);
   bool retarget = can_retarget(c, v.slot);
   bool aliased = materialize_local(c, ls);
   if (v.konst) {
@@ -891,7 +708,7 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
     emit_copy(c, ls, v.src, ns);
   }
   if (tee) {
-    push(c, v.kind);
+    wc_push(c, v.kind);
     if (c->st) return;
     cval *t = &c->stk[c->sp - 1];
     if (v.konst) {
@@ -903,46 +720,6 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
   }
 }
 
-/* The memory index a memory instruction uses other than 0 (memory.copy:
- * either), or 0: those take the out-of-line XOP_MEMOP_MULTI. */
-static bool memop_multi(const wasm_opinfo *oi, const wasm_instr *in) {
-  switch ((wasm_imm_kind)oi->imm) {
-  case WASM_IMM_MEMARG: case WASM_IMM_MEMARG_LANE: return in->imm.mem.memory != 0;
-  case WASM_IMM_MEM: return in->imm.index != 0;
-  case WASM_IMM_MEM_MEM: return in->imm.pair.a != 0 || in->imm.pair.b != 0;
-  case WASM_IMM_DATA_MEM: return in->imm.pair.b != 0;
-  default: return false;
-  }
-}
-
-/* XOP_MEMOP_MULTI [h, op, mem, mem2/seg, dst?, inputs.., offset?, lane?],
- * shaped by the op's signature (see wasm_exec_mem.c). */
-static void compile_memop_multi(comp *c, const wasm_opinfo *oi, int op,
-                                const wasm_instr *in) {
-  const char *colon = strchr(oi->sig, ':');
-  uint32_t np = (uint32_t)(colon - oi->sig);
-  cval v[3];
-  memset(v, 0, sizeof v);
-  if (np > 3) {
-    fail(c, WASM_INVALID, "bad signature");
-    return;
-  }
-  pop_use(c, v, np);
-  bool memarg = oi->imm == WASM_IMM_MEMARG || oi->imm == WASM_IMM_MEMARG_LANE;
-  uint64_t a = memarg ? in->imm.mem.memory : in->imm.index, b = 0;
-  if (oi->imm == WASM_IMM_MEM_MEM) a = in->imm.pair.a, b = in->imm.pair.b;
-  if (oi->imm == WASM_IMM_DATA_MEM) a = in->imm.pair.b, b = in->imm.pair.a;
-  emit_op(c, XOP_MEMOP_MULTI);
-  emit_u(c, (uint64_t)op);
-  emit_u(c, a);
-  emit_u(c, b);
-  if (colon[1]) emit_u(c, c->slots);
-  emit_srcs(c, v, np);
-  if (memarg) emit_u(c, in->imm.mem.offset);
-  if (oi->imm == WASM_IMM_MEMARG_LANE) emit_u(c, in->imm.mem.lane);
-  if (colon[1]) push(c, sig_kind(colon[1]));
-}
-
 /* try_table: a jump over one landing pad per catch clause (a branch to the
  * clause's label, which the thrower fills with the payload), then the body
  * as a block whose cells the handler entry covers. */
@@ -950,7 +727,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
                               const uint8_t *r, uint32_t nr) {
   const wasm_module *m = c->m;
   materialize_all(c);
-  emit_op(c, XOP_BR);
+  wc_emit_op(c, XOP_BR);
   size_t skip = emit_target(c, 0);
   size_t first = c->ncatches;
   wasm_reader rd = {m->bytes, in->imm.try_table.catches, m->bytes + m->len};
@@ -958,21 +735,21 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
     uint8_t kind = *rd.p++;
     uint32_t tag = UINT32_MAX, l = 0;
     if (kind < 2 && !wasm_read_u32(&rd, &tag)) {
-      fail(c, WASM_INVALID, "bad catch clause");
+      wc_fail(c, WASM_INVALID, "bad catch clause");
       return;
     }
     if (!wasm_read_u32(&rd, &l)) {
-      fail(c, WASM_INVALID, "bad catch clause");
+      wc_fail(c, WASM_INVALID, "bad catch clause");
       return;
     }
     ctl *lt = label(c, l);
     if (!lt) return;
     wasm_catch k = {kind < 2 ? tag : UINT32_MAX, (uint32_t)c->n, 0, kind == 1 || kind == 3};
     if (lt->kind == CTL_FUNC) {
-      emit_op(c, XOP_RETURN);
+      wc_emit_op(c, XOP_RETURN);
     } else {
       k.dst = lt->base;
-      emit_op(c, XOP_BR);
+      wc_emit_op(c, XOP_BR);
       emit_target_of(c, lt);
     }
     uint32_t top = k.dst + k.ref;
@@ -982,7 +759,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
     }
     if (top > c->max_slots) c->max_slots = top;
     if (!grow((void **)&c->catches, &c->cap_catches, c->ncatches + 1, sizeof k)) {
-      fail(c, WASM_NOMEM, "out of memory");
+      wc_fail(c, WASM_NOMEM, "out of memory");
       return;
     }
     c->catches[c->ncatches++] = k;
@@ -993,7 +770,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
   ctl *t = push_ctl(c, CTL_BLOCK, p, np, r, nr);
   if (!t) return;
   if (!grow((void **)&c->tries, &c->cap_tries, c->ntries + 1, sizeof(wasm_try))) {
-    fail(c, WASM_NOMEM, "out of memory");
+    wc_fail(c, WASM_NOMEM, "out of memory");
     return;
   }
   c->tries[c->ntries++] = (wasm_try){(uint32_t)c->n, 0, (uint32_t)first,
@@ -1004,8 +781,8 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
 static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   int op = in->op;
   const wasm_opinfo *oi = &wasm_opinfo_table[op];
-  if (memop_multi(oi, in)) { /* multi-memory: memory 0 keeps its fast path */
-    compile_memop_multi(c, oi, op, in);
+  if (wc_memop_multi(oi, in)) { /* multi-memory: memory 0 keeps its fast path */
+    wc_compile_memop_multi(c, oi, op, in);
     return;
   }
   const wasm_module *m = c->m;
@@ -1015,7 +792,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
 
   switch (op) {
   case WASM_OP_UNREACHABLE:
-    emit_op(c, XOP_UNREACHABLE);
+    wc_emit_op(c, XOP_UNREACHABLE);
     set_unreachable(c);
     break;
   case WASM_OP_NOP:
@@ -1036,35 +813,35 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     compile_try_table(c, in, p, np, r, nr);
     break;
   case WASM_OP_THROW_REF: {
-    cval v = pop(c);
-    use(c, &v);
-    emit_op(c, XOP_THROW_REF);
-    emit_u(c, v.src);
+    cval v = wc_pop(c);
+    wc_use(c, &v);
+    wc_emit_op(c, XOP_THROW_REF);
+    wc_emit_u(c, v.src);
     set_unreachable(c);
     break;
   }
   case WASM_OP_THROW: {
     if (in->imm.index >= wasm_module_total_tags(m)) {
-      fail(c, WASM_INVALID, "unknown tag");
+      wc_fail(c, WASM_INVALID, "unknown tag");
       return;
     }
     const wasm_functype *tt = &m->types[wasm_module_tag_type(m, in->imm.index)];
     if (tt->nparams > c->sp) {
-      fail(c, WASM_INVALID, "operand stack underflow");
+      wc_fail(c, WASM_INVALID, "operand stack underflow");
       return;
     }
     materialize_from(c, c->sp - tt->nparams);
-    for (uint32_t i = 0; i < tt->nparams; i++) pop(c);
-    emit_op(c, WASM_OP_THROW);
-    emit_u(c, in->imm.index);
-    emit_u(c, c->slots);
-    emit_u(c, kinds_slots(tt->types, tt->nparams));
+    for (uint32_t i = 0; i < tt->nparams; i++) wc_pop(c);
+    wc_emit_op(c, WASM_OP_THROW);
+    wc_emit_u(c, in->imm.index);
+    wc_emit_u(c, c->slots);
+    wc_emit_u(c, kinds_slots(tt->types, tt->nparams));
     set_unreachable(c);
     break;
   }
   case WASM_OP_IF: {
     if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
-    cval cond = pop(c);
+    cval cond = wc_pop(c);
     materialize_all(c);
     emit_cond_jump(c, cond, false);
     size_t at = emit_target(c, 0);
@@ -1075,12 +852,12 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   case WASM_OP_ELSE:
     t = &c->ctls[c->nctl - 1];
     if (t->kind != CTL_IF) {
-      fail(c, WASM_INVALID, "else without if");
+      wc_fail(c, WASM_INVALID, "else without if");
       return;
     }
     if (!t->unreachable) {
       materialize_all(c);
-      emit_op(c, XOP_BR);
+      wc_emit_op(c, XOP_BR);
       emit_forward(c, &t->patches);
     }
     if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
@@ -1117,7 +894,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   case WASM_OP_BR_IF: {
     t = label(c, in->imm.index);
     if (!t) return;
-    cval cond = pop(c);
+    cval cond = wc_pop(c);
     if (branch_in_place(c, t)) {
       emit_cond_jump(c, cond, true);
       emit_target_of(c, t);
@@ -1131,7 +908,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       if (n) {
         save = malloc(n * sizeof *save);
         if (!save) {
-          fail(c, WASM_NOMEM, "out of memory");
+          wc_fail(c, WASM_NOMEM, "out of memory");
           return;
         }
         memcpy(save, c->stk + c->sp - n, n * sizeof *save);
@@ -1147,28 +924,28 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     break;
   }
   case WASM_OP_BR_TABLE: {
-    cval idx = pop(c);
-    use(c, &idx);
+    cval idx = wc_pop(c);
+    wc_use(c, &idx);
     wasm_reader lr = {m->bytes, in->imm.br_table.labels, m->bytes + m->len};
     uint32_t count = in->imm.br_table.count;
     if (count > m->len) {
-      fail(c, WASM_INVALID, "bad br_table");
+      wc_fail(c, WASM_INVALID, "bad br_table");
       return;
     }
     materialize_all(c);
-    emit_op(c, XOP_BR_TABLE);
-    emit_u(c, idx.src);
-    emit_u(c, count);
+    wc_emit_op(c, XOP_BR_TABLE);
+    wc_emit_u(c, idx.src);
+    wc_emit_u(c, count);
     size_t first = c->n;
     uint32_t *depths = malloc(((size_t)count + 1) * sizeof *depths);
     if (!depths) {
-      fail(c, WASM_NOMEM, "out of memory");
+      wc_fail(c, WASM_NOMEM, "out of memory");
       return;
     }
     for (uint32_t i = 0; i <= count; i++) {
       if (!wasm_read_u32(&lr, &depths[i])) {
         free(depths);
-        fail(c, WASM_INVALID, "bad br_table");
+        wc_fail(c, WASM_INVALID, "bad br_table");
         return;
       }
       t = label(c, depths[i]);
@@ -1193,49 +970,52 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     break;
   case WASM_OP_CALL: {
     if (in->imm.index >= wasm_module_total_funcs(m)) {
-      fail(c, WASM_INVALID, "unknown function");
+      wc_fail(c, WASM_INVALID, "unknown function");
       return;
     }
     const wasm_functype *ft = wasm_module_func_type(m, in->imm.index);
     if (!ft) {
-      fail(c, WASM_INVALID, "unknown function");
+      wc_fail(c, WASM_INVALID, "unknown function");
       return;
     }
-    compile_call(c, ft, XOP_CALL, in->imm.index, 0);
+    /* A defined function runs in this instance and is compiled: the
+     * interpreter checks less. */
+    compile_call(c, ft, in->imm.index >= m->nfunc_imports ? XOP_CALL_LOCAL : XOP_CALL,
+                 in->imm.index, 0);
     break;
   }
   case WASM_OP_CALL_INDIRECT:
     if (in->imm.call_indirect.type >= m->ntypes) {
-      fail(c, WASM_INVALID, "unknown type");
+      wc_fail(c, WASM_INVALID, "unknown type");
       return;
     }
     compile_call(c, &m->types[in->imm.call_indirect.type], XOP_CALL_INDIRECT,
                  in->imm.call_indirect.type, in->imm.call_indirect.table);
     break;
   case WASM_OP_DROP:
-    pop(c);
+    wc_pop(c);
     break;
   case WASM_OP_SELECT:
   case WASM_OP_SELECT_T: {
     cval v[3];
-    pop_use(c, v, 3);
+    wc_pop_use(c, v, 3);
     cval a = v[0], b = v[1], cond = v[2];
-    emit_op(c, wasm_kind_slots(a.kind) == 2 ? XOP_SELECT2 : XOP_SELECT);
-    size_t dcell = emit_u(c, a.slot);
-    emit_u(c, a.src);
-    emit_u(c, b.src);
-    emit_u(c, cond.src);
-    push(c, a.kind);
-    set_dst_candidate(c, dcell);
+    wc_emit_op(c, wasm_kind_slots(a.kind) == 2 ? XOP_SELECT2 : XOP_SELECT);
+    size_t dcell = wc_emit_u(c, a.slot);
+    wc_emit_u(c, a.src);
+    wc_emit_u(c, b.src);
+    wc_emit_u(c, cond.src);
+    wc_push(c, a.kind);
+    wc_set_dst_candidate(c, dcell);
     break;
   }
   case WASM_OP_LOCAL_GET: {
     uint32_t x = in->imm.index;
     if (x >= c->nlocals) {
-      fail(c, WASM_INVALID, "unknown local");
+      wc_fail(c, WASM_INVALID, "unknown local");
       return;
     }
-    push(c, c->local_kind[x]);
+    wc_push(c, c->local_kind[x]);
     if (!c->st) c->stk[c->sp - 1].src = c->local_slot[x];
     break;
   }
@@ -1245,105 +1025,110 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     return; /* keeps last_dst bookkeeping itself */
   case WASM_OP_GLOBAL_GET: {
     if (in->imm.index >= wasm_module_total_globals(m)) {
-      fail(c, WASM_INVALID, "unknown global");
+      wc_fail(c, WASM_INVALID, "unknown global");
       return;
     }
     wasm_globaltype gt = wasm_module_global_type(m, in->imm.index);
-    emit_op(c, wasm_kind_slots(gt.kind) == 2 ? XOP_GLOBAL_GET2 : XOP_GLOBAL_GET);
-    size_t dcell = emit_u(c, c->slots);
-    emit_u(c, in->imm.index);
-    push(c, gt.kind);
-    set_dst_candidate(c, dcell);
+    size_t start = c->n;
+    wc_emit_op(c, wasm_kind_slots(gt.kind) == 2 ? XOP_GLOBAL_GET2 : XOP_GLOBAL_GET);
+    size_t dcell = wc_emit_u(c, c->slots);
+    wc_emit_u(c, in->imm.index);
+    wc_push(c, gt.kind);
+    wc_set_dst_candidate(c, dcell);
+    c->gg_start = start;
+    c->gg_end = c->n;
+    c->gg_index = in->imm.index;
     break;
   }
   case WASM_OP_GLOBAL_SET: {
-    cval v = pop(c);
-    use(c, &v);
-    emit_op(c, wasm_kind_slots(v.kind) == 2 ? XOP_GLOBAL_SET2 : XOP_GLOBAL_SET);
-    emit_u(c, in->imm.index);
-    emit_u(c, v.src);
+    cval v = wc_pop(c);
+    if (wc_compile_global_addk(c, &v, in->imm.index)) break;
+    wc_use(c, &v);
+    wc_emit_op(c, wasm_kind_slots(v.kind) == 2 ? XOP_GLOBAL_SET2 : XOP_GLOBAL_SET);
+    wc_emit_u(c, in->imm.index);
+    wc_emit_u(c, v.src);
     break;
   }
   case WASM_OP_TABLE_GET: {
-    cval i = pop(c);
-    use(c, &i);
-    emit_op(c, op);
-    emit_u(c, c->slots);
-    emit_u(c, i.src);
-    emit_u(c, in->imm.index);
-    push(c, wasm_module_table_type(m, in->imm.index).elem);
+    cval i = wc_pop(c);
+    wc_use(c, &i);
+    wc_emit_op(c, op);
+    wc_emit_u(c, c->slots);
+    wc_emit_u(c, i.src);
+    wc_emit_u(c, in->imm.index);
+    wc_push(c, wasm_module_table_type(m, in->imm.index).elem);
     break;
   }
   case WASM_OP_TABLE_SET: {
     cval v[2];
-    pop_use(c, v, 2);
-    emit_op(c, op);
-    emit_u(c, in->imm.index);
-    emit_srcs(c, v, 2);
+    wc_pop_use(c, v, 2);
+    wc_emit_op(c, op);
+    wc_emit_u(c, in->imm.index);
+    wc_emit_srcs(c, v, 2);
     break;
   }
   case WASM_OP_TABLE_SIZE:
-    emit_op(c, op);
-    emit_u(c, c->slots);
-    emit_u(c, in->imm.index);
-    push(c, WASM_I32);
+    wc_emit_op(c, op);
+    wc_emit_u(c, c->slots);
+    wc_emit_u(c, in->imm.index);
+    wc_push(c, WASM_I32);
     break;
   case WASM_OP_TABLE_GROW: {
     cval v[2];
-    pop_use(c, v, 2);
+    wc_pop_use(c, v, 2);
     cval init = v[0], n = v[1];
-    emit_op(c, op);
-    emit_u(c, init.slot);
-    emit_u(c, init.src);
-    emit_u(c, n.src);
-    emit_u(c, in->imm.index);
-    push(c, WASM_I32);
+    wc_emit_op(c, op);
+    wc_emit_u(c, init.slot);
+    wc_emit_u(c, init.src);
+    wc_emit_u(c, n.src);
+    wc_emit_u(c, in->imm.index);
+    wc_push(c, WASM_I32);
     break;
   }
   case WASM_OP_TABLE_FILL: {
     cval v[3];
-    pop_use(c, v, 3);
-    emit_op(c, op);
-    emit_u(c, in->imm.index);
-    emit_srcs(c, v, 3);
+    wc_pop_use(c, v, 3);
+    wc_emit_op(c, op);
+    wc_emit_u(c, in->imm.index);
+    wc_emit_srcs(c, v, 3);
     break;
   }
   case WASM_OP_TABLE_COPY:
   case WASM_OP_TABLE_INIT:
   case WASM_OP_MEMORY_INIT: {
     cval v[3];
-    pop_use(c, v, 3);
-    emit_op(c, op);
-    emit_u(c, in->imm.pair.a);
-    emit_u(c, in->imm.pair.b);
-    emit_srcs(c, v, 3);
+    wc_pop_use(c, v, 3);
+    wc_emit_op(c, op);
+    wc_emit_u(c, in->imm.pair.a);
+    wc_emit_u(c, in->imm.pair.b);
+    wc_emit_srcs(c, v, 3);
     break;
   }
   case WASM_OP_MEMORY_COPY:
   case WASM_OP_MEMORY_FILL: {
     cval v[3];
-    pop_use(c, v, 3);
-    emit_op(c, op);
-    emit_srcs(c, v, 3);
+    wc_pop_use(c, v, 3);
+    wc_emit_op(c, op);
+    wc_emit_srcs(c, v, 3);
     break;
   }
   case WASM_OP_ELEM_DROP:
   case WASM_OP_DATA_DROP:
-    emit_op(c, op);
-    emit_u(c, in->imm.index);
+    wc_emit_op(c, op);
+    wc_emit_u(c, in->imm.index);
     break;
   case WASM_OP_MEMORY_SIZE:
-    emit_op(c, op);
-    emit_u(c, c->slots);
-    push(c, WASM_I32);
+    wc_emit_op(c, op);
+    wc_emit_u(c, c->slots);
+    wc_push(c, WASM_I32);
     break;
   case WASM_OP_MEMORY_GROW: {
-    cval d = pop(c);
-    use(c, &d);
-    emit_op(c, op);
-    emit_u(c, d.slot);
-    emit_u(c, d.src);
-    push(c, WASM_I32);
+    cval d = wc_pop(c);
+    wc_use(c, &d);
+    wc_emit_op(c, op);
+    wc_emit_u(c, d.slot);
+    wc_emit_u(c, d.src);
+    wc_push(c, WASM_I32);
     break;
   }
   case WASM_OP_I32_CONST:
@@ -1360,7 +1145,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     case WASM_OP_F64_CONST: v = in->imm.f64; kind = WASM_F64; break;
     default: v = 0; kind = in->imm.reftype; break;
     }
-    push(c, kind); /* emitted when used, often as an immediate */
+    wc_push(c, kind); /* emitted when used, often as an immediate */
     if (!c->st) {
       c->stk[c->sp - 1].konst = true;
       c->stk[c->sp - 1].k = v;
@@ -1371,57 +1156,57 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     uint64_t lo, hi;
     memcpy(&lo, in->imm.v128, 8);
     memcpy(&hi, in->imm.v128 + 8, 8);
-    emit_op(c, XOP_CONST2);
-    size_t dcell = emit_u(c, c->slots);
-    emit_u(c, lo);
-    emit_u(c, hi);
-    push(c, WASM_V128);
-    set_dst_candidate(c, dcell);
+    wc_emit_op(c, XOP_CONST2);
+    size_t dcell = wc_emit_u(c, c->slots);
+    wc_emit_u(c, lo);
+    wc_emit_u(c, hi);
+    wc_push(c, WASM_V128);
+    wc_set_dst_candidate(c, dcell);
     break;
   }
   case WASM_OP_I8X16_SHUFFLE: {
     cval v2[2];
-    pop_use(c, v2, 2);
+    wc_pop_use(c, v2, 2);
     cval a = v2[0], b = v2[1];
     uint64_t lo, hi;
     memcpy(&lo, in->imm.v128, 8);
     memcpy(&hi, in->imm.v128 + 8, 8);
-    emit_op(c, op);
-    size_t dcell = emit_u(c, a.slot);
-    emit_u(c, a.src);
-    emit_u(c, b.src);
-    emit_u(c, lo);
-    emit_u(c, hi);
-    push(c, WASM_V128);
-    set_dst_candidate(c, dcell);
+    wc_emit_op(c, op);
+    size_t dcell = wc_emit_u(c, a.slot);
+    wc_emit_u(c, a.src);
+    wc_emit_u(c, b.src);
+    wc_emit_u(c, lo);
+    wc_emit_u(c, hi);
+    wc_push(c, WASM_V128);
+    wc_set_dst_candidate(c, dcell);
     break;
   }
   case WASM_OP_REF_IS_NULL: {
-    cval v = pop(c);
-    use(c, &v);
-    emit_op(c, XOP_REF_IS_NULL);
-    size_t dcell = emit_u(c, v.slot);
-    emit_u(c, v.src);
-    push(c, WASM_I32);
-    set_dst_candidate(c, dcell);
+    cval v = wc_pop(c);
+    wc_use(c, &v);
+    wc_emit_op(c, XOP_REF_IS_NULL);
+    size_t dcell = wc_emit_u(c, v.slot);
+    wc_emit_u(c, v.src);
+    wc_push(c, WASM_I32);
+    wc_set_dst_candidate(c, dcell);
     break;
   }
   case WASM_OP_REF_FUNC:
-    emit_op(c, XOP_REF_FUNC);
-    emit_u(c, c->slots);
-    emit_u(c, in->imm.index);
-    push(c, WASM_FUNCREF);
+    wc_emit_op(c, XOP_REF_FUNC);
+    wc_emit_u(c, c->slots);
+    wc_emit_u(c, in->imm.index);
+    wc_push(c, WASM_FUNCREF);
     break;
   default:
     if (oi->imm == WASM_IMM_MEMARG || oi->imm == WASM_IMM_MEMARG_LANE) {
-      compile_mem(c, oi, op, in);
+      wc_compile_mem(c, oi, op, in);
     } else if (oi->imm == WASM_IMM_LANE) {
       compile_lane(c, oi, op, in->imm.lane);
     } else if (oi->imm == WASM_IMM_NONE && oi->sig) {
       compile_numeric(c, oi, op);
       return; /* set_dst_candidate already done */
     } else {
-      fail(c, WASM_INVALID, "unsupported instruction");
+      wc_fail(c, WASM_INVALID, "unsupported instruction");
     }
     break;
   }
@@ -1430,15 +1215,15 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
 static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   const wasm_module *m = c->m;
   if (def->type >= m->ntypes)
-    return fail(c, WASM_INVALID, "bad function type"), c->st;
+    return wc_fail(c, WASM_INVALID, "bad function type"), c->st;
   const wasm_functype *ft = &m->types[def->type];
   uint64_t nl = (uint64_t)ft->nparams + def->nlocals;
   if (nl > 2u * WASM_MAX_LOCALS + WASM_MAX_PARAMS)
-    return fail(c, WASM_INVALID, "too many locals"), c->st;
+    return wc_fail(c, WASM_INVALID, "too many locals"), c->st;
   c->nlocals = (uint32_t)nl;
   c->local_kind = malloc(nl ? nl : 1);
   c->local_slot = malloc((nl ? nl : 1) * sizeof(uint32_t));
-  if (!c->local_kind || !c->local_slot) return fail(c, WASM_NOMEM, "out of memory"), c->st;
+  if (!c->local_kind || !c->local_slot) return wc_fail(c, WASM_NOMEM, "out of memory"), c->st;
   uint32_t s = 0;
   for (uint32_t i = 0; i < nl; i++) {
     uint8_t k = i < ft->nparams ? ft->types[i] : def->local_types[i - ft->nparams];
@@ -1458,8 +1243,14 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->last_dst = SIZE_MAX;
   c->fuse_start = SIZE_MAX;
   c->last.kind = LAST_NONE;
+  c->mac.kind = LAST_NONE;
+  c->ldbr.kind = LAST_NONE;
+  c->gg_end = SIZE_MAX;
+  c->add_end = SIZE_MAX;
+  c->add2_end = SIZE_MAX;
   c->copy_at = SIZE_MAX;
   c->acc_end = SIZE_MAX;
+  c->ch_start = SIZE_MAX;
   c->barrier = SIZE_MAX;
   ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
   if (!t) return c->st;
@@ -1468,14 +1259,14 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   bool done = false;
   uint32_t skip = 0; /* nesting depth inside unreachable code */
   while (!done && c->st == WASM_OK) {
-    if (r.p >= r.end) return fail(c, WASM_INVALID, "missing end"), c->st;
+    if (r.p >= r.end) return wc_fail(c, WASM_INVALID, "missing end"), c->st;
     wasm_instr in;
     wasm_status st = wasm_read_instr(&r, &in, c->err);
     if (st != WASM_OK) {
       c->st = st;
       return st;
     }
-    if (c->nctl == 0) return fail(c, WASM_INVALID, "code after end"), c->st;
+    if (c->nctl == 0) return wc_fail(c, WASM_INVALID, "code after end"), c->st;
     if (c->ctls[c->nctl - 1].unreachable) {
       /* Dead code: track nesting only, until this frame's else/end. */
       if (in.op == WASM_OP_BLOCK || in.op == WASM_OP_LOOP || in.op == WASM_OP_IF ||
@@ -1495,11 +1286,11 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   if (c->dump) dump_code(c, (uint32_t)(def - m->funcs));
 
   wasm_code *code = calloc(1, sizeof *code);
-  if (!code) return fail(c, WASM_NOMEM, "out of memory"), c->st;
+  if (!code) return wc_fail(c, WASM_NOMEM, "out of memory"), c->st;
   code->cells = malloc((c->n ? c->n : 1) * sizeof(wasm_cell));
   if (!code->cells) {
     free(code);
-    return fail(c, WASM_NOMEM, "out of memory"), c->st;
+    return wc_fail(c, WASM_NOMEM, "out of memory"), c->st;
   }
   memcpy(code->cells, c->code, c->n * sizeof(wasm_cell));
   code->ncells = c->n;
@@ -1509,7 +1300,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
     if (idx > c->n) {
       free(code->cells);
       free(code);
-      return fail(c, WASM_INVALID, "bad branch target"), c->st;
+      return wc_fail(c, WASM_INVALID, "bad branch target"), c->st;
     }
     code->cells[at].target = code->cells + idx;
   }
@@ -1522,7 +1313,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
     code->catches = malloc((c->ncatches ? c->ncatches : 1) * sizeof *code->catches);
     if (!code->tries || !code->catches) {
       wasm_compile_free(code);
-      return fail(c, WASM_NOMEM, "out of memory"), c->st;
+      return wc_fail(c, WASM_NOMEM, "out of memory"), c->st;
     }
     memcpy(code->tries, c->tries, c->ntries * sizeof *code->tries);
     memcpy(code->catches, c->catches, c->ncatches * sizeof *code->catches);

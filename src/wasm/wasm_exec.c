@@ -9,8 +9,10 @@
  *
  * The handlers of the pure numeric instructions, the lane ops and the memory
  * accesses are generated from wasm_opcodes.def: each calls NUM_<ID> from
- * wasm_numeric.h through a small typed helper, chosen with _Generic from
- * NUM_<ID>'s C type (so the signature is written once, in that header).
+ * wasm_numeric.h through a small typed helper (wasm_exec_ops.h), chosen
+ * with _Generic from NUM_<ID>'s C type (so the signature is written once,
+ * in that header). Superinstructions (wasm_code.h: variants, chains,
+ * copies, multiply-add, calls with a copy) are defined by macros here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,468 +21,7 @@
 #include "wasm_code.h"
 #include "wasm_numeric.h"
 #include "wasm_runtime.h"
-
-/* Sanitizer builds do not force the helpers inline, and when optimising
- * they also leave out the generated variants: instrumented, the interpreter
- * function otherwise takes clang minutes to compile (several of its
- * analyses are superlinear in its size). The compiler then emits the plain
- * instructions, which the spec tests cover the same way. The Makefile
- * compiles this file at -O0 under SAN=1 (about 40 s with the first level
- * of variants, K/BR/BRK/ADDK), so the sanitizer run covers those; the
- * second level (accumulator, memory fusions: EXEC_VARIANTS 2) would take
- * it minutes and is left to the optimised build and the spec tests. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EXEC_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define EXEC_SANITIZED 1
-#endif
-#ifdef EXEC_SANITIZED
-#ifdef __OPTIMIZE__
-#define EXEC_VARIANTS 0
-#else
-#define EXEC_VARIANTS 1
-#endif
-#define XINLINE static inline __attribute__((unused))
-#else
-#define EXEC_VARIANTS 2
-#define XINLINE static inline __attribute__((always_inline, unused))
-#endif
-
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
-
-/* Nested entries (host -> wasm -> host -> ...) each use C stack; cap them
- * well below what an 8 MiB stack holds. */
-#define EXEC_MAX_NESTING 500
-
-static _Thread_local unsigned exec_nesting;
-
-/* ---- typed slot access ---- */
-
-typedef uint32_t xu32;
-typedef uint64_t xu64;
-typedef float xf32;
-typedef double xf64;
-typedef wasm_v128 xv128;
-
-static inline xu32 rd_u32(const uint64_t *s) { return (xu32)*s; }
-static inline xu64 rd_u64(const uint64_t *s) { return *s; }
-static inline xf32 rd_f32(const uint64_t *s) { xf32 v; memcpy(&v, s, 4); return v; }
-static inline xf64 rd_f64(const uint64_t *s) { xf64 v; memcpy(&v, s, 8); return v; }
-static inline xv128 rd_v128(const uint64_t *s) { xv128 v; memcpy(&v, s, 16); return v; }
-static inline void wr_u32(uint64_t *s, xu32 v) { *s = v; }
-static inline void wr_u64(uint64_t *s, xu64 v) { *s = v; }
-static inline void wr_f32(uint64_t *s, xf32 v) { uint32_t b; memcpy(&b, &v, 4); *s = b; }
-static inline void wr_f64(uint64_t *s, xf64 v) { memcpy(s, &v, 8); }
-static inline void wr_v128(uint64_t *s, xv128 v) { memcpy(s, &v, 16); }
-
-/* Cross products over the five slot types, for the helper families. */
-#define FOR_T(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64) X(A, v128)
-#define FOR_T2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64) FOR_T(X, v128)
-/* Operand types of the variants: immediates and the accumulator for
- * scalar ops, fused branches for integer ops only, to keep the handler
- * count (and the compilers' time on this function) down. */
-#define FOR_I(X, A) X(A, u32) X(A, u64)
-#define FOR_S2(X) FOR_T(X, u32) FOR_T(X, u64) FOR_T(X, f32) FOR_T(X, f64)
-#define FOR_S(X, A) X(A, u32) X(A, u64) X(A, f32) X(A, f64)
-
-/* A helper's outcome: the next instruction, or a trap code (WASM_NUMTRAP_*
- * or EXEC_INTERNAL_ERROR). Returned by value so ip stays in a register. */
-typedef struct xres {
-  const wasm_cell *ip;
-  int trap;
-} xres;
-#define EXEC_INTERNAL_ERROR (-1)
-
-/* Reached only from handlers the table leaves out (a variant that does not
- * apply to the instruction's type). */
-static xres ex_bad(uint64_t *fp, const wasm_cell *ip, ...) {
-  return (xres){ip, EXEC_INTERNAL_ERROR};
-}
-
-/* ---- numeric helpers ----
- * plain [h, dst, in1 (, in2 (, in3))]; K variant [h, dst, in1, imm]: the
- * second operand is an immediate, read from the code cell as if it were a
- * slot. Where an operand comes from: OP_S a slot named by cell k, OP_K the
- * cell itself, OP_A the accumulator.
- *
- * The accumulator: every scalar result is also left in `acc` (a local of
- * the interpreter that stays in a register), so the next instruction may
- * take it from there instead of its slot (the XV_A* variants, which have
- * the layout of the instruction they vary and ignore that operand cell). */
-#define OP_S(k) (fp + ip[k].u)
-#define OP_K(k) (&ip[k].u)
-#define OP_A(k) (acc)
-#define ACC_u32(v) wr_u32(acc, v)
-#define ACC_u64(v) wr_u64(acc, v)
-#define ACC_f32(v) wr_f32(acc, v)
-#define ACC_f64(v) wr_f64(acc, v)
-#define ACC_v128(v) ((void)0)
-/* Writes a result of type R to the slot of cell k (and the accumulator). */
-#define WR(R, k, v)                                                          \
-  do {                                                                       \
-    x##R v_ = (v);                                                           \
-    wr_##R(fp + ip[k].u, v_);                                                \
-    ACC_##R(v_);                                                             \
-  } while (0)
-#define XARGS uint64_t *fp, const wasm_cell *ip, uint64_t *acc
-
-/* Families over (P, R): S is the name suffix, S1/S2 the operand sources. */
-#define DEF_UNF(S, S1, P, R)                                                 \
-  XINLINE xres ex_un##S##_##P##_##R(XARGS, x##R (*f)(x##P)) {                \
-    WR(R, 1, f(rd_##P(S1(2))));                                              \
-    return (xres){ip + 3, 0};                                                \
-  }
-#define DEF_BINF(S, S1, S2, P, R)                                            \
-  XINLINE xres ex_bin##S##_##P##_##R(XARGS, x##R (*f)(x##P, x##P)) {         \
-    WR(R, 1, f(rd_##P(S1(2)), rd_##P(S2(3))));                               \
-    return (xres){ip + 4, 0};                                                \
-  }
-/* Trapping ops return a WASM_NUMTRAP_* code and write through a pointer. */
-#define DEF_TUNF(S, S1, P, R)                                                \
-  XINLINE xres ex_tun##S##_##P##_##R(XARGS, int (*f)(x##P, x##R *)) {        \
-    x##R r;                                                                  \
-    int t = f(rd_##P(S1(2)), &r);                                            \
-    if (UNLIKELY(t)) return (xres){ip, t};                                   \
-    WR(R, 1, r);                                                             \
-    return (xres){ip + 3, 0};                                                \
-  }
-#define DEF_TBINF(S, S1, S2, P, R)                                           \
-  XINLINE xres ex_tbin##S##_##P##_##R(XARGS, int (*f)(x##P, x##P, x##R *)) { \
-    x##R r;                                                                  \
-    int t = f(rd_##P(S1(2)), rd_##P(S2(3)), &r);                             \
-    if (UNLIKELY(t)) return (xres){ip, t};                                   \
-    WR(R, 1, r);                                                             \
-    return (xres){ip + 4, 0};                                                \
-  }
-#define DEF_PLAIN(P, R)                                                      \
-  DEF_UNF(, OP_S, P, R)                                                      \
-  DEF_BINF(, OP_S, OP_S, P, R)                                               \
-  DEF_BINF(k, OP_S, OP_K, P, R)                                              \
-  DEF_TUNF(, OP_S, P, R)                                                     \
-  DEF_TBINF(, OP_S, OP_S, P, R)                                              \
-  DEF_TBINF(k, OP_S, OP_K, P, R)
-#define DEF_ACC(P, R)                                                        \
-  DEF_UNF(a1, OP_A, P, R)                                                    \
-  DEF_BINF(a1, OP_A, OP_S, P, R)                                             \
-  DEF_BINF(a1k, OP_A, OP_K, P, R)                                            \
-  DEF_BINF(a2, OP_S, OP_A, P, R)                                             \
-  DEF_TUNF(a1, OP_A, P, R)                                                   \
-  DEF_TBINF(a1, OP_A, OP_S, P, R)                                            \
-  DEF_TBINF(a1k, OP_A, OP_K, P, R)                                           \
-  DEF_TBINF(a2, OP_S, OP_A, P, R)
-FOR_T2(DEF_PLAIN)
-FOR_S2(DEF_ACC)
-
-/* SIMD shifts "vi:v" (count in a slot or immediate), v128.bitselect. */
-XINLINE xres ex_shift(XARGS, xv128 (*f)(xv128, xu32)) {
-  wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_u32(fp + ip[3].u)));
-  return (xres){ip + 4, 0};
-}
-XINLINE xres ex_shiftk(XARGS, xv128 (*f)(xv128, xu32)) {
-  wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_u32(&ip[3].u)));
-  return (xres){ip + 4, 0};
-}
-XINLINE xres ex_tern(XARGS, xv128 (*f)(xv128, xv128, xv128)) {
-  wr_v128(fp + ip[1].u, f(rd_v128(fp + ip[2].u), rd_v128(fp + ip[3].u),
-                          rd_v128(fp + ip[4].u)));
-  return (xres){ip + 5, 0};
-}
-
-/* Fused "op; br_if" (and "op; if"): an integer op with an i32 result
- * that only feeds a branch jumps on it directly. The `nz` operand is 1 to
- * jump when the result is nonzero, 0 to jump when it is zero.
- * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target] */
-#define DEF_BRUNF(S, S1, P)                                                  \
-  XINLINE xres ex_brun##S##_##P(XARGS, xu32 (*f)(x##P)) {                    \
-    uint64_t c = f(rd_##P(S1(1))) != 0;                                      \
-    return (xres){c == ip[2].u ? ip[3].target : ip + 4, 0};                  \
-  }
-#define DEF_BRBINF(S, S1, S2, P)                                             \
-  XINLINE xres ex_brbin##S##_##P(XARGS, xu32 (*f)(x##P, x##P)) {             \
-    uint64_t c = f(rd_##P(S1(1)), rd_##P(S2(2))) != 0;                       \
-    return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
-  }
-#define DEF_BR(A, P)                                                         \
-  DEF_BRUNF(, OP_S, P)                                                       \
-  DEF_BRUNF(a1, OP_A, P)                                                     \
-  DEF_BRBINF(, OP_S, OP_S, P)                                                \
-  DEF_BRBINF(k, OP_S, OP_K, P)                                               \
-  DEF_BRBINF(a1, OP_A, OP_S, P)                                              \
-  DEF_BRBINF(a1k, OP_A, OP_K, P)                                             \
-  DEF_BRBINF(a2, OP_S, OP_A, P)
-FOR_I(DEF_BR, _)
-
-/* Instructions with no immediate that are not numeric get a stand-in so
- * the generated handlers expand; the table leaves them out. */
-static inline void num_standin(void) {}
-#define NUM_UNREACHABLE num_standin
-#define NUM_NOP num_standin
-#define NUM_ELSE num_standin
-#define NUM_END num_standin
-#define NUM_RETURN num_standin
-#define NUM_DROP num_standin
-#define NUM_SELECT num_standin
-#define NUM_REF_IS_NULL num_standin
-#define NUM_THROW_REF num_standin /* compiled to XOP_THROW_REF */
-
-/* Type cross products with a name suffix S: X(S, P, R), X(S, P). */
-#define FOR_R(X, S, P) X(S, P, u32) X(S, P, u64) X(S, P, f32) X(S, P, f64) X(S, P, v128)
-#define FOR_PR(X, S)                                                         \
-  FOR_R(X, S, u32) FOR_R(X, S, u64) FOR_R(X, S, f32) FOR_R(X, S, f64) FOR_R(X, S, v128)
-#define FOR_PRS(X, S) FOR_R(X, S, u32) FOR_R(X, S, u64) FOR_R(X, S, f32) FOR_R(X, S, f64)
-#define FOR_PI(X, S) X(S, u32) X(S, u64)
-#define ASSOC_UN(S, P, R) x##R (*)(x##P): ex_un##S##_##P##_##R,
-#define ASSOC_BIN(S, P, R) x##R (*)(x##P, x##P): ex_bin##S##_##P##_##R,
-#define ASSOC_TUN(S, P, R) int (*)(x##P, x##R *): ex_tun##S##_##P##_##R,
-#define ASSOC_TBIN(S, P, R) int (*)(x##P, x##P, x##R *): ex_tbin##S##_##P##_##R,
-#define ASSOC_BRUN(S, P) xu32 (*)(x##P): ex_brun##S##_##P,
-#define ASSOC_BRBIN(S, P) xu32 (*)(x##P, x##P): ex_brbin##S##_##P,
-#define XCALL(fn) (fp, ip, &acc, fn)
-#define EXEC_NUM(fn)                                                         \
-  _Generic(&(fn), FOR_PR(ASSOC_UN, ) FOR_PR(ASSOC_BIN, ) FOR_PR(ASSOC_TUN, ) \
-           FOR_PR(ASSOC_TBIN, )                                              \
-           xv128 (*)(xv128, xu32): ex_shift,                                 \
-           xv128 (*)(xv128, xv128, xv128): ex_tern,                          \
-           default: ex_bad) XCALL(fn)
-#define EXEC_NUMK(fn)                                                        \
-  _Generic(&(fn), FOR_PRS(ASSOC_BIN, k) FOR_PRS(ASSOC_TBIN, k)               \
-           xv128 (*)(xv128, xu32): ex_shiftk,                                \
-           default: ex_bad) XCALL(fn)
-/* The accumulator variants take scalar operands only. */
-#define EXEC_A1(fn)                                                          \
-  _Generic(&(fn), FOR_PRS(ASSOC_UN, a1) FOR_PRS(ASSOC_BIN, a1)               \
-           FOR_PRS(ASSOC_TUN, a1) FOR_PRS(ASSOC_TBIN, a1)                    \
-           default: ex_bad) XCALL(fn)
-#define EXEC_BINV(fn, S)                                                     \
-  _Generic(&(fn), FOR_PRS(ASSOC_BIN, S) FOR_PRS(ASSOC_TBIN, S)               \
-           default: ex_bad) XCALL(fn)
-#define EXEC_BR(fn, S)                                                       \
-  _Generic(&(fn), FOR_PI(ASSOC_BRUN, S) FOR_PI(ASSOC_BRBIN, S)               \
-           default: ex_bad) XCALL(fn)
-#define EXEC_BRK(fn, S)                                                      \
-  _Generic(&(fn), FOR_PI(ASSOC_BRBIN, S) default: ex_bad) XCALL(fn)
-
-/* Which variants exist (1) for an instruction, from NUM_<ID>'s type. */
-#define AVAIL_UN(S, P, R) x##R (*)(x##P): 1,
-#define AVAIL_BIN(S, P, R) x##R (*)(x##P, x##P): 1,
-#define AVAIL_TUN(S, P, R) int (*)(x##P, x##R *): 1,
-#define AVAIL_TBIN(S, P, R) int (*)(x##P, x##P, x##R *): 1,
-#define AVAIL_BRUN(S, P) xu32 (*)(x##P): 1,
-#define AVAIL_BRBIN(S, P) xu32 (*)(x##P, x##P): 1,
-#define HAS_NUMK(fn)                                                         \
-  _Generic(&(fn), FOR_PRS(AVAIL_BIN, _) FOR_PRS(AVAIL_TBIN, _)               \
-           xv128 (*)(xv128, xu32): 1, default: 0)
-#define HAS_BINS(fn)                                                         \
-  _Generic(&(fn), FOR_PRS(AVAIL_BIN, _) FOR_PRS(AVAIL_TBIN, _) default: 0)
-#define HAS_A1(fn)                                                           \
-  _Generic(&(fn), FOR_PRS(AVAIL_UN, _) FOR_PRS(AVAIL_BIN, _)                 \
-           FOR_PRS(AVAIL_TUN, _) FOR_PRS(AVAIL_TBIN, _) default: 0)
-#define HAS_BR(fn)                                                           \
-  _Generic(&(fn), FOR_PI(AVAIL_BRUN, _) FOR_PI(AVAIL_BRBIN, _) default: 0)
-#define HAS_BRK(fn) _Generic(&(fn), FOR_PI(AVAIL_BRBIN, _) default: 0)
-
-/* ---- lane helpers: extract [h, dst, v, lane], replace [h, dst, v, x, lane] ---- */
-
-#define DEF_EXTRACT(A, R)                                                    \
-  XINLINE xres ex_extract_##R(uint64_t *fp, const wasm_cell *ip,             \
-                              x##R (*f)(xv128, xu32)) {                      \
-    wr_##R(fp + ip[1].u, f(rd_v128(fp + ip[2].u), (xu32)ip[3].u));           \
-    return (xres){ip + 4, 0};                                                \
-  }
-#define DEF_REPLACE(A, R)                                                    \
-  XINLINE xres ex_replace_##R(uint64_t *fp, const wasm_cell *ip,             \
-                              xv128 (*f)(xv128, xu32, x##R)) {               \
-    wr_v128(fp + ip[1].u,                                                    \
-            f(rd_v128(fp + ip[2].u), (xu32)ip[4].u, rd_##R(fp + ip[3].u)));  \
-    return (xres){ip + 5, 0};                                                \
-  }
-FOR_T(DEF_EXTRACT, _)
-FOR_T(DEF_REPLACE, _)
-#define ASSOC_EXTRACT(A, R) x##R (*)(xv128, xu32): ex_extract_##R,
-#define ASSOC_REPLACE(A, R) xv128 (*)(xv128, xu32, x##R): ex_replace_##R,
-#define EXEC_LANE(fn)                                                        \
-  _Generic(&(fn), FOR_T(ASSOC_EXTRACT, _) FOR_T(ASSOC_REPLACE, _)            \
-           default: ex_bad)(fp, ip, fn)
-
-/* ---- memory helpers: bounds-checked against memory 0 ---- */
-
-/* Scalar loads/stores and v128.load/store, which wasm_numeric.h leaves to
- * the executor, in the NUM_<ID> form the generated handlers expect. */
-#define LOAD_FN(ID, RT, MT)                                                  \
-  static inline RT NUM_##ID(const uint8_t *p) {                              \
-    MT x;                                                                    \
-    memcpy(&x, p, sizeof x);                                                 \
-    return (RT)x;                                                            \
-  }
-#define STORE_FN(ID, VT, MT)                                                 \
-  static inline void NUM_##ID(uint8_t *p, VT v) {                            \
-    MT x = (MT)v;                                                            \
-    memcpy(p, &x, sizeof x);                                                 \
-  }
-LOAD_FN(I32_LOAD, xu32, uint32_t)
-LOAD_FN(I64_LOAD, xu64, uint64_t)
-LOAD_FN(F32_LOAD, xf32, float)
-LOAD_FN(F64_LOAD, xf64, double)
-LOAD_FN(I32_LOAD8_S, xu32, int8_t)
-LOAD_FN(I32_LOAD8_U, xu32, uint8_t)
-LOAD_FN(I32_LOAD16_S, xu32, int16_t)
-LOAD_FN(I32_LOAD16_U, xu32, uint16_t)
-LOAD_FN(I64_LOAD8_S, xu64, int8_t)
-LOAD_FN(I64_LOAD8_U, xu64, uint8_t)
-LOAD_FN(I64_LOAD16_S, xu64, int16_t)
-LOAD_FN(I64_LOAD16_U, xu64, uint16_t)
-LOAD_FN(I64_LOAD32_S, xu64, int32_t)
-LOAD_FN(I64_LOAD32_U, xu64, uint32_t)
-STORE_FN(I32_STORE, xu32, uint32_t)
-STORE_FN(I64_STORE, xu64, uint64_t)
-STORE_FN(F32_STORE, xf32, float)
-STORE_FN(F64_STORE, xf64, double)
-STORE_FN(I32_STORE8, xu32, uint8_t)
-STORE_FN(I32_STORE16, xu32, uint16_t)
-STORE_FN(I64_STORE8, xu64, uint8_t)
-STORE_FN(I64_STORE16, xu64, uint16_t)
-STORE_FN(I64_STORE32, xu64, uint32_t)
-static inline xv128 NUM_V128_LOAD(const uint8_t *p) { xv128 v; memcpy(&v, p, 16); return v; }
-static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
-
-/* Effective addresses (an offset into memory 0) of the addressing forms;
- * the memarg offset is in cell 3 of every memory instruction but the lane
- * ones. a: the cell of the address slot.
- *   plain  fp[a] + off
- *   ADDK   (i32)(fp[a] + K) + off, K in cell 4
- *   ADDX   (i32)(fp[a] + fp[x]) + off, slot x in cell 4 */
-#define EA_PLAIN(a) ((uint64_t)rd_u32(fp + ip[a].u) + ip[3].u)
-#define EA_ADDK(a) ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + (uint32_t)ip[4].u) + ip[3].u)
-#define EA_ADDX(a)                                                           \
-  ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + rd_u32(fp + ip[4].u)) + ip[3].u)
-/*   XV_A1 loads: acc + off (the address cell is ignored)
- *   XV_AK  K + off, K in the address cell */
-#define EA_ACC(a) ((uint64_t)rd_u32(acc) + ip[3].u)
-#define EA_IMM(a) (ip[a].u + ip[3].u)
-/* Declares p, the host address of an access of `size` bytes at effective
- * address ea, or returns trap 1 when it does not fit in memory. */
-#define MEM_AT(p, ea, size)                                                  \
-  uint64_t p##_a = (ea);                                                     \
-  if (UNLIKELY(p##_a + (size) > ms)) return (xres){ip, 1};                   \
-  uint8_t *p = mb + p##_a
-
-/* load [h, dst, addr, off (, K|x)]; store [h, addr, val, off (, K|x)];
- * XV_STI store [h, addr, imm, off]: the value is an immediate; XV_A1
- * store: the value is acc (its cell ignored). Loads leave a scalar result
- * in acc too. An out-of-bounds access returns trap 1. */
-#define XMARGS XARGS, uint8_t *mb, uint64_t ms, uint64_t size
-#define DEF_LOADF(SUF, EA, N, R)                                             \
-  XINLINE xres ex_load##SUF##_##R(XMARGS, x##R (*f)(const uint8_t *)) {      \
-    MEM_AT(p, EA(2), size);                                                  \
-    WR(R, 1, f(p));                                                          \
-    return (xres){ip + N, 0};                                                \
-  }
-#define DEF_STOREF(SUF, EA, VAL, N, T)                                       \
-  XINLINE xres ex_store##SUF##_##T(XMARGS, void (*f)(uint8_t *, x##T)) {     \
-    MEM_AT(p, EA(1), size);                                                  \
-    f(p, rd_##T(VAL));                                                       \
-    return (xres){ip + N, 0};                                                \
-  }
-#define DEF_LOAD(A, R) DEF_LOADF(, EA_PLAIN, 4, R)
-#define DEF_LOADK(A, R) DEF_LOADF(k, EA_ADDK, 5, R)
-#define DEF_LOADX(A, R) DEF_LOADF(x, EA_ADDX, 5, R)
-#define DEF_LOADA(A, R) DEF_LOADF(a, EA_ACC, 4, R)
-#define DEF_LOADI(A, R) DEF_LOADF(i, EA_IMM, 4, R)
-#define DEF_STORE(A, T) DEF_STOREF(, EA_PLAIN, fp + ip[2].u, 4, T)
-#define DEF_STOREK(A, T) DEF_STOREF(k, EA_ADDK, fp + ip[2].u, 5, T)
-#define DEF_STOREX(A, T) DEF_STOREF(x, EA_ADDX, fp + ip[2].u, 5, T)
-#define DEF_STOREI(A, T) DEF_STOREF(i, EA_PLAIN, &ip[2].u, 4, T)
-#define DEF_STOREA(A, T) DEF_STOREF(a, EA_PLAIN, acc, 4, T)
-#define DEF_STOREAK(A, T) DEF_STOREF(ak, EA_IMM, fp + ip[2].u, 4, T)
-FOR_T(DEF_LOAD, _)
-FOR_T(DEF_LOADK, _)
-FOR_T(DEF_LOADX, _)
-FOR_T(DEF_STORE, _)
-FOR_T(DEF_STOREK, _)
-FOR_T(DEF_STOREX, _)
-FOR_S(DEF_STOREI, _)
-FOR_T(DEF_LOADA, _)
-FOR_S(DEF_STOREA, _)
-FOR_T(DEF_LOADI, _)
-FOR_T(DEF_STOREAK, _)
-XINLINE xres ex_load_lane(XMARGS, xv128 (*f)(const uint8_t *, xv128, xu32)) {
-  MEM_AT(p, (uint64_t)rd_u32(fp + ip[2].u) + ip[4].u, size);
-  wr_v128(fp + ip[1].u, f(p, rd_v128(fp + ip[3].u), (xu32)ip[5].u));
-  return (xres){ip + 6, 0};
-}
-XINLINE xres ex_store_lane(XMARGS, void (*f)(uint8_t *, xv128, xu32)) {
-  MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[3].u, size);
-  f(p, rd_v128(fp + ip[2].u), (xu32)ip[4].u);
-  return (xres){ip + 5, 0};
-}
-#define ASSOC_LOADF(SUF, R) x##R (*)(const uint8_t *): ex_load##SUF##_##R,
-#define ASSOC_STOREF(SUF, T) void (*)(uint8_t *, x##T): ex_store##SUF##_##T,
-#define EXEC_MEM(fn, size)                                                   \
-  _Generic(&(fn), FOR_T(ASSOC_LOADF, ) FOR_T(ASSOC_STOREF, )                 \
-           xv128 (*)(const uint8_t *, xv128, xu32): ex_load_lane,            \
-           void (*)(uint8_t *, xv128, xu32): ex_store_lane)(                 \
-      fp, ip, &acc, mbase, msize, size, fn)
-#define EXEC_MEMF(fn, size, SUF)                                             \
-  _Generic(&(fn), FOR_T(ASSOC_LOADF, SUF) FOR_T(ASSOC_STOREF, SUF)           \
-           default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
-/* Scalar stores only: immediate or accumulator values. */
-#define EXEC_MEMS(fn, size, SUF)                                             \
-  _Generic(&(fn), FOR_S(ASSOC_STOREF, SUF) default: ex_bad)(                 \
-      fp, ip, &acc, mbase, msize, size, fn)
-#define EXEC_MEMAK(fn, size)                                                 \
-  _Generic(&(fn), FOR_T(ASSOC_LOADF, i) FOR_T(ASSOC_STOREF, ak)              \
-           default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
-#define EXEC_MEMA(fn, size)                                                  \
-  _Generic(&(fn), FOR_T(ASSOC_LOADF, a) FOR_S(ASSOC_STOREF, a)               \
-           default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
-#define AVAIL_STORE(A, T) void (*)(uint8_t *, x##T): 1,
-#define AVAIL_LOAD(A, R) x##R (*)(const uint8_t *): 1,
-#define HAS_STOREI(fn) _Generic(&(fn), FOR_S(AVAIL_STORE, _) default: 0)
-#define HAS_MEMA(fn)                                                         \
-  _Generic(&(fn), FOR_T(AVAIL_LOAD, _) FOR_S(AVAIL_STORE, _) default: 0)
-
-/* A binary op fused with a full-width memory access of its operand type
- * (address forms as above, the memarg offset in cell 4 here):
- *   XV_LD  [h, dst, in1, addr, off, K]  in2 = load from (i32)(addr + K) + off
- *   XV_ST  [h, addr, in1, in2, off]     the result is stored at addr + off
- *   XV_RMW [h, addr, in, off]           m = f(in, m) for m at addr + off */
-#define DEF_BINMEM(A, P)                                                     \
-  XINLINE xres ex_binld_##P(XARGS, uint8_t *mb, uint64_t ms,                 \
-                            x##P (*f)(x##P, x##P)) {                         \
-    MEM_AT(p, (uint64_t)(uint32_t)(rd_u32(fp + ip[3].u) + (uint32_t)ip[5].u) \
-                  + ip[4].u, sizeof(x##P));                                  \
-    x##P b;                                                                  \
-    memcpy(&b, p, sizeof b);                                                 \
-    WR(P, 1, f(rd_##P(fp + ip[2].u), b));                                    \
-    return (xres){ip + 6, 0};                                                \
-  }                                                                          \
-  XINLINE xres ex_binst_##P(XARGS, uint8_t *mb, uint64_t ms,                 \
-                            x##P (*f)(x##P, x##P)) {                         \
-    MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[4].u, sizeof(x##P));       \
-    x##P r = f(rd_##P(fp + ip[2].u), rd_##P(fp + ip[3].u));                  \
-    memcpy(p, &r, sizeof r);                                                 \
-    return (xres){ip + 5, 0};                                                \
-  }                                                                          \
-  XINLINE xres ex_binrmw_##P(XARGS, uint8_t *mb, uint64_t ms,                \
-                             x##P (*f)(x##P, x##P)) {                        \
-    MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[3].u, sizeof(x##P));       \
-    x##P m;                                                                  \
-    memcpy(&m, p, sizeof m);                                                 \
-    m = f(rd_##P(fp + ip[2].u), m);                                          \
-    memcpy(p, &m, sizeof m);                                                 \
-    return (xres){ip + 4, 0};                                                \
-  }
-FOR_S(DEF_BINMEM, _)
-#define ASSOC_BINMEM(SUF, P) x##P (*)(x##P, x##P): ex_bin##SUF##_##P,
-#define EXEC_BINMEM(fn, SUF)                                                 \
-  _Generic(&(fn), FOR_S(ASSOC_BINMEM, SUF) default: ex_bad)(                 \
-      fp, ip, &acc, mbase, msize, fn)
-#define AVAIL_BINMEM(A, P) x##P (*)(x##P, x##P): 1,
-#define HAS_BINMEM(fn) _Generic(&(fn), FOR_S(AVAIL_BINMEM, _) default: 0)
+#include "wasm_exec_ops.h"
 
 /* ---- calls ---- */
 
@@ -488,6 +29,8 @@ typedef struct frame {
   const wasm_cell *ip; /* where the caller resumes */
   uint64_t *fp;        /* the caller's frame */
   wasm_func *func;     /* the caller */
+  bool same;           /* the caller runs in the callee's instance (and
+                        * is not the host): RETURN's fast path */
 } frame;
 
 static void vals_from_slots(const uint64_t *s, const uint8_t *kinds, uint32_t n,
@@ -585,6 +128,10 @@ typedef struct xstate {
   wasm_func *func;      /* the running function */
   frame *frames;
   size_t nframes, cap_frames;
+  /* Frames the fast call path may push: below cap_frames and the call
+   * depth limit (the store's call_depth is depth0 + nframes, written back
+   * only before host calls, the one place a nested entry reads it). */
+  size_t frame_limit;
   uint64_t *stack_end;
   uint32_t max_depth, depth0;
   /* Fuel/deadline checks left before the slow path (budget_refill): units
@@ -684,6 +231,11 @@ static void set_instance(xstate *X, wasm_instance *inst) {
   X->mem0 = wasm_module_total_memories(inst->module) ? inst->memories[0] : &no_memory;
 }
 
+static void set_frame_limit(xstate *X) {
+  size_t d = X->max_depth > X->depth0 ? X->max_depth - X->depth0 : 0;
+  X->frame_limit = d < X->cap_frames ? d : X->cap_frames;
+}
+
 static xjump fail_jump(xstate *X, wasm_status st, const char *msg) {
   X->status = st;
   X->trap_msg = msg;
@@ -702,6 +254,7 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
   if (callee->host) {
     budget_return(X); /* the host may read or set the fuel, or call wasm */
     s->exn_tag = NULL;
+    s->call_depth = X->depth0 + (uint32_t)X->nframes;
     wasm_status st = call_host(s, callee, nfp, X->err);
     if (st == WASM_TRAP && s->exn_tag && ret) {
       X->rethrow = true;
@@ -714,7 +267,7 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
   }
   const wasm_code *code = callee->def ? callee->def->code : NULL;
   if (UNLIKELY(!code)) return fail_jump(X, WASM_TRAP, "internal error: function not compiled");
-  if (UNLIKELY(s->call_depth >= X->max_depth ||
+  if (UNLIKELY(X->depth0 + X->nframes >= X->max_depth ||
                (size_t)(X->stack_end - nfp) < code->max_slots))
     return fail_jump(X, WASM_EXHAUSTED, "call stack exhausted");
   if (UNLIKELY(--X->budget < 0) && !budget_refill(X)) return (xjump){NULL, NULL};
@@ -726,9 +279,10 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
     if (X->frames == X->local_frames) memcpy(nf, X->local_frames, sizeof X->local_frames);
     X->frames = nf;
     X->cap_frames = nc;
+    set_frame_limit(X);
   }
-  X->frames[X->nframes++] = (frame){ret, fp, X->func};
-  s->call_depth++;
+  X->frames[X->nframes++] =
+      (frame){ret, fp, X->func, ret && X->func && X->func->instance == callee->instance};
   memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
   X->func = callee;
   if (callee->instance != X->inst) set_instance(X, callee->instance);
@@ -738,7 +292,6 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
 /* Returns from the running function: ip NULL when it was the entry. */
 static __attribute__((noinline)) xjump leave(xstate *X) {
   frame *f = &X->frames[--X->nframes];
-  X->s->call_depth--;
   if (X->nframes == 0) return (xjump){NULL, NULL};
   X->func = f->func;
   if (f->func->instance != X->inst) set_instance(X, f->func->instance);
@@ -786,7 +339,6 @@ static __attribute__((noinline)) xjump unwind(xstate *X, const wasm_cell *at, ui
     }
     if (X->nframes <= 1) return fail_jump(X, WASM_TRAP, "uncaught exception");
     frame *f = &X->frames[--X->nframes];
-    s->call_depth--;
     X->func = f->func;
     if (f->func->instance != X->inst) set_instance(X, f->func->instance);
     at = f->ip - 1;
@@ -849,6 +401,60 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
     ip = t_;                                                                 \
     NEXT();                                                                  \
   } while (0)
+/* Chains: op1's operands by its form (CH_PLAIN, CH_K, CH_ACC), b of
+ * cell k; and a part of a chain's expansion kept only where NC is 1. */
+#define CH_A_0(T, k) rd_##T(SLOT(k))
+#define CH_A_1(T, k) rd_##T(SLOT(k))
+#define CH_A_2(T, k) rd_##T(&acc)
+#define CH_B_0(T, k) rd_##T(SLOT(k))
+#define CH_B_1(T, k) rd_##T(&ip[k].u)
+#define CH_B_2(T, k) rd_##T(SLOT(k))
+#define CH_IF_0(x)
+#define CH_IF_1(x) x
+/* The inline part of a call of callee (code: its compiled code), a wasm
+ * function of the running instance, params at nfp; the caller resumes
+ * NEXTC cells on. Falls through when the slow path must check or grow. */
+#define CALL_FAST(callee, code, nfp, NEXTC)                                  \
+  do {                                                                       \
+    const wasm_code *c_ = (code);                                            \
+    if (LIKELY(X.budget > 0 && X.nframes < X.frame_limit &&                  \
+               (size_t)(X.stack_end - (nfp)) >= c_->max_slots)) {            \
+      X.budget--;                                                            \
+      X.frames[X.nframes++] = (frame){ip + (NEXTC), fp, X.func, true};       \
+      for (uint64_t *l = (nfp) + c_->nparam_slots, *e = l + c_->nlocal_slots; \
+           l < e; l++)                                                       \
+        *l = 0;                                                              \
+      X.func = (callee);                                                     \
+      ip = c_->cells;                                                        \
+      fp = (nfp);                                                            \
+      NEXT();                                                                \
+    }                                                                        \
+  } while (0)
+/* op2 of a chain by its form, on t (op1's result) and cell 4. */
+#define CH_OP2_0(O2, T, t) NUM_##O2(t, CH_B_0(T, 4))
+#define CH_OP2_1(O2, T, t) NUM_##O2(t, CH_B_1(T, 4))
+#define CH_OP2_2(O2, T, t) NUM_##O2(CH_B_0(T, 4), t)
+/* Every chain X(FAM, T, O1, F1, O2, F2) and branch chain X(O1, F1, O2, F2)
+ * of the lists in wasm_code.h, in all their forms. */
+#define CH_F2(X, FAM, T, O1, F1, O2, NC)                                     \
+  X(FAM, T, O1, F1, O2, 0) X(FAM, T, O1, F1, O2, 1) CH_IF_##NC(X(FAM, T, O1, F1, O2, 2))
+#define CH_F1(X, FAM, T, O1, O2, NC)                                         \
+  CH_F2(X, FAM, T, O1, 0, O2, NC) CH_F2(X, FAM, T, O1, 1, O2, NC)            \
+  CH_F2(X, FAM, T, O1, 2, O2, NC)
+#define CH_I32(X, O1, NC) CHAIN_I32_2(CH_F1, X, I32, u32, O1)
+#define CH_F64(X, O1, NC) CHAIN_F64_2(CH_F1, X, F64, f64, O1)
+#define FOR_CHAINS(X) CHAIN_I32_1(CH_I32, X) CHAIN_F64_1(CH_F64, X)
+#define CHB_F(X, O1, O2, NC)                                                 \
+  X(O1, 0, O2, 0) X(O1, 0, O2, 1) X(O1, 1, O2, 0) X(O1, 1, O2, 1) X(O1, 2, O2, 0) X(O1, 2, O2, 1)
+#define CHB_1(X, O1, NC) CHAIN_BR_2(CHB_F, X, O1)
+#define FOR_CHAIN_BRS(X) CHAIN_BR_1(CHB_1, X)
+/* XOP_ADD2's halves by ADD_FORM_* (wasm_code.h): the sum of cells a, b. */
+#define ADD_V0(a, b) (uint64_t)(uint32_t)(rd_u32(SLOT(a)) + rd_u32(SLOT(b)))
+#define ADD_V1(a, b) (uint64_t)(uint32_t)(rd_u32(SLOT(a)) + (uint32_t)U(b))
+#define ADD_V2(a, b) (*SLOT(a) + *SLOT(b))
+#define ADD_V3(a, b) (*SLOT(a) + U(b))
+#define ADD2_F2(X, F1) X(F1, 0) X(F1, 1) X(F1, 2) X(F1, 3)
+#define FOR_ADD2(X) ADD2_F2(X, 0) ADD2_F2(X, 1) ADD2_F2(X, 2) ADD2_F2(X, 3)
 /* Continues after enter/leave. */
 #define JUMP(j)                                                              \
   do {                                                                       \
@@ -861,9 +467,17 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
   } while (0)
 
 
+/* gcc turns the loop that zeroes a callee's locals (a few slots) into a
+ * call of memset, which costs more than the loop. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define EXEC_NO_MEMSET __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define EXEC_NO_MEMSET
+#endif
+
 /* Runs `entry` (a wasm function) with its params already at fp0. With
  * table_out set, only returns the handler table. */
-static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
+static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
                           wasm_error *err, const void *const **table_out) {
   static const void *const table[XOP_TABLE_SIZE] = {
 #if EXEC_VARIANTS
@@ -934,6 +548,16 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GT_##IMM(ID, MSIZE)
 #include "wasm_opcodes.def"
 #undef OP
+#if EXEC_VARIANTS >= 2
+#define GT_CH(FAM, T, O1, F1, O2, F2)                                       \
+  [XOP_CHAIN(XOP_CHAIN_##FAM, CHP_##FAM##_2_N, CHP_##FAM##_1_##O1, F1,       \
+             CHP_##FAM##_2_##O2, F2)] = &&GC_##O1##_##F1##_##O2##_##F2,
+#define GT_CHB(O1, F1, O2, F2)                                               \
+  [XOP_CHAIN(XOP_CHAIN_BR, CHP_BR_2_N, CHP_BR_1_##O1, F1, CHP_BR_2_##O2, F2)] = \
+      &&GBC_##O1##_##F1##_##O2##_##F2,
+      FOR_CHAINS(GT_CH)
+      FOR_CHAIN_BRS(GT_CHB)
+#endif
       [WASM_OP_I8X16_SHUFFLE] = &&H_I8X16_SHUFFLE,
       [WASM_OP_MEMORY_SIZE] = &&H_MEMORY_SIZE,
       [WASM_OP_MEMORY_GROW] = &&H_MEMORY_GROW,
@@ -952,6 +576,20 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
       [XOP_UNREACHABLE] = &&H_UNREACHABLE,
       [XOP_COPY1] = &&H_COPY1,
       [XOP_COPY1X2] = &&H_COPY1X2,
+      [XOP_COPY1X3] = &&H_COPY1X3,
+      [XOP_COPY1BR] = &&H_COPY1BR,
+      [XOP_COPY1X2BR] = &&H_COPY1X2BR,
+      [XOP_COPY1X3BR] = &&H_COPY1X3BR,
+      [XOP_COPY1X4BR] = &&H_COPY1X4BR,
+      [XOP_MAC_I32] = &&H_MAC_I32,
+      [XOP_MAC_I64] = &&H_MAC_I64,
+      [XOP_MAC_F32] = &&H_MAC_F32,
+      [XOP_MAC_F64] = &&H_MAC_F64,
+      [XOP_MAC2_I32] = &&H_MAC2_I32,
+      [XOP_MAC2_I64] = &&H_MAC2_I64,
+      [XOP_MAC2_F32] = &&H_MAC2_F32,
+      [XOP_MAC2_F64] = &&H_MAC2_F64,
+      [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
       [XOP_CONST] = &&H_CONST,
@@ -962,6 +600,15 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
       [XOP_BR_TABLE] = &&H_BR_TABLE,
       [XOP_RETURN] = &&H_RETURN,
       [XOP_CALL] = &&H_CALL,
+      [XOP_CALL_LOCAL] = &&H_CALL_LOCAL,
+      [XOP_CALL_LOCAL1] = &&H_CALL_LOCAL1,
+      [XOP_GADD] = &&H_GADD,
+      [XOP_RETURN1] = &&H_RETURN1,
+      [XOP_LDBR_I32] = &&H_LDBR_I32,
+      [XOP_LDBR_U8] = &&H_LDBR_U8,
+#define GT_ADD2(F1, F2) [XOP_ADD2 + 4 * F1 + F2] = &&H_ADD2_##F1##_##F2,
+      FOR_ADD2(GT_ADD2)
+      [XOP_GSETK] = &&H_GSETK,
       [WASM_OP_THROW] = &&H_THROW,
       [XOP_THROW_REF] = &&H_THROW_REF,
       [XOP_CALL_INDIRECT] = &&H_CALL_INDIRECT,
@@ -990,6 +637,7 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
   X.max_depth = s->engine->config.max_call_depth;
   if (!X.max_depth) X.max_depth = WASM_DEFAULT_CALL_DEPTH;
   X.depth0 = s->call_depth;
+  set_frame_limit(&X);
   X.trap_index = -1;
   set_instance(&X, entry->instance);
 
@@ -1097,16 +745,59 @@ static wasm_status interp(wasm_store *s, wasm_func *entry, uint64_t *fp0,
 #define OP(ID, NAME, PREFIX, CODE, IMM, SIG, MSIZE) GH_##IMM(ID, MSIZE)
 #include "wasm_opcodes.def"
 #undef OP
+#if EXEC_VARIANTS >= 2
+  /* ---- chains (wasm_code.h): t = op1(a, b); dst = op2(t, c) ---- */
+#define GH_CH(FAM, T, O1, F1, O2, F2)                                       \
+  GC_##O1##_##F1##_##O2##_##F2 : {                                           \
+    x##T t_ = NUM_##O1(CH_A_##F1(T, 2), CH_B_##F1(T, 3));                    \
+    x##T r_ = CH_OP2_##F2(O2, T, t_);                                        \
+    wr_##T(SLOT(5), t_);                                                     \
+    wr_##T(SLOT(1), r_);                                                     \
+    wr_##T(&acc, r_);                                                        \
+    ip += 6;                                                                 \
+    NEXT();                                                                  \
+  }
+#define GH_CHB(O1, F1, O2, F2)                                               \
+  GBC_##O1##_##F1##_##O2##_##F2 : {                                          \
+    xu32 t_ = NUM_##O1(CH_A_##F1(u32, 1), CH_B_##F1(u32, 2));                \
+    wr_u32(SLOT(4), t_);                                                     \
+    if ((NUM_##O2(t_, CH_B_##F2(u32, 3)) != 0) == ip[5].u) JUMP_TO(ip[6].target); \
+    ip += 7;                                                                 \
+    NEXT();                                                                  \
+  }
+  FOR_CHAINS(GH_CH)
+  FOR_CHAIN_BRS(GH_CHB)
+#endif
   /* ---- data movement ---- */
-H_COPY1:
-  *SLOT(1) = *SLOT(2);
-  ip += 3;
-  NEXT();
-H_COPY1X2:
-  *SLOT(1) = *SLOT(2);
-  *SLOT(3) = *SLOT(4);
-  ip += 5;
-  NEXT();
+#define COPIES_1 *SLOT(1) = *SLOT(2);
+#define COPIES_2 COPIES_1 *SLOT(3) = *SLOT(4);
+#define COPIES_3 COPIES_2 *SLOT(5) = *SLOT(6);
+#define COPIES_4 COPIES_3 *SLOT(7) = *SLOT(8);
+#define GH_COPIES(N, LABEL, LABEL_BR)                                        \
+  LABEL : COPIES_##N ip += 1 + 2 * N;                                        \
+  NEXT();                                                                    \
+  LABEL_BR : COPIES_##N JUMP_TO(ip[1 + 2 * N].target);
+  GH_COPIES(1, H_COPY1, H_COPY1BR)
+  GH_COPIES(2, H_COPY1X2, H_COPY1X2BR)
+  GH_COPIES(3, H_COPY1X3, H_COPY1X3BR)
+  GH_COPIES(4, H_COPY1X4, H_COPY1X4BR)
+  GH_MEMACCESS(H_MAC_I32, ex_mac_u32(fp, ip, &acc, mbase, msize))
+  GH_MEMACCESS(H_MAC_I64, ex_mac_u64(fp, ip, &acc, mbase, msize))
+  GH_MEMACCESS(H_MAC_F32, ex_mac_f32(fp, ip, &acc, mbase, msize))
+  GH_MEMACCESS(H_MAC_F64, ex_mac_f64(fp, ip, &acc, mbase, msize))
+#define GH_MAC2(LABEL, P)                                                    \
+  LABEL : {                                                                  \
+    *SLOT(8) = ADD_V1(9, 10);                                                \
+    *SLOT(11) = ADD_V1(12, 13);                                              \
+    xres r_ = ex_mac_##P(fp, ip, &acc, mbase, msize);                        \
+    if (UNLIKELY(r_.trap)) TRAP("out of bounds memory access");              \
+    ip += 14;                                                                \
+    NEXT();                                                                  \
+  }
+  GH_MAC2(H_MAC2_I32, u32)
+  GH_MAC2(H_MAC2_I64, u64)
+  GH_MAC2(H_MAC2_F32, f32)
+  GH_MAC2(H_MAC2_F64, f64)
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
   uint64_t lo = a[0], hi = a[1];
@@ -1157,6 +848,21 @@ H_GLOBAL_SET:
   memcpy(&X.globals[U(1)]->value.of, SLOT(2), 8);
   ip += 3;
   NEXT();
+H_GADD: {
+  wasm_global *g_ = X.globals[U(3)];
+  uint32_t old;
+  memcpy(&old, &g_->value.of, 4);
+  wr_u32(SLOT(4), old);
+  wr_u32(SLOT(1), old + (uint32_t)U(2));
+  memcpy(&g_->value.of, SLOT(1), 8);
+  ip += 5;
+  NEXT();
+}
+H_GSETK:
+  wr_u32(SLOT(1), rd_u32(SLOT(2)) + (uint32_t)U(3));
+  memcpy(&X.globals[U(4)]->value.of, SLOT(1), 8);
+  ip += 5;
+  NEXT();
 H_GLOBAL_SET2:
   memcpy(&X.globals[U(1)]->value.of, SLOT(2), 16);
   ip += 3;
@@ -1201,21 +907,22 @@ H_CALL: {
   wasm_func *callee = X.inst->funcs[U(1)];
   uint64_t *nfp = fp + U(2);
   const wasm_code *code = callee->def ? callee->def->code : NULL;
-  wasm_store *s_ = X.s;
-  if (LIKELY(code && !callee->host && callee->instance == X.inst && X.budget > 0 &&
-             X.nframes < X.cap_frames && s_->call_depth < X.max_depth &&
-             (size_t)(X.stack_end - nfp) >= code->max_slots)) {
-    X.budget--;
-    X.frames[X.nframes++] = (frame){ip + 3, fp, X.func};
-    s_->call_depth++;
-    for (uint64_t *l = nfp + code->nparam_slots, *e = l + code->nlocal_slots; l < e; l++)
-      *l = 0;
-    X.func = callee;
-    ip = code->cells;
-    fp = nfp;
-    NEXT();
-  }
+  if (LIKELY(code && !callee->host && callee->instance == X.inst))
+    CALL_FAST(callee, code, nfp, 3);
   JUMP(enter(&X, callee, nfp, ip + 3, fp));
+}
+H_CALL_LOCAL: { /* a function the module defines: same instance, compiled */
+  wasm_func *callee = X.inst->funcs[U(1)];
+  uint64_t *nfp = fp + U(2);
+  CALL_FAST(callee, callee->def->code, nfp, 3);
+  JUMP(enter(&X, callee, nfp, ip + 3, fp));
+}
+H_CALL_LOCAL1: { /* the same after a copy (of an argument) */
+  *SLOT(3) = *SLOT(4);
+  wasm_func *callee = X.inst->funcs[U(1)];
+  uint64_t *nfp = fp + U(2);
+  CALL_FAST(callee, callee->def->code, nfp, 5);
+  JUMP(enter(&X, callee, nfp, ip + 5, fp));
 }
 H_CALL_INDIRECT: {
   wasm_table *tab = X.inst->tables[U(2)];
@@ -1228,17 +935,41 @@ H_CALL_INDIRECT: {
     TRAP("indirect call type mismatch");
   JUMP(enter(&X, callee, fp + U(3), ip + 5, fp));
 }
-H_RETURN:
+#define GH_ADD2(F1, F2)                                                      \
+  H_ADD2_##F1##_##F2 : *SLOT(1) = ADD_V##F1(2, 3);                           \
+  acc = ADD_V##F2(5, 6);                                                     \
+  *SLOT(4) = acc;                                                            \
+  ip += 7;                                                                   \
+  NEXT();
+  FOR_ADD2(GH_ADD2)
+#define GH_LDBR(LABEL, MT)                                                   \
+  LABEL : {                                                                  \
+    uint64_t a_ = (uint64_t)(uint32_t)(rd_u32(SLOT(2)) + (uint32_t)U(4)) + U(3); \
+    if (UNLIKELY(a_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
+    MT v_;                                                                   \
+    memcpy(&v_, mbase + a_, sizeof v_);                                      \
+    *SLOT(1) = (uint32_t)v_;                                                 \
+    if ((v_ != 0) == U(5)) JUMP_TO(ip[6].target);                            \
+    ip += 7;                                                                 \
+    NEXT();                                                                  \
+  }
+  GH_LDBR(H_LDBR_I32, uint32_t)
+  GH_LDBR(H_LDBR_U8, uint8_t)
+H_RETURN1:
+  fp[0] = *SLOT(1);
+  goto H_RETURN;
+H_RETURN: {
   /* Fast path: back to a caller of the same instance (not the entry). */
-  if (LIKELY(X.nframes > 1 && X.frames[X.nframes - 1].func->instance == X.inst)) {
-    frame *f_ = &X.frames[--X.nframes];
-    X.s->call_depth--;
+  frame *f_ = &X.frames[X.nframes - 1];
+  if (LIKELY(f_->same)) {
+    X.nframes--;
     X.func = f_->func;
     ip = f_->ip;
     fp = f_->fp;
     NEXT();
   }
   JUMP(leave(&X));
+}
 H_THROW: /* [h, tag, argbase, nslots] */
   JUMP(throw_exn(&X, X.inst->tags[U(1)], SLOT(2), (uint32_t)U(3), NULL, ip, fp));
 H_THROW_REF: { /* [h, src] */

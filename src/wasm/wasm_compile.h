@@ -1,0 +1,161 @@
+/*
+ * wasm_compile.h: the compiler's state, shared by wasm_compile.c (control,
+ * numeric ops, calls, locals: the pass itself), wasm_compile_mem.c
+ * (loads, stores and their fusions, multi-memory ops) and
+ * wasm_compile_fuse.c (the other superinstructions). Internal to the
+ * compiler; see wasm_compile.c for how the pass works.
+ */
+#ifndef WASM_COMPILE_H
+#define WASM_COMPILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wasm_code.h"
+#include "wasm_module.h"
+
+/* Limits that keep hostile (but valid) bodies from exhausting memory. */
+#define COMPILE_MAX_CELLS (64u << 20)
+
+typedef struct cval {
+  uint8_t kind;
+  bool konst;    /* a constant not yet written anywhere: value k */
+  uint32_t slot; /* home slot, fixed by stack position */
+  uint32_t src;  /* where the value is now (== slot unless aliasing) */
+  uint64_t k;
+} cval;
+
+enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
+
+/* Fusion with memory: the last instruction, when it is a full-width load
+ * (plain or ADDK), a plain scalar binary op, or an XV_LD op. */
+enum { LAST_NONE, LAST_LOAD, LAST_BIN, LAST_BINLD };
+typedef struct last_instr {
+  int kind; /* LAST_* */
+  size_t start, end;
+  int op;
+  uint32_t dst;
+  uint64_t a, b;         /* binary op: operand slots (XV_LD: a only) */
+  uint64_t addr, off, k; /* load, XV_LD: address slot, offset, K */
+} last_instr;
+
+typedef struct ctl {
+  uint8_t kind;
+  bool unreachable;
+  bool has_else;
+  uint32_t height;       /* operand entries below the params */
+  uint32_t base;         /* slot of the first param / result */
+  const uint8_t *params, *results;
+  uint32_t nparams, nresults;
+  uint32_t param_slots, result_slots;
+  size_t loop_pc;        /* loop: branch target */
+  size_t patches;        /* chain of forward branches to the end (idx+1) */
+  size_t else_patch;     /* if: BR_UNLESS target cell index + 1, or 0 */
+  uint32_t try_plus1;    /* try_table: index + 1 of its entry in tries */
+} ctl;
+
+/* A chain's op1 (wasm_code.h) for a branch chain: where it starts, its
+ * op and CH_* form, operands a and b, and the slot it writes t to. */
+typedef struct chain_rec {
+  size_t start; /* SIZE_MAX: none */
+  int op, form;
+  uint64_t a, b, t;
+} chain_rec;
+
+enum { ADD_FORM_I32, ADD_FORM_I32K, ADD_FORM_I64, ADD_FORM_I64K };
+
+typedef struct comp {
+  const wasm_module *m;
+  const void *const *h;
+  wasm_error *err;
+  wasm_status st;
+  wasm_cell *code;
+  size_t n, cap;
+  size_t *relocs; /* cells holding a target as a cell index */
+  size_t nrelocs, cap_relocs;
+  cval *stk;
+  uint32_t sp, cap_stk;
+  uint32_t slots, max_slots;
+  ctl *ctls;
+  uint32_t nctl, cap_ctl;
+  wasm_try *tries;        /* this function's exception handlers */
+  size_t ntries, cap_tries;
+  wasm_catch *catches;
+  size_t ncatches, cap_catches;
+  uint32_t nlocals;
+  uint8_t *local_kind;
+  uint32_t *local_slot;
+  /* Peephole: the last instruction's dst operand cell, when it may be
+   * retargeted (it wrote a fresh stack slot and nothing jumps between). */
+  size_t last_dst, last_end, barrier;
+  /* Fusion: the last instruction, when it is an integer op with an i32
+   * result that a branch may absorb. */
+  size_t fuse_start, fuse_end;
+  int fuse_op;
+  bool fuse_k;
+  bool fuse_neg; /* an i32.eqz of the op's result followed it: jump inverted */
+  int fuse_acc;  /* the op read in1 (1) or in2 (2) from the accumulator */
+  uint32_t fuse_np, fuse_dst;
+  uint64_t fuse_a, fuse_b;
+  chain_rec fuse_ch; /* the op read the result of this op1 from acc */
+  last_instr last;
+  last_instr mac; /* the last XV_LD mul, the op1 of an XOP_MAC_* */
+  last_instr ldbr; /* the last i32 load an XOP_LDBR_* may take in */
+  size_t gg_start, gg_end; /* the last GLOBAL_GET, of global gg_index */
+  size_t add_start, add_end; /* the last add, an XOP_ADD2's first half */
+  size_t add2_start, add2_end; /* the last XOP_ADD2 */
+  int add_form;
+  uint64_t add_d, add_a, add_b;
+  uint32_t gg_index;
+  size_t copy_at; /* the last instruction, when it is a COPY1 or COPY1Xn */
+  uint32_t copy_n; /* ... of that many copies */
+  /* Chains (wasm_code.h): the last instruction, when a plain or K binary
+   * op a following op may take in (op1, its CH_* form, operands a, b). */
+  size_t ch_start, ch_end;
+  int ch_op, ch_form;
+  uint64_t ch_a, ch_b;
+  /* The accumulator (wasm_code.h, XV_A1): the last instruction left the
+   * value of slot acc_slot in it, if it ended at acc_end. */
+  uint32_t acc_slot;
+  size_t acc_end;
+  /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
+  bool dump;
+  size_t *starts;
+  int *ops;
+  size_t nstarts, cap_starts;
+} comp;
+
+/* Emitting and the operand stack (wasm_compile.c). */
+bool wc_fail(comp *c, wasm_status st, const char *msg);
+size_t wc_emit_u(comp *c, uint64_t v);
+void wc_emit_op(comp *c, int op);
+void wc_set_acc(comp *c, uint32_t slot);
+bool wc_in_acc(const comp *c, const cval *v);
+int wc_variant(const comp *c, int op, int v);
+void wc_set_dst_candidate(comp *c, size_t cell);
+bool wc_last_is(comp *c, size_t start, size_t end);
+void wc_push(comp *c, uint8_t kind);
+cval wc_pop(comp *c);
+void wc_use(comp *c, cval *v);
+uint8_t wc_sig_kind(char ch);
+void wc_pop_use(comp *c, cval *v, uint32_t n);
+void wc_emit_srcs(comp *c, const cval *v, uint32_t n);
+
+/* Superinstructions of non-memory ops (wasm_compile_fuse.c). */
+const char *wc_chain_name(int op, char *buf, size_t n);
+bool wc_compile_chain(comp *c, int op, const cval *in, int acc, bool k);
+int wc_add_form(int op, bool k);
+uint64_t wc_add_b(int op, bool k, const cval *b);
+bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
+bool wc_emit_chain_jump(comp *c, bool nz);
+bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g);
+
+/* Memory instructions (wasm_compile_mem.c). */
+int wc_full_load(uint8_t kind);
+bool wc_commutative(int op);
+bool wc_compile_binld(comp *c, int op, cval *in);
+void wc_compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in);
+bool wc_memop_multi(const wasm_opinfo *oi, const wasm_instr *in);
+void wc_compile_memop_multi(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * wasm_compile_fuse.c: the superinstructions the compiler forms from two
+ * (or three) instructions in a row that are not memory accesses: chains
+ * of two binary ops through the accumulator (XOP_CHAIN_I32/F64), a chain
+ * whose second op is a compare with the branch on it (XOP_CHAIN_BR), two
+ * adds (XOP_ADD2) and the stack pointer's global.get/add/global.set
+ * (XOP_GADD, XOP_GSETK); layouts in wasm_code.h. Part of the pass in
+ * wasm_compile.c, which calls these as it emits.
+ */
+#include <stdio.h>
+
+#include "wasm_compile.h"
+
+/* ---- chains ---- */
+
+#define CHAIN_CASE(A, OP, NC) case WASM_OP_##OP: return CHP_##A##_##OP;
+#define CHAIN_POS_FN(NAME, LIST, A)                                          \
+  static int NAME(int op) {                                                  \
+    switch (op) {                                                            \
+      LIST(CHAIN_CASE, A)                                                    \
+    default: return -1;                                                      \
+    }                                                                        \
+  }
+CHAIN_POS_FN(chain_i32_1, CHAIN_I32_1, I32_1)
+CHAIN_POS_FN(chain_i32_2, CHAIN_I32_2, I32_2)
+CHAIN_POS_FN(chain_f64_1, CHAIN_F64_1, F64_1)
+CHAIN_POS_FN(chain_f64_2, CHAIN_F64_2, F64_2)
+CHAIN_POS_FN(chain_br_1, CHAIN_BR_1, BR_1)
+CHAIN_POS_FN(chain_br_2, CHAIN_BR_2, BR_2)
+
+/* The chain of op1 (form f1) and op2 (form f2), or -1. */
+static int chain_op(const comp *c, int op1, int f1, int op2, int f2) {
+  int p1, p2, xop;
+  if ((p1 = chain_i32_1(op1)) >= 0 && (p2 = chain_i32_2(op2)) >= 0)
+    xop = XOP_CHAIN(XOP_CHAIN_I32, CHP_I32_2_N, p1, f1, p2, f2);
+  else if ((p1 = chain_f64_1(op1)) >= 0 && (p2 = chain_f64_2(op2)) >= 0)
+    xop = XOP_CHAIN(XOP_CHAIN_F64, CHP_F64_2_N, p1, f1, p2, f2);
+  else
+    return -1;
+  return c->h[xop] ? xop : -1;
+}
+
+/* Names of chains for dumps and profiles: "i32.rotl.k+i32.xor.a2". */
+#define CHAIN_OPNUM(A, OP, NC) WASM_OP_##OP,
+static const int chain_ops[6][10] = {
+    {CHAIN_I32_1(CHAIN_OPNUM, _)}, {CHAIN_I32_2(CHAIN_OPNUM, _)}, {CHAIN_F64_1(CHAIN_OPNUM, _)},
+    {CHAIN_F64_2(CHAIN_OPNUM, _)}, {CHAIN_BR_1(CHAIN_OPNUM, _)},  {CHAIN_BR_2(CHAIN_OPNUM, _)}};
+
+const char *wc_chain_name(int op, char *buf, size_t n) {
+  int fam = op >= XOP_CHAIN_BR ? 2 : op >= XOP_CHAIN_F64;
+  static const int bases[] = {XOP_CHAIN_I32, XOP_CHAIN_F64, XOP_CHAIN_BR};
+  static const int n2s[] = {CHP_I32_2_N, CHP_F64_2_N, CHP_BR_2_N};
+  int rel = op - bases[fam], n2 = n2s[fam];
+  static const char *const f2s[] = {"a1", "a1k", "a2"};
+  static const char *const f1s[] = {"", ".k", ".a1"};
+  snprintf(buf, n, "%s%s+%s.%s%s", wasm_opinfo_table[chain_ops[fam * 2][rel / 9 / n2]].name,
+           f1s[rel / 3 % 3], wasm_opinfo_table[chain_ops[fam * 2 + 1][rel / 9 % n2]].name,
+           f2s[rel % 3], fam == 2 ? ".br" : "");
+  return buf;
+}
+
+/* A binary op taking the result of the op just before (from the
+ * accumulator, operand acc) into a chain with it, replacing both: the
+ * accumulator holds op1's result when op1 is the last instruction. */
+bool wc_compile_chain(comp *c, int op, const cval *in, int acc, bool k) {
+  if (!wc_last_is(c, c->ch_start, c->ch_end)) return false;
+  int f2 = acc == 2 ? CH_A2 : k ? CH_A1K : CH_A1;
+  uint64_t other = acc == 2 ? in[0].src : k ? in[1].k : in[1].src;
+  int xop = chain_op(c, c->ch_op, c->ch_form, op, f2);
+  if (xop < 0 && f2 == CH_A2) /* no CH_A2 form: op2 commutes */
+    xop = chain_op(c, c->ch_op, c->ch_form, op, CH_A1);
+  if (xop < 0) return false;
+  /* op1's destination, a local if local.set retargeted it. */
+  uint64_t a = c->ch_a, b = c->ch_b, tdst = c->code[c->ch_start + 1].u;
+  uint32_t dst = in[0].slot;
+  c->n = c->ch_start; /* drop op1: only this op reads its result */
+  wc_emit_op(c, xop);
+  size_t dcell = wc_emit_u(c, dst);
+  wc_emit_u(c, a);
+  wc_emit_u(c, b);
+  wc_emit_u(c, other);
+  wc_emit_u(c, tdst);
+  wc_push(c, in[0].kind);
+  wc_set_dst_candidate(c, dcell);
+  wc_set_acc(c, dst);
+  return true;
+}
+
+/* ---- two adds ---- */
+
+/* The ADD_FORM_* of op (with an immediate second operand: k), or -1. */
+int wc_add_form(int op, bool k) {
+  switch (op) {
+  case WASM_OP_I32_ADD: return k ? ADD_FORM_I32K : ADD_FORM_I32;
+  case WASM_OP_I64_ADD: return k ? ADD_FORM_I64K : ADD_FORM_I64;
+  case WASM_OP_I32_SUB: return k ? ADD_FORM_I32K : -1;
+  case WASM_OP_I64_SUB: return k ? ADD_FORM_I64K : -1;
+  default: return -1;
+  }
+}
+
+/* The b operand cell of an add form: a sub's constant negated. */
+uint64_t wc_add_b(int op, bool k, const cval *b) {
+  if (!k) return b->src;
+  if (op == WASM_OP_I32_SUB) return (uint32_t)-(uint32_t)b->k;
+  if (op == WASM_OP_I64_SUB) return -b->k;
+  return b->k;
+}
+
+/* An add (form af, to dst) right after another: one XOP_ADD2. */
+bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k) {
+  if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
+  /* The first add's destination, a local if local.set retargeted it. */
+  uint64_t d1 = c->code[c->add_start + 1].u, a1 = c->add_a, b1 = c->add_b;
+  uint64_t b2 = wc_add_b(op, k, &in[1]);
+  c->n = c->add_start;
+  wc_emit_op(c, XOP_ADD2 + 4 * c->add_form + af);
+  wc_emit_u(c, d1);
+  wc_emit_u(c, a1);
+  wc_emit_u(c, b1);
+  size_t dcell = wc_emit_u(c, dst);
+  wc_emit_u(c, in[0].src);
+  wc_emit_u(c, b2);
+  wc_push(c, af < ADD_FORM_I64 ? WASM_I32 : WASM_I64);
+  c->add2_start = c->add_start;
+  c->add2_end = c->n;
+  wc_set_dst_candidate(c, dcell);
+  wc_set_acc(c, dst);
+  return true;
+}
+
+/* The fused op of emit_cond_jump is a compare of a chain's op1 result:
+ * a branch chain replaces both (wasm_code.h). */
+bool wc_emit_chain_jump(comp *c, bool nz) {
+  const chain_rec *ch = &c->fuse_ch;
+  if (ch->start == SIZE_MAX || !c->fuse_acc || c->fuse_np != 2) return false;
+  int cmp = c->fuse_op, f2 = c->fuse_k ? CH_A1K : CH_A1;
+  uint64_t other = c->fuse_b;
+  if (c->fuse_acc == 2) { /* cmp(x, t) is swapped(cmp)(t, x) */
+    static const int sw[][2] = {
+        {WASM_OP_I32_LT_S, WASM_OP_I32_GT_S}, {WASM_OP_I32_LT_U, WASM_OP_I32_GT_U},
+        {WASM_OP_I32_LE_S, WASM_OP_I32_GE_S}, {WASM_OP_I32_LE_U, WASM_OP_I32_GE_U}};
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++)
+      for (int j = 0; j < 2; j++)
+        if (cmp == sw[i][j]) {
+          cmp = sw[i][!j];
+          goto swapped;
+        }
+    if (cmp != WASM_OP_I32_EQ && cmp != WASM_OP_I32_NE) return false;
+  swapped:
+    other = c->fuse_a;
+  }
+  int p1 = chain_br_1(ch->op), p2 = chain_br_2(cmp);
+  if (p1 < 0 || p2 < 0) return false;
+  int xop = XOP_CHAIN(XOP_CHAIN_BR, CHP_BR_2_N, p1, ch->form, p2, f2);
+  if (!c->h[xop]) return false;
+  chain_rec r = *ch;
+  c->n = r.start; /* drop op1 and the compare */
+  wc_emit_op(c, xop);
+  wc_emit_u(c, r.a);
+  wc_emit_u(c, r.b);
+  wc_emit_u(c, other);
+  wc_emit_u(c, r.t);
+  wc_emit_u(c, c->fuse_neg ? !nz : nz);
+  return true;
+}
+
+/* global.set g of an i32.add/sub of a constant just before: XOP_GSETK;
+ * when the add's operand is a global.get g just before that, XOP_GADD
+ * (C's stack pointer moving in a function's prologue). */
+bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
+  if (v->konst || !wc_last_is(c, c->ch_start, c->ch_end) || c->ch_form != CH_K ||
+      (c->ch_op != WASM_OP_I32_ADD && c->ch_op != WASM_OP_I32_SUB) ||
+      c->code[c->ch_start + 1].u != v->src || !c->h[XOP_GADD])
+    return false;
+  uint64_t dst = v->src, k = (uint32_t)c->ch_b, a = c->ch_a;
+  if (c->ch_op == WASM_OP_I32_SUB) k = (uint32_t)-(uint32_t)k;
+  if (c->gg_end == c->ch_start && c->gg_index == g && c->barrier != c->ch_start &&
+      c->code[c->gg_start + 1].u == a) {
+    c->n = c->gg_start;
+    wc_emit_op(c, XOP_GADD);
+    wc_emit_u(c, dst);
+    wc_emit_u(c, k);
+    wc_emit_u(c, g);
+    wc_emit_u(c, a);
+    return true;
+  }
+  c->n = c->ch_start;
+  wc_emit_op(c, XOP_GSETK);
+  wc_emit_u(c, dst);
+  wc_emit_u(c, a);
+  wc_emit_u(c, k);
+  wc_emit_u(c, g);
+  return true;
+}
