@@ -17,6 +17,7 @@ packages=(
   libnats-dev       # nats.c: the cluster host and the NATS plugin backends
   nats-server       # tests start a real nats-server -js on loopback
   docker-registry   # OCI tests push to and pull from a real registry
+  python3 openssl   # test helpers: free ports, silent listeners, TLS certificates
   curl wrk          # HTTP tests and benchmarks
   "$@"
 )
