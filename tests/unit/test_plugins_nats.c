@@ -31,6 +31,7 @@
 #include "stratus/wasi.h"
 #include "unit_cm.h"
 #include "unit_fixture.h"
+#include "unit_msg.h"
 
 #define HANDLER_FUNC "wasmcloud:messaging/handler@0.2.0#handle-message"
 
@@ -626,108 +627,6 @@ static void test_bus(natsConnection *nc) {
 
 /* ---- the messaging plugin over NATS (fixture components) ---- */
 
-static wasm_engine *eng;
-static cm_component *requester_c, *echo_c;
-
-typedef struct wl {
-  plugin *p;
-  plugin_host host;
-  const char *ifaces[3];
-  const char *cfg_k[1], *cfg_v[1];
-  plugin_grant grant;
-  const plugin_grant *grants[1];
-  plugin_workload w;
-  plugin_item items[2]; /* "requester", "echo" */
-  atomic_int calls[2];
-  bool bound;
-} wl;
-
-static int item_index(wl *x, const char *name) {
-  for (int i = 0; i < 2; i++)
-    if (strcmp(x->items[i].name, name) == 0) return i;
-  return -1;
-}
-
-static wasm_status host_call(plugin_host *h, const char *wid, const char *comp, const char *func,
-                             const cm_val *args, size_t nargs, cm_val *result, wasm_error *err) {
-  wl *x = h->env;
-  int i = item_index(x, comp);
-  if (strcmp(wid, x->w.id) != 0 || i < 0) return wasm_fail(err, WASM_BAD_ARG, "no %s in %s", comp, wid);
-  atomic_fetch_add(&x->calls[i], 1);
-  wasi2_config cfg = {.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = 2};
-  wasi2_ctx *w = NULL;
-  cm_linker *l = cm_linker_new(eng);
-  wasm_store *s = wasm_store_new(eng);
-  cm_instance *inst = NULL;
-  wasm_status st = !l || !s ? WASM_NOMEM : WASM_OK;
-  if (!st) st = wasi2_ctx_new(&cfg, &w, err);
-  if (!st) st = wasi2_link(w, l, err);
-  if (!st) st = x->p->item_link(x->p, &x->items[i], l, err);
-  if (!st) st = cm_linker_instantiate(l, s, i == 0 ? requester_c : echo_c, &inst, err);
-  if (!st) {
-    cm_func *f = cm_instance_func(inst, func);
-    st = f ? cm_func_call(f, args, nargs, result, err)
-           : wasm_fail(err, WASM_BAD_ARG, "component `%s` has no export %s", comp, func);
-  }
-  if (inst) cm_instance_delete(inst);
-  if (s) wasm_store_delete(s);
-  if (w) wasi2_ctx_delete(w);
-  if (l) cm_linker_delete(l);
-  return st;
-}
-
-static bool host_has_export(plugin_host *h, const char *wid, const char *comp, const char *func) {
-  wl *x = h->env;
-  int i = item_index(x, comp);
-  cm_component *c = i == 0 ? requester_c : i == 1 ? echo_c : NULL;
-  if (!c || strncmp(func, "wasmcloud:messaging/handler@", 28) != 0) return false;
-  for (uint32_t k = 0; k < cm_component_export_count(c); k++)
-    if (strcmp(cm_component_export_name(c, k), "wasmcloud:messaging/handler@0.2.0") == 0) return true;
-  return false;
-}
-
-static bool wl_start(wl *x, plugin *p, const char *id, const char *subs, wasm_error *err) {
-  memset(x, 0, sizeof *x);
-  x->p = p;
-  x->host = (plugin_host){.call = host_call, .env = x, .has_export = host_has_export};
-  x->ifaces[0] = "consumer", x->ifaces[1] = "handler", x->ifaces[2] = "types";
-  x->cfg_k[0] = "subscriptions", x->cfg_v[0] = subs;
-  x->grant = (plugin_grant){.ns = "wasmcloud", .package = "messaging", .interfaces = x->ifaces,
-                            .ninterfaces = 3, .version = "0.2.0",
-                            .config = (plugin_map){x->cfg_k, x->cfg_v, 1}};
-  x->grants[0] = &x->grant;
-  x->w = (plugin_workload){.id = id, .name = "app", .namespace_ = "test", .grants = &x->grant,
-                           .ngrants = 1};
-  const char *names[2] = {"requester", "echo"};
-  for (int i = 0; i < 2; i++)
-    x->items[i] = (plugin_item){.workload = &x->w, .name = names[i], .grants = x->grants,
-                                .ngrants = 1};
-  if (p->workload_bind(p, &x->w, err)) return false;
-  for (int i = 0; i < 2; i++)
-    if (p->item_bind(p, &x->items[i], err)) {
-      for (int k = i; k-- > 0;) p->item_unbind(p, &x->items[k]);
-      p->workload_unbind(p, &x->w);
-      return false;
-    }
-  x->bound = true;
-  return p->workload_resolved(p, &x->w, &x->host, err) == WASM_OK;
-}
-
-static void wl_stop(wl *x) {
-  if (!x->bound) return;
-  for (int i = 2; i-- > 0;) x->p->item_unbind(x->p, &x->items[i]);
-  x->p->workload_unbind(x->p, &x->w);
-  x->bound = false;
-}
-
-static char *run(wl *x, const char *cmd) {
-  cm_val arg = unit_cm_str(cmd), res;
-  memset(&res, 0, sizeof res);
-  wasm_error err = {0};
-  wasm_status st = host_call(&x->host, x->w.id, "requester", "run", &arg, 1, &res, &err);
-  return unit_cm_result(st, &res, &err);
-}
-
 static void test_plugin(natsConnection *nc) {
   plugin_bus *b = NULL;
   wasm_error err = {0};
@@ -741,8 +640,8 @@ static void test_plugin(natsConnection *nc) {
   }
   CHECK(p->start(p, &err) == WASM_OK);
   wl x1, x2;
-  bool up = wl_start(&x1, p, "test/app#1", "echo.*", &err) &&
-            wl_start(&x2, p, "test/app#2", "echo.*", &err);
+  bool up = wl_start(&x1, p, "test/app#1", "echo.*", true, &err) &&
+            wl_start(&x2, p, "test/app#2", "echo.*", true, &err);
   CHECKM(up, "start: %s", err.message);
   natsConnection_Flush(nc);
   if (up) {
