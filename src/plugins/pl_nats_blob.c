@@ -254,19 +254,29 @@ static wasm_status nob_destroy_container(plugin_blob_backend *be, const char *sc
 
 /* ---- objects ---- */
 
+/* The stream and meta subject of object in container (stream: 300 bytes,
+ * msubj: NOB_SUBJ_MAX) and its info as stored (*info NULL when it was
+ * never written); a missing container is an error. */
+static wasm_status object_info(plugin_blob_backend *be, const char *container, const char *object,
+                               char *stream, char *msubj, json_t **info, wasm_error *err) {
+  *info = NULL;
+  wasm_status st = nob_prep(be, container, stream, 300, err);
+  if (!st) st = meta_subject(container, object, msubj, NOB_SUBJ_MAX, err);
+  bool nostream = false;
+  if (!st) st = info_read(be->self, stream, msubj, info, &nostream, err);
+  if (!st && nostream) st = pl_fail(err, WASM_BAD_ARG, "blobstore: container `%s` does not exist", container);
+  return st;
+}
+
 static wasm_status nob_put(plugin_blob_backend *be, const char *scope, const char *container,
                            const char *object, const uint8_t *data, size_t len,
                            wasm_error *err) {
   nob *b = be->self;
   char stream[300], msubj[NOB_SUBJ_MAX], csubj[NOB_SUBJ_MAX], nuid[23];
-  wasm_status st = nob_prep(be, container, stream, sizeof stream, err);
-  if (!st) st = meta_subject(container, object, msubj, sizeof msubj, err);
-  if (!st) st = new_nuid(nuid, err);
-  if (st) return st;
   json_t *old = NULL;
-  bool nostream;
-  if ((st = info_read(b, stream, msubj, &old, &nostream, err))) return st;
-  if (nostream) return pl_fail(err, WASM_BAD_ARG, "blobstore: container `%s` does not exist", container);
+  wasm_status st = new_nuid(nuid, err);
+  if (!st) st = object_info(be, container, object, stream, msubj, &old, err);
+  if (st) return st;
   snprintf(csubj, sizeof csubj, "$O.%s.C.%s", container, nuid);
   int64_t mp = natsConnection_GetMaxPayload(b->nc);
   size_t chunk = mp > 0 && (uint64_t)mp < NOB_CHUNK ? (size_t)mp : NOB_CHUNK;
@@ -411,13 +421,9 @@ static wasm_status nob_get(plugin_blob_backend *be, const char *scope, const cha
   nob *b = be->self;
   *found = false;
   char stream[300], msubj[NOB_SUBJ_MAX];
-  wasm_status st = nob_prep(be, container, stream, sizeof stream, err);
-  if (!st) st = meta_subject(container, object, msubj, sizeof msubj, err);
-  if (st) return st;
   json_t *info = NULL;
-  bool nostream;
-  if ((st = info_read(b, stream, msubj, &info, &nostream, err))) return st;
-  if (nostream) return pl_fail(err, WASM_BAD_ARG, "blobstore: container `%s` does not exist", container);
+  wasm_status st = object_info(be, container, object, stream, msubj, &info, err);
+  if (st) return st;
   if (!info || info_deleted(info)) {
     json_decref(info);
     return WASM_OK;
@@ -447,13 +453,9 @@ static wasm_status nob_del(plugin_blob_backend *be, const char *scope, const cha
                            const char *object, wasm_error *err) {
   nob *b = be->self;
   char stream[300], msubj[NOB_SUBJ_MAX];
-  wasm_status st = nob_prep(be, container, stream, sizeof stream, err);
-  if (!st) st = meta_subject(container, object, msubj, sizeof msubj, err);
-  if (st) return st;
   json_t *info = NULL;
-  bool nostream;
-  if ((st = info_read(b, stream, msubj, &info, &nostream, err))) return st;
-  if (nostream) return pl_fail(err, WASM_BAD_ARG, "blobstore: container `%s` does not exist", container);
+  wasm_status st = object_info(be, container, object, stream, msubj, &info, err);
+  if (st) return st;
   if (!info || info_deleted(info)) {
     json_decref(info);
     return WASM_OK;
