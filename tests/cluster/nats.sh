@@ -11,14 +11,12 @@
 #   nats_kill          SIGKILL, wait: the crash case.
 #   nats_restart       the same server again (same port and store) after
 #                      nats_stop or nats_kill; false when it did not come up.
-#   nats_free_port     a free loopback TCP port.
+#   free_port          a free loopback TCP port (procs.sh).
 #
 # The server's pid joins lib.sh's $pids (killed at exit) when lib.sh is
 # sourced first.
 
-nats_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$(dirname "${BASH_SOURCE[0]}")/procs.sh"
 
 # Whether something accepts on 127.0.0.1:$1.
 nats_port_open() {
@@ -41,20 +39,14 @@ nats_start() {
   command -v nats-server >/dev/null || { echo "nats-server is not installed" >&2; return 1; }
   nats_dir=$1
   mkdir -p "$nats_dir/js" || return 1
-  nats_port=$(nats_free_port) || return 1
+  nats_port=$(free_port) || return 1
   nats_url="nats://127.0.0.1:$nats_port"
   nats_run
 }
 
 nats_stop() {
   [ -n "${nats_pid:-}" ] || return 0
-  kill -TERM "$nats_pid" 2>/dev/null
-  for _ in $(seq 1 50); do
-    kill -0 "$nats_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -9 "$nats_pid" 2>/dev/null
-  wait "$nats_pid" 2>/dev/null
+  terminate "$nats_pid"
   nats_pid=
   return 0
 }

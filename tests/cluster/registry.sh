@@ -16,14 +16,12 @@
 #                                   (to tamper with it).
 #   registry_htpasswd FILE USER PASS   appends a bcrypt line (perl's crypt,
 #                                   which is glibc's libcrypt: $2b$ hashes).
-#   free_port                       a free loopback TCP port.
+#   free_port                       a free loopback TCP port (procs.sh).
 #
 # The registry's pid joins lib.sh's $pids (killed at exit) when lib.sh is
 # sourced first.
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$(dirname "${BASH_SOURCE[0]}")/procs.sh"
 
 registry_htpasswd() {
   local salt hash
@@ -94,13 +92,7 @@ registry_start() {
 
 registry_stop() {
   [ -n "${registry_pid:-}" ] || return 0
-  kill -TERM "$registry_pid" 2>/dev/null
-  for _ in $(seq 1 50); do
-    kill -0 "$registry_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -9 "$registry_pid" 2>/dev/null
-  wait "$registry_pid" 2>/dev/null
+  terminate "$registry_pid"
   registry_pid=
   return 0
 }

@@ -370,7 +370,7 @@ tls_certs() { # a CA, a server certificate for 127.0.0.1, a client certificate
 }
 if command -v openssl >/dev/null && tls_certs >"$work/tls.log" 2>&1; then
   t=$work/tls
-  tls_port=$(nats_free_port)
+  tls_port=$(free_port)
   : >"$t/nats.log" # before the server's redirection: until_log reads it at once
   nats-server -a 127.0.0.1 -p "$tls_port" --tls --tlscert "$t/server.pem" --tlskey "$t/server.key" \
     --tlsverify --tlscacert "$t/ca.pem" >"$t/nats.log" 2>&1 &
