@@ -290,6 +290,44 @@ const cm_functype *cm_func_type(const cm_func *f);
 wasm_status cm_func_call(cm_func *f, const cm_val *args, size_t nargs,
                          cm_val *result, wasm_error *err);
 
+/* ---- rep tables (cm_reptab.c) ----
+ *
+ * What a host interface keeps behind its resource handles: items of one
+ * fixed size, each under a small integer rep (1, 2, ...; rep 0 is never
+ * handed out, so it can mean "none"). Released reps are reused last in,
+ * first out. Item pointers stay valid until the next alloc, which may move
+ * the items. Not thread-safe: a table shared between threads is locked by
+ * its user. The fields are cm_reptab.c's. */
+typedef struct cm_reptab {
+  unsigned char *items; /* cap items of `size` bytes; item 0 unused */
+  uint32_t *link;       /* per rep below n: UINT32_MAX when live, else the next free rep (0: none) */
+  size_t size;
+  uint32_t n;           /* reps below n were handed out; 0 before the first */
+  uint32_t cap, max, live, free_head;
+} cm_reptab;
+
+/* An empty table of items of item_size bytes (> 0) holding at most max
+ * (> 0) live items. Allocates nothing, so it cannot fail. */
+void cm_reptab_init(cm_reptab *t, size_t item_size, uint32_t max);
+/* A new zeroed item and its rep in *rep; NULL when max items are live or
+ * out of memory. */
+void *cm_reptab_alloc(cm_reptab *t, uint32_t *rep);
+/* Zeroes the item of a live rep and makes the rep free. */
+void cm_reptab_release(cm_reptab *t, uint32_t rep);
+/* The item of a live rep; NULL for 0, a rep never handed out or a free one. */
+void *cm_reptab_at(const cm_reptab *t, uint32_t rep);
+/* How many items are live. */
+uint32_t cm_reptab_count(const cm_reptab *t);
+/* The first live rep after rep (0: none), to visit every item:
+ *   for (uint32_t r = cm_reptab_next(t, 0); r; r = cm_reptab_next(t, r))
+ * Releasing r inside the loop is fine. */
+uint32_t cm_reptab_next(const cm_reptab *t, uint32_t rep);
+/* Starts the reps over at 1, keeping the memory; no item may be live. */
+void cm_reptab_reset(cm_reptab *t);
+/* Frees the table's memory (not what live items point to); t is empty
+ * and needs cm_reptab_init before another use. */
+void cm_reptab_destroy(cm_reptab *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,7 @@ wasm_status http_wasi_new(const http_wasi_config *cfg, wasi2_ctx *w, http_wasi *
   if (!w || !out) return hw_fail(err, WASM_BAD_ARG, "http_wasi_new: bad arguments");
   http_wasi *h = calloc(1, sizeof *h);
   if (!h) return hw_fail(err, WASM_NOMEM, "out of memory");
+  cm_reptab_init(&h->slots, sizeof(hw_slot), HW_MAX_OBJS);
   if (cfg) h->cfg = *cfg;
   h->cfg.allowed_hosts = NULL;
   h->w = w;
@@ -57,7 +58,7 @@ void http_wasi_delete(http_wasi *h) {
   hw_out_delete(h);
   for (size_t i = 0; i < h->cfg.nallowed && h->allowed; i++) free(h->allowed[i]);
   free(h->allowed);
-  free(h->slots);
+  cm_reptab_destroy(&h->slots);
   free(h->errs);
   free(h);
 }
@@ -134,26 +135,10 @@ void hw_msg_unref(hw_msg *m) {
 /* ---- the object table ---- */
 
 hw_slot *hw_slot_alloc(http_wasi *h, hw_kind k, void *p, uint32_t *rep) {
-  uint32_t i = h->free_head;
-  if (i) {
-    h->free_head = h->slots[i].next_free;
-  } else {
-    if (h->nslots == 0) h->nslots = 1; /* rep 0 stays unused */
-    if (h->nslots >= HW_MAX_OBJS) return NULL;
-    if (h->nslots >= h->capslots) {
-      uint32_t cap = h->capslots ? h->capslots * 2 : 64;
-      hw_slot *s = realloc(h->slots, (size_t)cap * sizeof *s);
-      if (!s) return NULL;
-      h->slots = s;
-      h->capslots = cap;
-    }
-    i = h->nslots++;
-  }
-  hw_slot *s = &h->slots[i];
-  memset(s, 0, sizeof *s);
+  hw_slot *s = cm_reptab_alloc(&h->slots, rep);
+  if (!s) return NULL;
   s->kind = (uint8_t)k;
   s->p = p;
-  *rep = i;
   return s;
 }
 
@@ -169,12 +154,10 @@ static void release(http_wasi *h, hw_kind k, void *p) {
 }
 
 void hw_slot_free(http_wasi *h, uint32_t rep) {
-  if (rep == 0 || rep >= h->nslots || h->slots[rep].kind == HW_FREE) return;
-  hw_slot s = h->slots[rep];
-  memset(&h->slots[rep], 0, sizeof h->slots[rep]);
-  h->slots[rep].kind = HW_FREE;
-  h->slots[rep].next_free = h->free_head;
-  h->free_head = rep;
+  const hw_slot *live = cm_reptab_at(&h->slots, rep);
+  if (!live) return;
+  hw_slot s = *live;
+  cm_reptab_release(&h->slots, rep); /* zeroed: kind HW_FREE */
   if (!s.host_dropping) release(h, s.kind, s.p);
 }
 
@@ -182,8 +165,8 @@ void hw_slot_free(http_wasi *h, uint32_t rep) {
  * handle). An outgoing body dropped before finish aborts its message. */
 void hw_dtor(void *env, uint32_t rep) {
   http_wasi *h = env;
-  if (rep == 0 || rep >= h->nslots) return;
-  hw_slot *s = &h->slots[rep];
+  hw_slot *s = cm_reptab_at(&h->slots, rep);
+  if (!s) return;
   if (s->kind == HW_OUT_BODY && !s->host_dropping) {
     hw_msg *m = s->p;
     if (!m->finished) {
@@ -213,12 +196,13 @@ wasm_status hw_new(http_wasi *h, hw_kind k, void *p, cm_val *out, wasm_error *er
 hw_slot *hw_get(http_wasi *h, hw_kind k, const cm_val *v, uint32_t *rep, wasm_error *err) {
   uint32_t r = 0;
   if (cm_linker_resource_rep(h->l, h->res[k], v, &r, err)) return NULL;
-  if (r == 0 || r >= h->nslots || h->slots[r].kind != k) {
+  hw_slot *s = cm_reptab_at(&h->slots, r);
+  if (!s || s->kind != k) {
     hw_trap(err, "wasi:http: unknown %s handle", hw_res_names[k]);
     return NULL;
   }
   if (rep) *rep = r;
-  return &h->slots[r];
+  return s;
 }
 
 wasm_status hw_take(http_wasi *h, hw_kind k, const cm_val *v, void **p, wasm_error *err) {
@@ -445,10 +429,9 @@ void http_wasi_reset(http_wasi *h) {
   /* the streams and pollables in the wasi2 context release their
    * references first, then every slot, then what a trapped guest left */
   wasi2_ctx_reset(h->w);
-  for (uint32_t i = 1; i < h->nslots; i++)
-    if (h->slots[i].kind != HW_FREE) hw_slot_free(h, i);
-  h->nslots = 0;
-  h->free_head = 0;
+  for (uint32_t r = cm_reptab_next(&h->slots, 0); r; r = cm_reptab_next(&h->slots, r))
+    hw_slot_free(h, r);
+  cm_reptab_reset(&h->slots);
   hw_msg_unref(h->out.resp);
   hw_err_clear(&h->out.err);
   memset(&h->out, 0, sizeof h->out);

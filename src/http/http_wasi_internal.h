@@ -157,7 +157,6 @@ void hw_msg_unref(hw_msg *m);
 typedef struct hw_slot {
   uint8_t kind;        /* hw_kind */
   bool host_dropping;  /* the host drops the guest's handle: the destructor keeps p */
-  uint32_t next_free;
   void *p;             /* hw_fieldmap (FIELDS), hw_msg (requests, responses,
                           bodies, FUT_TRAILERS), hw_xfer (FUT_RESP),
                           hw_options (OPTIONS), NULL (OUTPARAM) */
@@ -183,8 +182,7 @@ struct http_wasi {
   wasi2_ctx *w;
   cm_linker *l;
   cm_host_resource *res[HW_KIND_COUNT];
-  hw_slot *slots; /* slots[0] unused */
-  uint32_t nslots, capslots, free_head;
+  cm_reptab slots; /* of hw_slot: rep 0 is never handed out */
   hw_msg *msgs;   /* every live message */
   hw_xfer *xfers; /* every live transfer */
   hw_err *errs;   /* error-code values behind wasi:io/error resources */

@@ -85,13 +85,11 @@ typedef struct pl_slot {
   uint8_t kind; /* 0: free */
   void *owner;
   void *p;
-  uint32_t next_free;
 } pl_slot;
 
 typedef struct pl_table {
   pthread_mutex_t mu;
-  pl_slot *v; /* v[0] unused: rep 0 is never handed out */
-  uint32_t n, cap, free_head;
+  cm_reptab slots; /* of pl_slot: rep 0 is never handed out */
   void (*free_obj)(uint8_t kind, void *p); /* frees an object's p */
 } pl_table;
 

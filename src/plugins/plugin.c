@@ -362,76 +362,60 @@ bool pl_hmap_keys(const pl_hmap *m, char ***keys, size_t *n) {
 void pl_table_init(pl_table *t, void (*free_obj)(uint8_t kind, void *p)) {
   memset(t, 0, sizeof *t);
   pthread_mutex_init(&t->mu, NULL);
+  cm_reptab_init(&t->slots, sizeof(pl_slot), PL_MAX_OBJS);
   t->free_obj = free_obj;
 }
 
 void pl_table_destroy(pl_table *t) {
-  for (uint32_t i = 1; i < t->n; i++)
-    if (t->v[i].kind && t->free_obj) t->free_obj(t->v[i].kind, t->v[i].p);
-  free(t->v);
+  for (uint32_t r = cm_reptab_next(&t->slots, 0); r; r = cm_reptab_next(&t->slots, r)) {
+    const pl_slot *s = cm_reptab_at(&t->slots, r);
+    if (t->free_obj) t->free_obj(s->kind, s->p);
+  }
+  cm_reptab_destroy(&t->slots);
   pthread_mutex_destroy(&t->mu);
   memset(t, 0, sizeof *t);
 }
 
 uint32_t pl_table_put(pl_table *t, uint8_t kind, void *owner, void *p) {
+  uint32_t rep = 0;
   pthread_mutex_lock(&t->mu);
-  uint32_t rep = t->free_head;
-  if (rep) {
-    t->free_head = t->v[rep].next_free;
-  } else {
-    if (t->n == 0) t->n = 1;
-    if (t->n >= PL_MAX_OBJS) {
-      pthread_mutex_unlock(&t->mu);
-      return 0;
-    }
-    if (t->n >= t->cap) {
-      uint32_t c = t->cap ? t->cap * 2 : 64;
-      pl_slot *v = realloc(t->v, (size_t)c * sizeof *v);
-      if (!v) {
-        pthread_mutex_unlock(&t->mu);
-        return 0;
-      }
-      t->v = v;
-      t->cap = c;
-    }
-    rep = t->n++;
-  }
-  t->v[rep] = (pl_slot){kind, owner, p, 0};
+  pl_slot *s = cm_reptab_alloc(&t->slots, &rep);
+  if (s) *s = (pl_slot){kind, owner, p};
   pthread_mutex_unlock(&t->mu);
-  return rep;
+  return s ? rep : 0;
+}
+
+/* The live slot at rep of kind, or NULL (with t->mu held). */
+static pl_slot *slot_of(pl_table *t, uint32_t rep, uint8_t kind) {
+  pl_slot *s = cm_reptab_at(&t->slots, rep);
+  return s && s->kind == kind ? s : NULL;
 }
 
 void *pl_table_get(pl_table *t, uint32_t rep, uint8_t kind) {
-  void *p = NULL;
   pthread_mutex_lock(&t->mu);
-  if (rep && rep < t->n && t->v[rep].kind == kind) p = t->v[rep].p;
+  pl_slot *s = slot_of(t, rep, kind);
+  void *p = s ? s->p : NULL;
   pthread_mutex_unlock(&t->mu);
   return p;
 }
 
-static void slot_free(pl_table *t, uint32_t rep) {
-  t->v[rep] = (pl_slot){0, NULL, NULL, t->free_head};
-  t->free_head = rep;
-}
-
 void *pl_table_take(pl_table *t, uint32_t rep, uint8_t kind) {
-  void *p = NULL;
   pthread_mutex_lock(&t->mu);
-  if (rep && rep < t->n && t->v[rep].kind == kind) {
-    p = t->v[rep].p;
-    slot_free(t, rep);
-  }
+  pl_slot *s = slot_of(t, rep, kind);
+  void *p = s ? s->p : NULL;
+  if (s) cm_reptab_release(&t->slots, rep);
   pthread_mutex_unlock(&t->mu);
   return p;
 }
 
 void pl_table_drain(pl_table *t, void *owner) {
   pthread_mutex_lock(&t->mu);
-  for (uint32_t i = 1; i < t->n; i++)
-    if (t->v[i].kind && t->v[i].owner == owner) {
-      if (t->free_obj) t->free_obj(t->v[i].kind, t->v[i].p);
-      slot_free(t, i);
-    }
+  for (uint32_t r = cm_reptab_next(&t->slots, 0); r; r = cm_reptab_next(&t->slots, r)) {
+    const pl_slot *s = cm_reptab_at(&t->slots, r);
+    if (s->owner != owner) continue;
+    if (t->free_obj) t->free_obj(s->kind, s->p);
+    cm_reptab_release(&t->slots, r);
+  }
   pthread_mutex_unlock(&t->mu);
 }
 

@@ -32,6 +32,7 @@ wasm_status wasi2_ctx_new(const wasi2_config *cfg, wasi2_ctx **out, wasm_error *
   if (!cfg) return w2_fail(err, WASM_BAD_ARG, "wasi2_ctx_new: no config");
   wasi2_ctx *c = calloc(1, sizeof *c);
   if (!c) return w2_fail(err, WASM_NOMEM, "out of memory");
+  cm_reptab_init(&c->objs, sizeof(w2_obj), W2_MAX_OBJS);
   bool ok1, ok2;
   c->args = dup_list(cfg->args, cfg->nargs, &ok1);
   c->nargs = cfg->nargs;
@@ -78,9 +79,8 @@ wasm_status wasi2_ctx_new(const wasi2_config *cfg, wasi2_ctx **out, wasm_error *
 
 void wasi2_ctx_delete(wasi2_ctx *c) {
   if (!c) return;
-  for (uint32_t i = 1; i < c->nobjs; i++)
-    if (c->objs[i].kind != W2_FREE) w2_obj_free(c, i);
-  free(c->objs);
+  wasi2_ctx_reset(c); /* frees every object */
+  cm_reptab_destroy(&c->objs);
   for (uint32_t i = 0; i < c->nargs && c->args; i++) free(c->args[i]);
   free(c->args);
   for (uint32_t i = 0; i < c->nenv && c->env; i++) free(c->env[i]);
@@ -152,32 +152,16 @@ wasm_status w2_define(wasi2_ctx *c, const char *iface, const char *wit, const w2
 /* ---- objects ---- */
 
 w2_obj *w2_obj_alloc(wasi2_ctx *c, w2_kind k, uint32_t *rep) {
-  uint32_t i = c->free_head;
-  if (i) {
-    c->free_head = c->objs[i].next_free;
-  } else {
-    if (c->nobjs == 0) c->nobjs = 1; /* rep 0 stays unused */
-    if (c->nobjs >= W2_MAX_OBJS) return NULL;
-    if (c->nobjs >= c->capobjs) {
-      uint32_t cap = c->capobjs ? c->capobjs * 2 : 64;
-      w2_obj *o = realloc(c->objs, (size_t)cap * sizeof *o);
-      if (!o) return NULL;
-      c->objs = o;
-      c->capobjs = cap;
-    }
-    i = c->nobjs++;
-  }
-  w2_obj *o = &c->objs[i];
-  memset(o, 0, sizeof *o);
+  w2_obj *o = cm_reptab_alloc(&c->objs, rep);
+  if (!o) return NULL;
   o->kind = (uint8_t)k;
   o->fd = -1;
-  *rep = i;
   return o;
 }
 
 void w2_obj_free(wasi2_ctx *c, uint32_t rep) {
-  if (rep == 0 || rep >= c->nobjs || c->objs[rep].kind == W2_FREE) return;
-  w2_obj *o = &c->objs[rep];
+  w2_obj *o = cm_reptab_at(&c->objs, rep);
+  if (!o) return;
   if (o->kind == W2_ERROR) free(o->u.error.msg);
   if (o->kind == W2_DIRSTREAM && o->u.dirs.dir) {
     closedir(o->u.dirs.dir); /* closes its fd */
@@ -186,11 +170,7 @@ void w2_obj_free(wasi2_ctx *c, uint32_t rep) {
   if (o->kind == W2_RESOLVE) free(o->u.sock.addrs);
   w2_custom_drop(o); /* custom streams and pollables tell their owner */
   if (o->own_fd && o->fd >= 0) close(o->fd);
-  o = &c->objs[rep]; /* re-read: defensive, hooks must not touch the table */
-  memset(o, 0, sizeof *o);
-  o->kind = W2_FREE;
-  o->next_free = c->free_head;
-  c->free_head = rep;
+  cm_reptab_release(&c->objs, rep); /* zeroed: kind W2_FREE */
 }
 
 void w2_dtor(void *env, uint32_t rep) { w2_obj_free(env, rep); }
@@ -204,12 +184,13 @@ wasm_status w2_handle(wasi2_ctx *c, w2_kind k, uint32_t rep, cm_val *out, wasm_e
 w2_obj *w2_get(wasi2_ctx *c, w2_kind k, const cm_val *h, uint32_t *rep, wasm_error *err) {
   uint32_t r = 0;
   if (cm_linker_resource_rep(c->l, c->res[k], h, &r, err)) return NULL;
-  if (r == 0 || r >= c->nobjs || c->objs[r].kind != k) {
+  w2_obj *o = cm_reptab_at(&c->objs, r);
+  if (!o || o->kind != k) {
     w2_trap(err, "wasi: unknown %s handle", w2_res_names[k].name);
     return NULL;
   }
   if (rep) *rep = r;
-  return &c->objs[r];
+  return o;
 }
 
 /* ---- values ---- */

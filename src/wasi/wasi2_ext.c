@@ -101,11 +101,10 @@ bool wasi2_error_code(wasi2_ctx *c, const cm_val *handle, const void *owner, uin
 
 void wasi2_ctx_reset(wasi2_ctx *c) {
   if (!c) return;
-  for (uint32_t i = 1; i < c->nobjs; i++)
-    if (c->objs[i].kind != W2_FREE) w2_obj_free(c, i);
+  for (uint32_t r = cm_reptab_next(&c->objs, 0); r; r = cm_reptab_next(&c->objs, r))
+    w2_obj_free(c, r);
   /* every rep is free again: start the table over, keeping its memory */
-  c->nobjs = 0;
-  c->free_head = 0;
+  cm_reptab_reset(&c->objs);
   c->exited = false;
   c->exit_code = 0;
 }
@@ -123,10 +122,8 @@ wasm_status w2_custom_failed(wasi2_ctx *c, const wasi2_io_error *ce, cm_val *res
 
 /* The live custom stream a W2_POLL_STREAM pollable follows, or NULL. */
 static w2_obj *followed(wasi2_ctx *c, w2_obj *p) {
-  uint32_t r = p->u.poll.parent;
-  if (r == 0 || r >= c->nobjs) return NULL;
-  w2_obj *s = &c->objs[r];
-  if ((s->kind != W2_INPUT && s->kind != W2_OUTPUT) || s->u.stream.io != W2_IO_CUSTOM ||
+  w2_obj *s = cm_reptab_at(&c->objs, p->u.poll.parent);
+  if (!s || (s->kind != W2_INPUT && s->kind != W2_OUTPUT) || s->u.stream.io != W2_IO_CUSTOM ||
       s->u.stream.gen != p->u.poll.gen)
     return NULL;
   return s;
@@ -232,7 +229,8 @@ int w2_custom_flush(w2_obj *o, bool blocking, wasi2_io_error *ce) {
 
 wasm_status w2_custom_subscribe(wasi2_ctx *c, uint32_t stream_rep, cm_val *out,
                                 wasm_error *err) {
-  uint32_t gen = c->objs[stream_rep].u.stream.gen, rep;
+  const w2_obj *s = cm_reptab_at(&c->objs, stream_rep);
+  uint32_t gen = s ? s->u.stream.gen : 0, rep;
   w2_obj *o = w2_obj_alloc(c, W2_POLLABLE, &rep);
   if (!o) return w2_trap(err, "wasi: too many resources");
   o->u.poll.what = W2_POLL_STREAM;

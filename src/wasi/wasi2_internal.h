@@ -65,7 +65,6 @@ typedef struct w2_obj {
   uint8_t kind;       /* w2_kind; W2_FREE on the free list */
   int fd;             /* host fd or -1 */
   bool own_fd;        /* closed with the object */
-  uint32_t next_free; /* free list link (rep) */
   union {
     struct { int host_errno; char *msg; const void *owner; uint64_t code; } error;
     struct {
@@ -106,8 +105,7 @@ struct wasi2_ctx {
   int exit_code;
   cm_linker *l;
   cm_host_resource *res[W2_KIND_COUNT];
-  w2_obj *objs; /* objs[0] unused: rep 0 is never handed out */
-  uint32_t nobjs, capobjs, free_head;
+  cm_reptab objs; /* of w2_obj: rep 0 is never handed out */
   uint32_t gen; /* generations of custom streams (wasi2_ext.c) */
   const wasi2_net_hook *net_hook; /* wasi2_ctx_set_net_hook, or NULL */
   int intr_fd1; /* wasi2_ctx_set_interrupt's fd + 1; 0: none (calloc) */
