@@ -6,6 +6,7 @@
  * borrows lent out of them; a call scope counts the borrow handles it
  * received and remembers the own handles it lent from.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,46 +15,28 @@
 
 #define CM_HTABLE_MAX (1u << 28) /* bound the table against runaway guests */
 
-void cm_htable_init(cm_htable *t) { memset(t, 0, sizeof *t); }
+void cm_htable_init(cm_htable *t) { cm_reptab_init(&t->handles, sizeof(cm_handle), CM_HTABLE_MAX); }
 
-void cm_htable_free(cm_htable *t) {
-  free(t->v);
-  free(t->freel);
-  memset(t, 0, sizeof *t);
-}
+void cm_htable_free(cm_htable *t) { cm_reptab_destroy(&t->handles); }
 
 uint32_t cm_htable_insert(cm_htable *t, cm_handle h, wasm_error *err) {
-  if (t->nfree) {
-    uint32_t i = t->freel[--t->nfree];
-    t->v[i] = h;
-    return i;
-  }
-  if (t->n == 0) t->n = 1; /* reserve index 0 */
-  if (t->n >= CM_HTABLE_MAX) {
-    cm_rt_fail(err, WASM_TRAP, "resource table full");
+  uint32_t i = 0;
+  cm_handle *slot = cm_reptab_alloc(&t->handles, &i);
+  if (!slot) {
+    if (cm_reptab_count(&t->handles) >= CM_HTABLE_MAX)
+      cm_rt_fail(err, WASM_TRAP, "resource table full");
+    else
+      cm_rt_fail(err, WASM_NOMEM, "out of memory (handle table)");
     return 0;
   }
-  if (t->n >= t->cap) {
-    uint32_t c = t->cap ? t->cap * 2 : 16;
-    cm_handle *v = realloc(t->v, (size_t)c * sizeof *v);
-    if (!v) {
-      cm_rt_fail(err, WASM_NOMEM, "out of memory (handle table)");
-      return 0;
-    }
-    t->v = v;
-    t->cap = c;
-  }
-  uint32_t i = t->n++;
-  t->v[i] = h;
+  *slot = h;
   return i;
 }
 
 cm_handle *cm_htable_get(cm_htable *t, uint32_t i, wasm_error *err) {
-  if (i == 0 || i >= t->n || t->v[i].state == CM_H_FREE) {
-    cm_rt_fail(err, WASM_TRAP, "unknown handle index %u", i);
-    return NULL;
-  }
-  return &t->v[i];
+  cm_handle *h = cm_reptab_at(&t->handles, i);
+  if (!h) cm_rt_fail(err, WASM_TRAP, "unknown handle index %u", i);
+  return h;
 }
 
 cm_handle *cm_htable_get_typed(cm_htable *t, uint32_t i, const cm_rtres *rt,
@@ -73,16 +56,7 @@ cm_handle *cm_htable_get_typed(cm_htable *t, uint32_t i, const cm_rtres *rt,
 }
 
 void cm_htable_remove(cm_htable *t, uint32_t i) {
-  if (i == 0 || i >= t->n || t->v[i].state == CM_H_FREE) return;
-  memset(&t->v[i], 0, sizeof t->v[i]);
-  if (t->nfree >= t->freecap) {
-    uint32_t c = t->freecap ? t->freecap * 2 : 16;
-    uint32_t *f = realloc(t->freel, (size_t)c * sizeof *f);
-    if (!f) return; /* the slot leaks; the table stays consistent */
-    t->freel = f;
-    t->freecap = c;
-  }
-  t->freel[t->nfree++] = i;
+  if (cm_reptab_at(&t->handles, i)) cm_reptab_release(&t->handles, i);
 }
 
 void cm_scope_init(cm_callscope *s) { memset(s, 0, sizeof *s); }
@@ -104,7 +78,9 @@ wasm_status cm_scope_add_lender(cm_callscope *s, cm_htable *t, uint32_t i,
   s->lenders[s->nlenders].t = t;
   s->lenders[s->nlenders].i = i;
   s->nlenders++;
-  t->v[i].lends++;
+  cm_handle *h = cm_reptab_at(&t->handles, i);
+  assert(h); /* the caller looked the own handle up */
+  h->lends++;
   return WASM_OK;
 }
 
@@ -112,7 +88,8 @@ wasm_status cm_scope_finish(cm_callscope *s, bool check_borrows,
                             wasm_error *err) {
   for (uint32_t k = 0; k < s->nlenders; k++) {
     cm_lender *l = &s->lenders[k];
-    if (l->i < l->t->n && l->t->v[l->i].lends > 0) l->t->v[l->i].lends--;
+    cm_handle *h = cm_reptab_at(&l->t->handles, l->i);
+    if (h && h->lends > 0) h->lends--;
   }
   s->nlenders = 0;
   if (check_borrows && s->borrow_count != 0)

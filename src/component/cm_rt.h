@@ -44,10 +44,7 @@ typedef struct cm_handle {
 } cm_handle;
 
 typedef struct cm_htable {
-  cm_handle *v;            /* v[0] is never used: index 0 is invalid */
-  uint32_t n, cap;
-  uint32_t *freel;         /* LIFO free list */
-  uint32_t nfree, freecap;
+  cm_reptab handles;       /* of cm_handle; index 0 is invalid */
 } cm_htable;
 
 typedef struct cm_lender { cm_htable *t; uint32_t i; } cm_lender;
