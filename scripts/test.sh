@@ -29,6 +29,8 @@ suite() {
   done
   step "$build spec core" tests/spec/run_spec.sh "$build/stratus" \
     "$shared/wasm-testsuite/core" tests/spec/core.expected --label "core ($build)"
+  step "$build engine regressions" tests/spec/run_spec.sh "$build/stratus" tests/engine \
+    tests/engine/engine.expected --flags "-W exceptions" --label "engine ($build)"
   step "$build spec wasm-3.0" tests/spec/run_spec.sh "$build/stratus" \
     "$shared/wasm-testsuite/wasm-3.0" tests/spec/wasm-3.0.expected --flags "-W multi-memory -W exceptions" --label "wasm-3.0 ($build)"
   local cm="$shared/component-model-tests/test"

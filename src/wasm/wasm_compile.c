@@ -31,7 +31,10 @@
  * still write it) and no jump lands in between (`barrier`); they read the
  * dropped instruction's operands from their slots, which stay valid.
  * Memory instructions are compiled in wasm_compile_mem.c, the other
- * superinstructions formed in wasm_compile_fuse.c.
+ * superinstructions formed in wasm_compile_fuse.c. Copies are left out
+ * where the slots hold the same value already, a block's result set to a
+ * local after it goes there directly, and in local.tee x; local.set y the
+ * value may go to y alone, x reading it there (wasm_compile_eq.c).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,6 +97,7 @@ void wc_emit_op(comp *c, int op) {
     return;
   }
   if (c->st) return;
+  wc_eq_emit(c, op);
   if (c->dump) {
     while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
     size_t cap = c->cap_starts;
@@ -161,9 +165,10 @@ static size_t emit_target(comp *c, size_t idx) {
 
 /* Forward branches to a block's end are chained through their target
  * cells (each holds the previous link + 1) until the end is known. */
-static void emit_forward(comp *c, size_t *chain) {
-  size_t at = emit_target(c, *chain);
-  if (!c->st) *chain = at + 1;
+static void emit_forward(comp *c, ctl *t) {
+  wc_eq_branch(c, t);
+  size_t at = emit_target(c, t->patches);
+  if (!c->st) t->patches = at + 1;
 }
 
 static void resolve_chain(comp *c, size_t chain, size_t pc) {
@@ -211,8 +216,9 @@ bool wc_last_is(comp *c, size_t start, size_t end) {
   return start != SIZE_MAX && end == c->n && c->barrier != c->n;
 }
 
-static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
+void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
   if (dst == src || nslots == 0) return;
+  if (wc_eq_same(c, dst, src, nslots)) return; /* dst holds that value already */
   /* Up to four copies in a row become one instruction (COPY1X2..X4). */
   static const int grown[] = {XOP_COPY1X2, XOP_COPY1X3, XOP_COPY1X4};
   if (nslots == 1 && c->copy_at != SIZE_MAX && c->copy_n < 4 &&
@@ -220,12 +226,14 @@ static void emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
     int xop = grown[c->copy_n - 1];
     c->code[c->copy_at].h = c->h[xop];
     if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
+    wc_eq_retyped(c, c->copy_at, xop);
     c->copy_n++;
     c->last_dst = SIZE_MAX;
     c->fuse_start = SIZE_MAX;
     c->ch_start = SIZE_MAX;
     wc_emit_u(c, dst);
     wc_emit_u(c, src);
+    wc_eq_copied(c, dst, src);
     return;
   }
   if (nslots == 1) {
@@ -283,7 +291,7 @@ static void materialize_from(comp *c, uint32_t from) {
     if (v->konst) {
       wc_use(c, v);
     } else if (v->src != v->slot) {
-      emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
+      wc_emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
       v->src = v->slot;
     }
   }
@@ -297,7 +305,7 @@ static bool materialize_local(comp *c, uint32_t lslot) {
   for (uint32_t i = 0; i < c->sp; i++) {
     cval *v = &c->stk[i];
     if (v->src != v->slot && v->src == lslot) {
-      emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
+      wc_emit_copy(c, v->slot, v->src, wasm_kind_slots(v->kind));
       v->src = v->slot;
       any = true;
     }
@@ -379,32 +387,48 @@ static bool can_retarget(comp *c, uint32_t slot) {
          c->code[c->last_dst].u == slot;
 }
 
+/* Where a branch to t leaves its values: the function's results at slot
+ * 0, a loop's params or a block's results at its base, or the local its
+ * one result is set to next. */
+static uint32_t label_slot(const comp *c, const ctl *t) {
+  if (t->kind == CTL_FUNC) return 0;
+  if (t->kind != CTL_LOOP && t->into_plus1) return c->local_slot[t->into_plus1 - 1];
+  return t->base;
+}
+
+/* Moves the value on top of the stack (nslots) to slot dst: straight from
+ * wherever it is, or by making the instruction that computed it write
+ * there. */
+static void move_top(comp *c, uint32_t dst, uint32_t nslots) {
+  cval *v = &c->stk[c->sp - 1];
+  if (v->konst) {
+    emit_const(c, dst, v->k);
+  } else if (v->src != v->slot) {
+    wc_emit_copy(c, dst, v->src, nslots);
+  } else if (can_retarget(c, v->slot)) {
+    c->code[c->last_dst].u = dst;
+    wc_eq_wrote(c, dst, nslots);
+  } else {
+    wc_emit_copy(c, dst, v->slot, nslots);
+  }
+}
+
 /* Emits the copy of a branch's values into the label's slots and the jump
  * itself (a RETURN for the function's own label). */
 static void emit_branch(comp *c, ctl *t) {
   bool loop = t->kind == CTL_LOOP;
   uint32_t n = loop ? t->nparams : t->nresults;
   uint32_t nslots = loop ? t->param_slots : t->result_slots;
-  uint32_t dst = t->kind == CTL_FUNC ? 0 : t->base;
+  uint32_t dst = label_slot(c, t);
   if (n > c->sp) {
     wc_fail(c, WASM_INVALID, "operand stack underflow");
     return;
   }
   if (n == 1) {
-    /* One value goes straight from wherever it is to the label. */
-    cval *v = &c->stk[c->sp - 1];
-    if (v->konst) {
-      emit_const(c, dst, v->k);
-    } else if (v->src != v->slot) {
-      emit_copy(c, dst, v->src, nslots);
-    } else if (can_retarget(c, v->slot)) {
-      c->code[c->last_dst].u = dst;
-    } else {
-      emit_copy(c, dst, v->slot, nslots);
-    }
+    move_top(c, dst, nslots);
   } else {
     materialize_from(c, c->sp - n);
-    emit_copy(c, dst, c->slots - nslots, nslots);
+    wc_emit_copy(c, dst, c->slots - nslots, nslots);
   }
   if (t->kind == CTL_FUNC) {
     /* A copy of the result just before runs as part of the return. */
@@ -412,6 +436,7 @@ static void emit_branch(comp *c, ctl *t) {
         !c->st && c->code[c->copy_at + 1].u == 0) {
       uint64_t src = c->code[c->copy_at + 2].u;
       c->n = c->copy_at;
+      c->eq_gen_end = 0; /* the copy stays, in the return */
       wc_emit_op(c, XOP_RETURN1);
       wc_emit_u(c, src);
       return;
@@ -425,12 +450,13 @@ static void emit_branch(comp *c, ctl *t) {
       int xop = XOP_COPY1BR + (int)c->copy_n - 1;
       c->code[c->copy_at].h = c->h[xop];
       if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
+      wc_eq_retyped(c, c->copy_at, xop);
       c->copy_at = SIZE_MAX;
     } else {
       wc_emit_op(c, XOP_BR);
     }
     if (loop) emit_target(c, t->loop_pc);
-    else emit_forward(c, &t->patches);
+    else emit_forward(c, t);
   }
 }
 
@@ -441,6 +467,10 @@ static bool branch_in_place(comp *c, ctl *t) {
   uint32_t n = loop ? t->nparams : t->nresults;
   uint32_t nslots = loop ? t->param_slots : t->result_slots;
   if (n > c->sp) return false;
+  if (!loop && t->into_plus1) { /* its one value must be in the local already */
+    const cval *v = &c->stk[c->sp - 1];
+    return n == 1 && !v->konst && v->src == label_slot(c, t);
+  }
   for (uint32_t i = c->sp - n; i < c->sp; i++)
     if (c->stk[i].konst || c->stk[i].src != c->stk[i].slot) return false;
   return nslots == 0 || c->slots - nslots == t->base;
@@ -448,7 +478,7 @@ static bool branch_in_place(comp *c, ctl *t) {
 
 static void emit_target_of(comp *c, ctl *t) {
   if (t->kind == CTL_LOOP) emit_target(c, t->loop_pc);
-  else emit_forward(c, &t->patches);
+  else emit_forward(c, t);
 }
 
 static ctl *label(comp *c, uint32_t depth) {
@@ -471,6 +501,15 @@ static void reset_stack(comp *c, ctl *t, const uint8_t *kinds, uint32_t n) {
   c->sp = t->height;
   c->slots = t->base;
   for (uint32_t i = 0; i < n; i++) wc_push(c, kinds[i]);
+}
+
+/* The values at the end of t's body, falling through to its end (or
+ * else): at their home slots, or its one result in its local. */
+static void end_values(comp *c, ctl *t) {
+  if (t->into_plus1 && c->sp > t->height)
+    move_top(c, c->local_slot[t->into_plus1 - 1], t->result_slots);
+  else
+    materialize_all(c);
 }
 
 /* ---- instructions ---- */
@@ -666,6 +705,7 @@ static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
     cd = c->code[c->copy_at + 1].u;
     cs = c->code[c->copy_at + 2].u;
     c->n = c->copy_at;
+    c->eq_gen_end = 0; /* the copy stays, in the call */
     op = XOP_CALL_LOCAL1;
   }
   wc_emit_op(c, op);
@@ -690,8 +730,17 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
   }
   uint32_t ls = c->local_slot[x];
   uint32_t ns = wasm_kind_slots(c->local_kind[x]);
+  if (c->lazy_plus1 == x + 1) c->lazy_plus1 = 0; /* x gets a value of its own */
+  else if (c->lazy_plus1 && c->lazy_y == x) wc_lazy_flush(c); /* the value x reads goes */
   /* Checked before materialising, which emits and so ends the candidate. */
   cval v = wc_pop(c);
+  if (wc_set_lazily(c, x, &v)) {
+    if (tee) {
+      wc_push(c, v.kind);
+      if (!c->st) c->stk[c->sp - 1].src = ls;
+    }
+    return;
+  }
   bool retarget = can_retarget(c, v.slot);
   bool aliased = materialize_local(c, ls);
   if (v.konst) {
@@ -699,13 +748,17 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
   } else if (retarget && !aliased && v.src == v.slot) {
     /* The previous instruction computed this value: write the local directly. */
     c->code[c->last_dst].u = ls;
+    wc_eq_wrote(c, ls, ns);
+    c->tee_cell = c->last_dst;
+    c->tee_end = c->n;
+    c->tee_local = x;
     c->last_dst = SIZE_MAX;
     c->fuse_start = SIZE_MAX;
     c->last.kind = LAST_NONE;
     if (c->acc_end == c->n && c->acc_slot == v.slot) c->acc_slot = ls;
     v.src = ls;
   } else {
-    emit_copy(c, ls, v.src, ns);
+    wc_emit_copy(c, ls, v.src, ns);
   }
   if (tee) {
     wc_push(c, v.kind);
@@ -730,6 +783,9 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
   wc_emit_op(c, XOP_BR);
   size_t skip = emit_target(c, 0);
   size_t first = c->ncatches;
+  wc_eq before;
+  wc_eq_save(c, &before);
+  wc_eq_reset(c); /* a landing pad is reached by a throw */
   wasm_reader rd = {m->bytes, in->imm.try_table.catches, m->bytes + m->len};
   for (uint32_t i = 0; i < in->imm.try_table.count && !c->st; i++) {
     uint8_t kind = *rd.p++;
@@ -767,6 +823,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
   if (c->st) return;
   c->code[skip].u = c->n;
   c->barrier = c->n;
+  wc_eq_set(c, &before);
   ctl *t = push_ctl(c, CTL_BLOCK, p, np, r, nr);
   if (!t) return;
   if (!grow((void **)&c->tries, &c->cap_tries, c->ntries + 1, sizeof(wasm_try))) {
@@ -781,6 +838,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
 static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   int op = in->op;
   const wasm_opinfo *oi = &wasm_opinfo_table[op];
+  if (c->lazy_plus1 && wc_control_op(op)) wc_lazy_flush(c);
   if (wc_memop_multi(oi, in)) { /* multi-memory: memory 0 keeps its fast path */
     wc_compile_memop_multi(c, oi, op, in);
     return;
@@ -802,14 +860,17 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
     materialize_all(c);
     t = push_ctl(c, op == WASM_OP_LOOP ? CTL_LOOP : CTL_BLOCK, p, np, r, nr);
+    wc_result_into(c, t);
     if (t && op == WASM_OP_LOOP) {
       /* Back edges (any backward jump) check fuel and deadline. */
       t->loop_pc = c->n;
       c->barrier = c->n;
+      wc_eq_reset(c); /* they bring what the body leaves */
     }
     break;
   case WASM_OP_TRY_TABLE:
     if (!blocktype(c, in->imm.block.type, &p, &np, &r, &nr)) return;
+    c->nblk++; /* blocks are numbered as they start (wc_result_into) */
     compile_try_table(c, in, p, np, r, nr);
     break;
   case WASM_OP_THROW_REF: {
@@ -846,7 +907,11 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     emit_cond_jump(c, cond, false);
     size_t at = emit_target(c, 0);
     t = push_ctl(c, CTL_IF, p, np, r, nr);
-    if (t) t->else_patch = at + 1;
+    wc_result_into(c, t);
+    if (t) {
+      t->else_patch = at + 1;
+      wc_eq_if(c, t);
+    }
     break;
   }
   case WASM_OP_ELSE:
@@ -856,13 +921,14 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       return;
     }
     if (!t->unreachable) {
-      materialize_all(c);
+      end_values(c, t);
       wc_emit_op(c, XOP_BR);
-      emit_forward(c, &t->patches);
+      emit_forward(c, t);
     }
     if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
     t->else_patch = 0;
     c->barrier = c->n;
+    wc_eq_else(c, t);
     t->has_else = true;
     t->unreachable = false;
     reset_stack(c, t, t->params, t->nparams);
@@ -874,15 +940,18 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       *done = true;
       return;
     }
-    if (!t->unreachable) materialize_all(c);
+    if (!t->unreachable) end_values(c, t);
     if (t->try_plus1) c->tries[t->try_plus1 - 1].end = (uint32_t)c->n;
     if (t->else_patch) c->code[t->else_patch - 1].u = c->n;
     resolve_chain(c, t->patches, c->n);
     c->barrier = c->n;
+    wc_eq_end(c, t);
     {
       ctl saved = *t;
       c->nctl--;
       reset_stack(c, &saved, saved.results, saved.nresults);
+      if (saved.into_plus1 && c->sp && !c->st)
+        c->stk[c->sp - 1].src = c->local_slot[saved.into_plus1 - 1]; /* end_values left it there */
     }
     break;
   case WASM_OP_BR:
@@ -901,6 +970,8 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     } else {
       emit_cond_jump(c, cond, false);
       size_t skip = emit_target(c, 0);
+      wc_eq fall;
+      wc_eq_save(c, &fall);
       /* Copies go to the label only: the fallthrough keeps the aliases. */
       cval *save = NULL;
       uint32_t n = t->kind == CTL_LOOP ? t->nparams : t->nresults;
@@ -920,6 +991,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       }
       if (!c->st) c->code[skip].u = c->n;
       c->barrier = c->n;
+      wc_eq_set(c, &fall);
     }
     break;
   }
@@ -937,6 +1009,8 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
     wc_emit_u(c, idx.src);
     wc_emit_u(c, count);
     size_t first = c->n;
+    wc_eq at_table;
+    wc_eq_save(c, &at_table);
     uint32_t *depths = malloc(((size_t)count + 1) * sizeof *depths);
     if (!depths) {
       wc_fail(c, WASM_NOMEM, "out of memory");
@@ -958,6 +1032,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       t = label(c, depths[i]);
       if (!t || branch_in_place(c, t)) continue;
       c->code[first + i].u = c->n;
+      wc_eq_set(c, &at_table); /* a stub is reached from the table only */
       emit_branch(c, t);
     }
     free(depths);
@@ -1016,7 +1091,7 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
       return;
     }
     wc_push(c, c->local_kind[x]);
-    if (!c->st) c->stk[c->sp - 1].src = c->local_slot[x];
+    if (!c->st) c->stk[c->sp - 1].src = c->local_slot[c->lazy_plus1 == x + 1 ? c->lazy_y : x];
     break;
   }
   case WASM_OP_LOCAL_SET:
@@ -1252,6 +1327,13 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->acc_end = SIZE_MAX;
   c->ch_start = SIZE_MAX;
   c->barrier = SIZE_MAX;
+  c->eq.n = 0;
+  c->eq_next = 0;
+  c->eq_pend = SIZE_MAX;
+  c->eq_gen_end = 0;
+  c->nblk = c->nblk_scanned = 0;
+  c->lazy_plus1 = 0;
+  c->tee_end = SIZE_MAX;
   ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
   if (!t) return c->st;
 
@@ -1272,6 +1354,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
       if (in.op == WASM_OP_BLOCK || in.op == WASM_OP_LOOP || in.op == WASM_OP_IF ||
           in.op == WASM_OP_TRY_TABLE) {
         skip++;
+        c->nblk++; /* numbered as wc_result_into numbers them */
         continue;
       }
       if (skip) {
@@ -1280,7 +1363,9 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
       }
       if (in.op != WASM_OP_END && in.op != WASM_OP_ELSE) continue;
     }
+    c->rd = &r;
     compile_instr(c, &in, &done);
+    c->rd = NULL;
   }
   if (c->st) return c->st;
   if (c->dump) dump_code(c, (uint32_t)(def - m->funcs));
@@ -1330,6 +1415,9 @@ wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
   c.err = err;
   c.h = wasm_exec_handlers();
   c.dump = getenv("STRATUS_DUMP_CODE") != NULL;
+  c.eq_lab = malloc(2 * WC_EQ_DEPTH * sizeof *c.eq_lab);
+  if (!c.eq_lab) return wasm_fail(err, WASM_NOMEM, "compile: out of memory");
+  wc_eq_init(&c);
   for (uint32_t i = 0; i < m->nfuncs && c.st == WASM_OK; i++) {
     compile_func(&c, &m->funcs[i]);
     free(c.local_kind);
@@ -1345,6 +1433,8 @@ wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
   free(c.ops);
   free(c.tries);
   free(c.catches);
+  free(c.into);
+  free(c.eq_lab);
   if (c.st != WASM_OK) {
     for (uint32_t i = 0; i < m->nfuncs; i++) {
       wasm_compile_free(m->funcs[i].code);

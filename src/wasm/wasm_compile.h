@@ -27,6 +27,19 @@ typedef struct cval {
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
 
+/* Slots known to hold one value (wasm_compile_eq.c): members of a class
+ * (cls) are equal; a slot in no class is known equal to nothing. */
+#define WC_EQ_MAX 16
+/* Labels this deep or deeper keep none: nothing is known after them. */
+#define WC_EQ_DEPTH 256
+typedef struct wc_eq_ent {
+  uint32_t slot, cls;
+} wc_eq_ent;
+typedef struct wc_eq {
+  uint32_t n;
+  wc_eq_ent e[WC_EQ_MAX];
+} wc_eq;
+
 /* Fusion with memory: the last instruction, when it is a full-width load
  * (plain or ADDK), a plain scalar binary op, or an XV_LD op. */
 enum { LAST_NONE, LAST_LOAD, LAST_BIN, LAST_BINLD };
@@ -52,6 +65,11 @@ typedef struct ctl {
   size_t patches;        /* chain of forward branches to the end (idx+1) */
   size_t else_patch;     /* if: BR_UNLESS target cell index + 1, or 0 */
   uint32_t try_plus1;    /* try_table: index + 1 of its entry in tries */
+  uint32_t into_plus1;   /* block, if, loop: index + 1 of the local its one
+                          * result is set to right after the end; the
+                          * result goes there (wc_result_into), or 0 */
+  bool eq_seen;          /* a forward branch to the end noted its slot
+                          * equalities (wc_eq_branch) */
 } ctl;
 
 /* A chain's op1 (wasm_code.h) for a branch chain: where it starts, its
@@ -118,6 +136,34 @@ typedef struct comp {
    * value of slot acc_slot in it, if it ended at acc_end. */
   uint32_t acc_slot;
   size_t acc_end;
+  /* Slot equalities where the code is being emitted (wasm_compile_eq.c):
+   * eq holds after the instructions before eq_pend (the last one, op
+   * eq_pend_op, not yet applied); eq_gen_end: the end of the last
+   * instruction whose copies eq counts. */
+  wc_eq eq;
+  wc_eq *eq_lab;    /* per ctl below WC_EQ_DEPTH: what holds on every
+                     * branch to its end so far, and an if's false edge */
+  uint32_t eq_next; /* next class id */
+  uint8_t eq_res[WASM_OP_COUNT]; /* what wasm ops write (wc_eq_init) */
+  size_t eq_pend, eq_gen_end;
+  int eq_pend_op;
+  /* Block results into locals (wc_result_into): by block number, in the
+   * order they start, the local set after its end (index + 1, or 0), read
+   * ahead for blocks below nblk_scanned; blocks started so far. */
+  uint32_t *into;
+  size_t cap_into;
+  uint32_t nblk_scanned, nblk;
+  /* The reader, after the instruction being compiled (read ahead by
+   * wc_result_into and wc_set_soon). */
+  const wasm_reader *rd;
+  /* The last instruction's result cell was made local tee_local's
+   * (local.set/tee retargeted it), if it ended at tee_end. */
+  size_t tee_cell, tee_end;
+  uint32_t tee_local;
+  /* Local lazy_plus1 - 1 holds no value of its own: reads take local
+   * lazy_y's, until one of them is set or control flow comes (then the
+   * copy is made). */
+  uint32_t lazy_plus1, lazy_y;
   /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
   bool dump;
   size_t *starts;
@@ -140,6 +186,7 @@ void wc_use(comp *c, cval *v);
 uint8_t wc_sig_kind(char ch);
 void wc_pop_use(comp *c, cval *v, uint32_t n);
 void wc_emit_srcs(comp *c, const cval *v, uint32_t n);
+void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots);
 
 /* Superinstructions of non-memory ops (wasm_compile_fuse.c). */
 const char *wc_chain_name(int op, char *buf, size_t n);
@@ -149,6 +196,27 @@ uint64_t wc_add_b(int op, bool k, const cval *b);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);
 bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g);
+
+/* Slot equalities, for leaving out copies (wasm_compile_eq.c). */
+void wc_eq_init(comp *c);
+void wc_eq_emit(comp *c, int op);
+void wc_eq_flush(comp *c);
+void wc_eq_retyped(comp *c, size_t at, int op);
+bool wc_eq_same(comp *c, uint32_t dst, uint32_t src, uint32_t n);
+void wc_eq_copied(comp *c, uint32_t dst, uint32_t src);
+void wc_eq_wrote(comp *c, uint32_t dst, uint32_t n);
+void wc_eq_reset(comp *c);
+void wc_eq_save(comp *c, wc_eq *out);
+void wc_eq_set(comp *c, const wc_eq *f);
+void wc_eq_branch(comp *c, ctl *t);
+void wc_eq_if(comp *c, ctl *t);
+void wc_eq_else(comp *c, ctl *t);
+void wc_eq_end(comp *c, ctl *t);
+void wc_result_into(comp *c, ctl *t);
+bool wc_control_op(int op);
+bool wc_set_soon(comp *c, uint32_t x, uint32_t y);
+void wc_lazy_flush(comp *c);
+bool wc_set_lazily(comp *c, uint32_t y, cval *v);
 
 /* Memory instructions (wasm_compile_mem.c). */
 int wc_full_load(uint8_t kind);

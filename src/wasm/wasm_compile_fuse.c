@@ -175,6 +175,13 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
     return false;
   uint64_t dst = v->src, k = (uint32_t)c->ch_b, a = c->ch_a;
   if (c->ch_op == WASM_OP_I32_SUB) k = (uint32_t)-(uint32_t)k;
+  if (v->src == v->slot) {
+    /* The sum is dead but for the global: written above the stack, it
+     * leaves the popped slot holding what it held (often a copy of a
+     * value about to be pushed there, which wasm_compile_eq.c then skips). */
+    dst = c->slots + 1;
+    if (c->slots + 2 > c->max_slots) c->max_slots = c->slots + 2;
+  }
   if (c->gg_end == c->ch_start && c->gg_index == g && c->barrier != c->ch_start &&
       c->code[c->gg_start + 1].u == a) {
     c->n = c->gg_start;
