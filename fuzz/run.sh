@@ -16,9 +16,9 @@
 # target); nothing from the spec suite is copied into the repository. The
 # corpus each run grows is kept in build/fuzz/corpus/<target>/.
 #
-# Timeouts are not findings: the engine has no fuel yet, so an infinite
-# loop in a fuzzed module is expected. Crashes, sanitizer reports, leaks and
-# out-of-memory are findings.
+# Timeouts are not kept (fuzz_exec runs under fuel, but heavy finite
+# inputs can still be slow on a sanitizer build; see README.md). Crashes,
+# sanitizer reports, leaks and out-of-memory are findings.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
