@@ -62,7 +62,7 @@ bool wc_fail(comp *c, wasm_status st, const char *msg) {
   return false;
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
+bool wc_grow(void **p, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return true;
   size_t nc = *cap ? *cap * 2 : 64;
   while (nc < need) nc *= 2;
@@ -78,7 +78,7 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
 size_t wc_emit_u(comp *c, uint64_t v) {
   if (c->st) return 0;
   if (c->n >= COMPILE_MAX_CELLS) return wc_fail(c, WASM_NOMEM, "function too large"), 0;
-  if (!grow((void **)&c->code, &c->cap, c->n + 1, sizeof(wasm_cell)))
+  if (!wc_grow((void **)&c->code, &c->cap, c->n + 1, sizeof(wasm_cell)))
     return wc_fail(c, WASM_NOMEM, "out of memory"), 0;
   c->code[c->n].u = v;
   return c->n++;
@@ -101,8 +101,8 @@ void wc_emit_op(comp *c, int op) {
   if (c->dump) {
     while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
     size_t cap = c->cap_starts;
-    if (grow((void **)&c->starts, &cap, c->nstarts + 1, sizeof(size_t)) &&
-        grow((void **)&c->ops, &c->cap_starts, c->nstarts + 1, sizeof(int))) {
+    if (wc_grow((void **)&c->starts, &cap, c->nstarts + 1, sizeof(size_t)) &&
+        wc_grow((void **)&c->ops, &c->cap_starts, c->nstarts + 1, sizeof(int))) {
       c->starts[c->nstarts] = c->n;
       c->ops[c->nstarts++] = op;
     }
@@ -156,7 +156,7 @@ static size_t emit_target(comp *c, size_t idx) {
   size_t at = wc_emit_u(c, idx);
   if (c->st) return 0;
   size_t ncap = c->cap_relocs;
-  if (!grow((void **)&c->relocs, &ncap, c->nrelocs + 1, sizeof(size_t)))
+  if (!wc_grow((void **)&c->relocs, &ncap, c->nrelocs + 1, sizeof(size_t)))
     return wc_fail(c, WASM_NOMEM, "out of memory"), 0;
   c->cap_relocs = ncap;
   c->relocs[c->nrelocs++] = at;
@@ -255,7 +255,7 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
 void wc_push(comp *c, uint8_t kind) {
   if (c->st) return;
   size_t cap = c->cap_stk;
-  if (!grow((void **)&c->stk, &cap, (size_t)c->sp + 1, sizeof(cval))) {
+  if (!wc_grow((void **)&c->stk, &cap, (size_t)c->sp + 1, sizeof(cval))) {
     wc_fail(c, WASM_NOMEM, "out of memory");
     return;
   }
@@ -335,7 +335,7 @@ static ctl *push_ctl(comp *c, uint8_t kind, const uint8_t *p, uint32_t np,
                      const uint8_t *r, uint32_t nr) {
   if (c->st) return NULL;
   size_t cap = c->cap_ctl;
-  if (!grow((void **)&c->ctls, &cap, (size_t)c->nctl + 1, sizeof(ctl))) {
+  if (!wc_grow((void **)&c->ctls, &cap, (size_t)c->nctl + 1, sizeof(ctl))) {
     wc_fail(c, WASM_NOMEM, "out of memory");
     return NULL;
   }
@@ -814,7 +814,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
       top += kinds_slots(tt->types, tt->nparams);
     }
     if (top > c->max_slots) c->max_slots = top;
-    if (!grow((void **)&c->catches, &c->cap_catches, c->ncatches + 1, sizeof k)) {
+    if (!wc_grow((void **)&c->catches, &c->cap_catches, c->ncatches + 1, sizeof k)) {
       wc_fail(c, WASM_NOMEM, "out of memory");
       return;
     }
@@ -826,7 +826,7 @@ static void compile_try_table(comp *c, const wasm_instr *in, const uint8_t *p, u
   wc_eq_set(c, &before);
   ctl *t = push_ctl(c, CTL_BLOCK, p, np, r, nr);
   if (!t) return;
-  if (!grow((void **)&c->tries, &c->cap_tries, c->ntries + 1, sizeof(wasm_try))) {
+  if (!wc_grow((void **)&c->tries, &c->cap_tries, c->ntries + 1, sizeof(wasm_try))) {
     wc_fail(c, WASM_NOMEM, "out of memory");
     return;
   }
@@ -1327,13 +1327,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->acc_end = SIZE_MAX;
   c->ch_start = SIZE_MAX;
   c->barrier = SIZE_MAX;
-  c->eq.n = 0;
-  c->eq_next = 0;
-  c->eq_pend = SIZE_MAX;
-  c->eq_gen_end = 0;
-  c->nblk = c->nblk_scanned = 0;
-  c->lazy_plus1 = 0;
-  c->tee_end = SIZE_MAX;
+  wc_eq_func_start(c);
   ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
   if (!t) return c->st;
 

@@ -173,6 +173,9 @@ typedef struct comp {
 
 /* Emitting and the operand stack (wasm_compile.c). */
 bool wc_fail(comp *c, wasm_status st, const char *msg);
+/* Makes room for need elements of elem bytes at *p (capacity *cap, doubled
+ * from 64); false when out of memory, *p unchanged. */
+bool wc_grow(void **p, size_t *cap, size_t need, size_t elem);
 size_t wc_emit_u(comp *c, uint64_t v);
 void wc_emit_op(comp *c, int op);
 void wc_set_acc(comp *c, uint32_t slot);
@@ -199,6 +202,7 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g);
 
 /* Slot equalities, for leaving out copies (wasm_compile_eq.c). */
 void wc_eq_init(comp *c);
+void wc_eq_func_start(comp *c);
 void wc_eq_emit(comp *c, int op);
 void wc_eq_flush(comp *c);
 void wc_eq_retyped(comp *c, size_t at, int op);

@@ -35,17 +35,6 @@
 
 #include "wasm_compile.h"
 
-static bool grow_u32(uint32_t **p, size_t *cap, size_t need) {
-  if (need <= *cap) return true;
-  size_t nc = *cap ? *cap * 2 : 64;
-  while (nc < need) nc *= 2;
-  uint32_t *q = realloc(*p, nc * sizeof *q);
-  if (!q) return false;
-  *p = q;
-  *cap = nc;
-  return true;
-}
-
 static int eq_find(const wc_eq *f, uint64_t slot) {
   for (uint32_t i = 0; i < f->n; i++)
     if (f->e[i].slot == slot) return (int)i;
@@ -114,6 +103,18 @@ void wc_eq_init(comp *c) {
     const char *colon = sig ? strchr(sig, ':') : NULL;
     c->eq_res[op] = !colon ? EQ_RES_ANY : !colon[1] ? EQ_RES0 : colon[1] == 'v' ? EQ_RES2 : EQ_RES1;
   }
+}
+
+/* A function's code starts: nothing known, no block scanned, no local
+ * standing in for another. */
+void wc_eq_func_start(comp *c) {
+  c->eq.n = 0;
+  c->eq_next = 0;
+  c->eq_pend = SIZE_MAX;
+  c->eq_gen_end = 0;
+  c->nblk = c->nblk_scanned = 0;
+  c->lazy_plus1 = 0;
+  c->tee_end = SIZE_MAX;
 }
 
 /* The result of a wasm instruction (or a variant of it that writes it) at
@@ -382,7 +383,7 @@ static bool scan_block(comp *c, uint32_t b) {
   uint32_t *open = NULL, next = b + 1;
   size_t nopen = 0, cap_open = 0;
   bool has_try = false, ok = true;
-  if (!grow_u32(&c->into, &c->cap_into, next)) return false;
+  if (!wc_grow((void **)&c->into, &c->cap_into, next, sizeof *c->into)) return false;
   c->into[b] = 0;
   while (r.p < r.end) {
     wasm_instr in;
@@ -390,8 +391,8 @@ static bool scan_block(comp *c, uint32_t b) {
     if (in.op == WASM_OP_TRY_TABLE) has_try = true;
     if (in.op == WASM_OP_BLOCK || in.op == WASM_OP_LOOP || in.op == WASM_OP_IF ||
         in.op == WASM_OP_TRY_TABLE) {
-      if (!grow_u32(&c->into, &c->cap_into, (size_t)next + 1) ||
-          !grow_u32(&open, &cap_open, nopen + 1)) {
+      if (!wc_grow((void **)&c->into, &c->cap_into, (size_t)next + 1, sizeof *c->into) ||
+          !wc_grow((void **)&open, &cap_open, nopen + 1, sizeof *open)) {
         ok = false;
         break;
       }
