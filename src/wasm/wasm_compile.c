@@ -515,7 +515,34 @@ static void end_values(comp *c, ctl *t) {
 /* ---- instructions ---- */
 
 
+/* i64.extend_i32_u costs nothing: every i32 in a slot (and in the
+ * accumulator) is kept zero-extended to 64 bits, so the value is already
+ * its own extension; the stack entry is only retyped. The fusions keyed
+ * on the last instruction's type are dropped; the accumulator and the
+ * retargetable dst stay (the bits are the same). */
+static void compile_extend_u(comp *c) {
+  cval v = wc_pop(c);
+  wc_push(c, WASM_I64);
+  if (c->st) return;
+  cval *r = &c->stk[c->sp - 1];
+  r->konst = v.konst;
+  r->k = v.k;
+  r->src = v.src;
+  c->fuse_start = SIZE_MAX;
+  c->last.kind = LAST_NONE;
+  c->mac.kind = LAST_NONE;
+  c->ldbr.kind = LAST_NONE;
+  c->ch_start = SIZE_MAX;
+  c->add_start = SIZE_MAX;
+  c->add2_start = SIZE_MAX;
+  c->gg_start = SIZE_MAX;
+}
+
 static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
+  if (op == WASM_OP_I64_EXTEND_I32_U) {
+    compile_extend_u(c);
+    return;
+  }
   const char *sig = oi->sig;
   const char *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig);

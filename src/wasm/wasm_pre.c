@@ -417,20 +417,18 @@ static wasm_status alloc_defined(wasm_store *s, wasm_instance *inst, const modul
     const wasm_global_def *gd = &m->globals[i];
     const prep_global *pg = &p->globals[i];
     wasm_global *g = &gobjs[i];
+    wasm_val v = pg->val;
     switch (pg->how) {
-    case WASM_CONST_VALUE: g->value = pg->val; break;
-    case WASM_CONST_FUNC:
-      g->value.kind = WASM_FUNCREF;
-      g->value.of.ref = inst->funcs[pg->func];
-      break;
+    case WASM_CONST_VALUE: break;
+    case WASM_CONST_FUNC: v.of.ref = inst->funcs[pg->func]; break;
     case WASM_CONST_DYNAMIC: {
-      wasm_status st = wasm_eval_const(inst, gd->init, gd->type.kind, &g->value, err);
+      wasm_status st = wasm_eval_const(inst, gd->init, gd->type.kind, &v, err);
       if (st != WASM_OK) return st;
       break;
     }
     }
     g->kind = gd->type.kind;
-    g->value.kind = g->kind;
+    wasm_global_put(g, v);
     g->mutable_ = gd->type.mutable_;
     g->store = s;
     inst->globals[m->nglobal_imports + i] = g;

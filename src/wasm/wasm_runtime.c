@@ -401,8 +401,7 @@ wasm_global *wasm_global_new(wasm_store *s, uint8_t kind, bool mutable_,
   if (!g) return NULL;
   g->kind = kind;
   g->mutable_ = mutable_;
-  g->value = init;
-  g->value.kind = kind;
+  wasm_global_put(g, init);
   g->store = s;
   return track_or_free(s, WASM_OBJ_GLOBAL, g);
 }
@@ -413,10 +412,19 @@ wasm_val wasm_global_get(const wasm_global *g) {
   return g ? g->value : v;
 }
 
-void wasm_global_set(wasm_global *g, wasm_val v) {
-  if (!g) return;
+void wasm_global_put(wasm_global *g, wasm_val v) {
   g->value = v;
   g->value.kind = g->kind;
+  if (g->kind == WASM_I32 || g->kind == WASM_F32) {
+    uint32_t lo;
+    memcpy(&lo, &g->value.of, 4);
+    uint64_t wide = lo;
+    memcpy(&g->value.of, &wide, 8);
+  }
+}
+
+void wasm_global_set(wasm_global *g, wasm_val v) {
+  if (g) wasm_global_put(g, v);
 }
 
 uint8_t wasm_global_kind(const wasm_global *g) { return g ? g->kind : 0; }
