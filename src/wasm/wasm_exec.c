@@ -411,6 +411,11 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
 #define CH_B_2(T, k) rd_##T(SLOT(k))
 #define CH_IF_0(x)
 #define CH_IF_1(x) x
+/* A callee's locals are zeroed as one fixed block when they fit in it: no
+ * loop whose trip count changes from call to call (and mispredicts). The
+ * slots past the locals are the callee's operand stack, written before
+ * they are read, and the stack check keeps the block below stack_end. */
+#define ZERO_BLOCK 8
 /* The inline part of a call of callee (code: its compiled code), a wasm
  * function of the running instance, params at nfp; the caller resumes
  * NEXTC cells on. Falls through when the slow path must check or grow. */
@@ -418,12 +423,14 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
   do {                                                                       \
     const wasm_code *c_ = (code);                                            \
     if (LIKELY(X.budget > 0 && X.nframes < X.frame_limit &&                  \
-               (size_t)(X.stack_end - (nfp)) >= c_->max_slots)) {            \
+               (size_t)(X.stack_end - (nfp)) >= c_->max_slots + ZERO_BLOCK)) { \
       X.budget--;                                                            \
       X.frames[X.nframes++] = (frame){ip + (NEXTC), fp, X.func, true};       \
-      for (uint64_t *l = (nfp) + c_->nparam_slots, *e = l + c_->nlocal_slots; \
-           l < e; l++)                                                       \
-        *l = 0;                                                              \
+      uint64_t *l_ = (nfp) + c_->nparam_slots;                               \
+      if (LIKELY(c_->nlocal_slots <= ZERO_BLOCK))                            \
+        memset(l_, 0, ZERO_BLOCK * sizeof(uint64_t));                        \
+      else                                                                   \
+        memset(l_, 0, c_->nlocal_slots * sizeof(uint64_t));                  \
       X.func = (callee);                                                     \
       ip = c_->cells;                                                        \
       fp = (nfp);                                                            \
