@@ -404,14 +404,22 @@ int cmd_dev(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   if (pthread_create(&server, NULL, server_main, d) != 0) goto oom;
   server_started = true;
-  fprintf(stderr, "stratus dev: ");
+  /* The banner is written in one piece: services already run, and their
+   * output must not land inside it. */
+  char *banner = NULL;
+  size_t banner_len = 0;
+  FILE *b = open_memstream(&banner, &banner_len);
+  if (!b) goto oom;
+  fprintf(b, "stratus dev: ");
   for (size_t k = 0; k < d->o.nmanifests; k++)
-    fprintf(stderr, "%s%s (%s%s%s)", k ? ", " : "", d->o.manifests[k], d->wls[k].id,
+    fprintf(b, "%s%s (%s%s%s)", k ? ", " : "", d->o.manifests[k], d->wls[k].id,
             d->o.nmanifests > 1 && d->wls[k].host ? ", host " : "",
             d->o.nmanifests > 1 && d->wls[k].host ? d->wls[k].host : "");
-  fprintf(stderr, " on http://%s/ (%u workers, plugins:", http_server_addr(d->srv), workers);
-  for (size_t i = 0; i < nplugins; i++) fprintf(stderr, " %s", plugins[i]->id);
-  fprintf(stderr, "%s)\n", nplugins ? "" : " none");
+  fprintf(b, " on http://%s/ (%u workers, plugins:", http_server_addr(d->srv), workers);
+  for (size_t i = 0; i < nplugins; i++) fprintf(b, " %s", plugins[i]->id);
+  fprintf(b, "%s)\n", nplugins ? "" : " none");
+  if (fclose(b) == 0) (void)!write(STDERR_FILENO, banner, banner_len);
+  free(banner);
   watch_loop(d, rt);
   http_server_stop(d->srv);
   pthread_join(server, NULL);
