@@ -213,6 +213,22 @@ done
 printf '\n'
 echo "(ratio = runner wall-clock / native gcc -O2 wall-clock, best of $repeat; lower is better)"
 
+# The interpreter's targets (issue 3): a geomean of at most 4x native over
+# all the programs, and (below) a pre-instantiated module's new store +
+# instance under 10 us whatever its data size.
+target_geomean=4
+met() { if [ "$1" = 1 ]; then echo met; else echo "NOT met"; fi; }
+if [[ ,$runners, == *,stratus,* ]]; then
+  read -r k g < <(awk '$2 == "stratus" { s += log($3); k++ } END { printf "%d %.2f\n", k, k ? exp(s / k) : 0 }' "$results")
+  all=$(ls bench/programs/*.c | wc -l)
+  if [ "$k" != "$all" ]; then
+    echo "target: stratus geomean at most ${target_geomean}x native: not judged (${g}x over $k of the $all programs)"
+  else
+    ok=$(awk -v g="$g" -v t=$target_geomean 'BEGIN { print (g <= t) ? 1 : 0 }')
+    echo "target: stratus geomean at most ${target_geomean}x native: ${g}x: $(met "$ok")"
+  fi
+fi
+
 # ---- instantiation ----
 
 if [ $instantiate = 1 ]; then
@@ -221,7 +237,20 @@ if [ $instantiate = 1 ]; then
      gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude \
        -o "$out/instantiate" bench/instantiate.c build/libstratus_wasm.a -lm -lpthread \
        2>"$out/instantiate.build.log"; then
-    "$out/instantiate" || echo "instantiate: failed"
+    "$out/instantiate" >"$out/instantiate.txt"
+    rc=$?
+    cat "$out/instantiate.txt"
+    [ $rc = 0 ] || echo "instantiate: failed"
+    # "pre: new store + instantiate, N KiB data  T us": every T under 10 us,
+    # and the largest data size no more than 2 us above the smallest.
+    awk '/^ *pre:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "us") t[n++] = $i }
+      END {
+        if (n < 2) { print "target: pre-instantiated instance under 10 us: no figures"; exit }
+        max = 0; for (i = 0; i < n; i++) if (t[i] > max) max = t[i]
+        ok = max < 10 && t[n - 1] - t[0] <= 2
+        printf "target: pre-instantiated new store + instance under 10 us, independent of data size: %s to %s us: %s\n",
+               t[0], t[n - 1], ok ? "met" : "NOT met"
+      }' "$out/instantiate.txt"
   else
     echo "instantiate: n/a (build/libstratus_wasm.a missing or link failed; see $out/instantiate.build.log)"
   fi
