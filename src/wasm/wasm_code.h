@@ -19,9 +19,10 @@
  *   store                              addr, value, offset
  *   lane load                          dst, addr, vec, offset, lane
  *   lane store                         addr, vec, offset, lane
- *   COPY1 / COPY2                      dst, src            (1 or 2 slots)
+ *   COPY1                              dst | src << 32     (one cell, COPY_PAIR)
+ *   COPY2                              dst, src            (2 slots)
  *   COPYN                              dst, src, nslots
- *   COPY1X2                            dst1, src1, dst2, src2
+ *   COPY1X2                            pair1, pair2        (COPY1 twice)
  *   CONST                              dst, value
  *   CONST2                             dst, lo, hi         (v128)
  *   BR                                 target
@@ -84,7 +85,7 @@ enum wasm_xop {
   XOP_REF_FUNC,
   XOP_MEMOP_MULTI, /* a memory op on memory != 0: wasm_exec_memop_multi */
   XOP_THROW_REF,   /* [h, src]: rethrows an exnref */
-  XOP_COPY1X2,     /* [h, dst1, src1, dst2, src2]: two COPY1 in order */
+  XOP_COPY1X2,     /* [h, pair1, pair2]: two COPY1 in order */
   XOP_CALL_LOCAL,  /* CALL of a function the module defines (not imported) */
   XOP_COPY1X3,     /* [h, dst1, src1, .. dst3, src3]: three COPY1 in order */
   XOP_COPY1X4,     /* four */
@@ -110,10 +111,29 @@ enum wasm_xop {
    * off, K, nz, target]: dst = load((i32)(x + K) + off), jump when
    * (dst != 0) == nz. */
   XOP_LDBR_I32, XOP_LDBR_U8,
-  /* COPY1 .. COPY1X4 then BR: [h, dst1, src1, .., target] */
+  /* COPY1 .. COPY1X4 then BR: [h, pair1, .., target] */
   XOP_COPY1BR, XOP_COPY1X2BR, XOP_COPY1X3BR, XOP_COPY1X4BR,
   XOP_COUNT
 };
+
+/* A one-slot copy's operands share one cell, the slot numbers (32 bits
+ * each) packed: an instruction costs about one memory operation per cell
+ * and slot it touches (bench/dispatch.sh), so a copy loads one cell, not
+ * two. */
+#define COPY_PAIR(dst, src) ((uint64_t)(uint32_t)(dst) | (uint64_t)(uint32_t)(src) << 32)
+#define COPY_PAIR_DST(u) ((uint32_t)(u))
+#define COPY_PAIR_SRC(u) ((uint32_t)((u) >> 32))
+/* How many COPY_PAIR cells op starts with (COPY1, COPY1Xn and their BR
+ * forms), or 0. */
+static inline int wasm_code_copy_pairs(int op) {
+  switch (op) {
+  case XOP_COPY1: case XOP_COPY1BR: return 1;
+  case XOP_COPY1X2: case XOP_COPY1X2BR: return 2;
+  case XOP_COPY1X3: case XOP_COPY1X3BR: return 3;
+  case XOP_COPY1X4: case XOP_COPY1X4BR: return 4;
+  default: return 0;
+  }
+}
 
 /* Generated variants of the scalar numeric instructions (XV_K: binary ops
  * of any scalar type; XV_BR, XV_BRK: ops with an i32 result, unary ones

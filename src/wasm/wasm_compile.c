@@ -146,7 +146,12 @@ static void dump_code(comp *c, uint32_t fidx) {
     size_t a = c->starts[i], b = i + 1 < c->nstarts ? c->starts[i + 1] : c->n;
     char buf[64];
     fprintf(stderr, "  %5zu %-24s", a, wasm_code_op_name(c->ops[i], buf, sizeof buf));
-    for (size_t k = a + 1; k < b; k++) fprintf(stderr, " %llu", (unsigned long long)c->code[k].u);
+    int pairs = wasm_code_copy_pairs(c->ops[i]);
+    for (size_t k = a + 1; k < b; k++) {
+      uint64_t u = c->code[k].u;
+      if (k <= a + (size_t)pairs) fprintf(stderr, " %u<-%u", COPY_PAIR_DST(u), COPY_PAIR_SRC(u));
+      else fprintf(stderr, " %llu", (unsigned long long)u);
+    }
     fprintf(stderr, "\n");
   }
 }
@@ -222,7 +227,7 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
   /* Up to four copies in a row become one instruction (COPY1X2..X4). */
   static const int grown[] = {XOP_COPY1X2, XOP_COPY1X3, XOP_COPY1X4};
   if (nslots == 1 && c->copy_at != SIZE_MAX && c->copy_n < 4 &&
-      wc_last_is(c, c->copy_at, c->copy_at + 1 + 2 * c->copy_n) && !c->st) {
+      wc_last_is(c, c->copy_at, c->copy_at + 1 + c->copy_n) && !c->st) {
     int xop = grown[c->copy_n - 1];
     c->code[c->copy_at].h = c->h[xop];
     if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
@@ -231,8 +236,7 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
     c->last_dst = SIZE_MAX;
     c->fuse_start = SIZE_MAX;
     c->ch_start = SIZE_MAX;
-    wc_emit_u(c, dst);
-    wc_emit_u(c, src);
+    wc_emit_u(c, COPY_PAIR(dst, src));
     wc_eq_copied(c, dst, src);
     return;
   }
@@ -240,7 +244,10 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
     wc_emit_op(c, XOP_COPY1);
     c->copy_at = c->n - 1;
     c->copy_n = 1;
-  } else if (nslots == 2) {
+    wc_emit_u(c, COPY_PAIR(dst, src));
+    return;
+  }
+  if (nslots == 2) {
     wc_emit_op(c, XOP_COPY2);
   } else {
     wc_emit_op(c, XOP_COPYN);
@@ -432,9 +439,9 @@ static void emit_branch(comp *c, ctl *t) {
   }
   if (t->kind == CTL_FUNC) {
     /* A copy of the result just before runs as part of the return. */
-    if (c->copy_at != SIZE_MAX && c->copy_n == 1 && wc_last_is(c, c->copy_at, c->copy_at + 3) &&
-        !c->st && c->code[c->copy_at + 1].u == 0) {
-      uint64_t src = c->code[c->copy_at + 2].u;
+    if (c->copy_at != SIZE_MAX && c->copy_n == 1 && wc_last_is(c, c->copy_at, c->copy_at + 2) &&
+        !c->st && COPY_PAIR_DST(c->code[c->copy_at + 1].u) == 0) {
+      uint64_t src = COPY_PAIR_SRC(c->code[c->copy_at + 1].u);
       c->n = c->copy_at;
       c->eq_gen_end = 0; /* the copy stays, in the return */
       wc_emit_op(c, XOP_RETURN1);
@@ -445,7 +452,7 @@ static void emit_branch(comp *c, ctl *t) {
   } else {
     /* Copies just before (a loop's values moving on) run as part of the
      * jump: the target follows their cells. */
-    if (c->copy_at != SIZE_MAX && wc_last_is(c, c->copy_at, c->copy_at + 1 + 2 * c->copy_n) &&
+    if (c->copy_at != SIZE_MAX && wc_last_is(c, c->copy_at, c->copy_at + 1 + c->copy_n) &&
         !c->st) {
       int xop = XOP_COPY1BR + (int)c->copy_n - 1;
       c->code[c->copy_at].h = c->h[xop];
@@ -728,9 +735,9 @@ static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
   /* A copy just before (of an argument) runs as part of the call. */
   uint64_t cd = 0, cs = 0;
   if (op == XOP_CALL_LOCAL && c->copy_at != SIZE_MAX && c->copy_n == 1 &&
-      wc_last_is(c, c->copy_at, c->copy_at + 3) && !c->st) {
-    cd = c->code[c->copy_at + 1].u;
-    cs = c->code[c->copy_at + 2].u;
+      wc_last_is(c, c->copy_at, c->copy_at + 2) && !c->st) {
+    cd = COPY_PAIR_DST(c->code[c->copy_at + 1].u);
+    cs = COPY_PAIR_SRC(c->code[c->copy_at + 1].u);
     c->n = c->copy_at;
     c->eq_gen_end = 0; /* the copy stays, in the call */
     op = XOP_CALL_LOCAL1;

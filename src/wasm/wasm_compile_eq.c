@@ -183,8 +183,8 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
   case XOP_COPY1X2: case XOP_COPY1X2BR: ncopies++; /* fall through */
   case XOP_COPY1: case XOP_COPY1BR:
     ncopies++;
-    if (na < 2 * (size_t)ncopies) break;
-    for (int i = 0; i < ncopies; i++) eq_copy1(c, a[2 * i].u, a[2 * i + 1].u);
+    if (na < (size_t)ncopies) break;
+    for (int i = 0; i < ncopies; i++) eq_copy1(c, COPY_PAIR_DST(a[i].u), COPY_PAIR_SRC(a[i].u));
     return;
   case XOP_COPY2:
     if (na < 2) break;

@@ -776,14 +776,15 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   FOR_CHAIN_BRS(GH_CHB)
 #endif
   /* ---- data movement ---- */
-#define COPIES_1 *SLOT(1) = *SLOT(2);
-#define COPIES_2 COPIES_1 *SLOT(3) = *SLOT(4);
-#define COPIES_3 COPIES_2 *SLOT(5) = *SLOT(6);
-#define COPIES_4 COPIES_3 *SLOT(7) = *SLOT(8);
+#define COPY_AT(k) fp[COPY_PAIR_DST(U(k))] = fp[COPY_PAIR_SRC(U(k))];
+#define COPIES_1 COPY_AT(1)
+#define COPIES_2 COPIES_1 COPY_AT(2)
+#define COPIES_3 COPIES_2 COPY_AT(3)
+#define COPIES_4 COPIES_3 COPY_AT(4)
 #define GH_COPIES(N, LABEL, LABEL_BR)                                        \
-  LABEL : COPIES_##N ip += 1 + 2 * N;                                        \
+  LABEL : COPIES_##N ip += 1 + N;                                            \
   NEXT();                                                                    \
-  LABEL_BR : COPIES_##N JUMP_TO(ip[1 + 2 * N].target);
+  LABEL_BR : COPIES_##N JUMP_TO(ip[1 + N].target);
   GH_COPIES(1, H_COPY1, H_COPY1BR)
   GH_COPIES(2, H_COPY1X2, H_COPY1X2BR)
   GH_COPIES(3, H_COPY1X3, H_COPY1X3BR)
