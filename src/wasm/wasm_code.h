@@ -19,7 +19,7 @@
  *   store                              addr, value, offset
  *   lane load                          dst, addr, vec, offset, lane
  *   lane store                         addr, vec, offset, lane
- *   COPY1                              dst | src << 32     (one cell, COPY_PAIR)
+ *   COPY1                              dst | src << 32     (one cell, SLOT_PAIR)
  *   COPY2                              dst, src            (2 slots)
  *   COPYN                              dst, src, nslots
  *   COPY1X2                            pair1, pair2        (COPY1 twice)
@@ -48,6 +48,7 @@
 #ifndef WASM_CODE_H
 #define WASM_CODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,8 +102,8 @@ enum wasm_xop {
   XOP_GADD,        /* [h, dst, K, g, old]: old = g; dst = g = old + K */
   XOP_GSETK,       /* [h, dst, src, K, g]: dst = g = src + K */
   XOP_RETURN1,     /* [h, src]: COPY1 0 src, RETURN */
-  /* Two adds in a row, [h, d1, a1, b1, d2, a2, b2], run in order: each
-   * d = a + b of type i32 or i64, b a slot or an immediate (ADD_FORM_*;
+  /* Two adds in a row, [h, d1|a1, b1, d2|a2, b2] (slot pairs), run in
+   * order: each d = a + b of type i32 or i64, b a slot or an immediate (ADD_FORM_*;
    * a sub of a constant is an add of its negation). XOP_ADD2 + 4 * form
    * of the first + form of the second: */
   XOP_ADD2,
@@ -116,22 +117,22 @@ enum wasm_xop {
   XOP_COUNT
 };
 
-/* A one-slot copy's operands share one cell, the slot numbers (32 bits
- * each) packed: an instruction costs about one memory operation per cell
- * and slot it touches (bench/dispatch.sh), so a copy loads one cell, not
- * two. */
-#define COPY_PAIR(dst, src) ((uint64_t)(uint32_t)(dst) | (uint64_t)(uint32_t)(src) << 32)
-#define COPY_PAIR_DST(u) ((uint32_t)(u))
-#define COPY_PAIR_SRC(u) ((uint32_t)((u) >> 32))
-/* How many COPY_PAIR cells op starts with (COPY1, COPY1Xn and their BR
- * forms), or 0. */
-static inline int wasm_code_copy_pairs(int op) {
+/* Slot pairs: two slot numbers (32 bits each) packed in one cell, a
+ * destination and a source. An instruction costs about one memory
+ * operation per cell and slot it touches (bench/dispatch.sh), so a pair
+ * saves a load. Used by the copies (one pair per copy) and XOP_ADD2. */
+#define SLOT_PAIR(dst, src) ((uint64_t)(uint32_t)(dst) | (uint64_t)(uint32_t)(src) << 32)
+#define PAIR_DST(u) ((uint32_t)(u))
+#define PAIR_SRC(u) ((uint32_t)((u) >> 32))
+/* Whether operand cell k (1 = the first after the handler) of op is a
+ * slot pair. */
+static inline bool wasm_code_pair_cell(int op, size_t k) {
   switch (op) {
-  case XOP_COPY1: case XOP_COPY1BR: return 1;
-  case XOP_COPY1X2: case XOP_COPY1X2BR: return 2;
-  case XOP_COPY1X3: case XOP_COPY1X3BR: return 3;
-  case XOP_COPY1X4: case XOP_COPY1X4BR: return 4;
-  default: return 0;
+  case XOP_COPY1: case XOP_COPY1BR: return k <= 1;
+  case XOP_COPY1X2: case XOP_COPY1X2BR: return k <= 2;
+  case XOP_COPY1X3: case XOP_COPY1X3BR: return k <= 3;
+  case XOP_COPY1X4: case XOP_COPY1X4BR: return k <= 4;
+  default: return op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3);
   }
 }
 

@@ -146,10 +146,9 @@ static void dump_code(comp *c, uint32_t fidx) {
     size_t a = c->starts[i], b = i + 1 < c->nstarts ? c->starts[i + 1] : c->n;
     char buf[64];
     fprintf(stderr, "  %5zu %-24s", a, wasm_code_op_name(c->ops[i], buf, sizeof buf));
-    int pairs = wasm_code_copy_pairs(c->ops[i]);
     for (size_t k = a + 1; k < b; k++) {
       uint64_t u = c->code[k].u;
-      if (k <= a + (size_t)pairs) fprintf(stderr, " %u<-%u", COPY_PAIR_DST(u), COPY_PAIR_SRC(u));
+      if (wasm_code_pair_cell(c->ops[i], k - a)) fprintf(stderr, " %u<-%u", PAIR_DST(u), PAIR_SRC(u));
       else fprintf(stderr, " %llu", (unsigned long long)u);
     }
     fprintf(stderr, "\n");
@@ -204,6 +203,16 @@ int wc_variant(const comp *c, int op, int v) {
   return c->h[xop] ? xop : -1;
 }
 
+uint32_t wc_dst_get(const comp *c, size_t ref) {
+  uint64_t u = c->code[ref & ~WC_DST_PAIR].u;
+  return ref & WC_DST_PAIR ? PAIR_DST(u) : (uint32_t)u;
+}
+
+void wc_dst_set(comp *c, size_t ref, uint32_t slot) {
+  wasm_cell *cell = &c->code[ref & ~WC_DST_PAIR];
+  cell->u = ref & WC_DST_PAIR ? SLOT_PAIR(slot, PAIR_SRC(cell->u)) : slot;
+}
+
 void wc_set_dst_candidate(comp *c, size_t cell) {
   c->last_dst = cell;
   c->last_end = c->n;
@@ -213,6 +222,24 @@ static void emit_const(comp *c, uint32_t dst, uint64_t k) {
   wc_emit_op(c, XOP_CONST);
   wc_emit_u(c, dst);
   wc_emit_u(c, k);
+}
+
+/* Drops the code from cell pos on (a fusion replacing the instructions
+ * there) and forgets every peephole record of an instruction in it: the
+ * records are checked by position (wc_last_is), and code emitted after the
+ * rewind could end where a dropped instruction did. */
+void wc_rewind(comp *c, size_t pos) {
+  c->n = pos;
+  if (c->last_dst != SIZE_MAX && (c->last_dst & ~WC_DST_PAIR) >= pos) c->last_dst = SIZE_MAX;
+  if (c->tee_end != SIZE_MAX && (c->tee_cell & ~WC_DST_PAIR) >= pos) c->tee_end = SIZE_MAX;
+  size_t *starts[] = {&c->fuse_start, &c->gg_start, &c->add_start, &c->add2_start,
+                      &c->copy_at, &c->ch_start, &c->fuse_ch.start};
+  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+    if (*starts[i] != SIZE_MAX && *starts[i] >= pos) *starts[i] = SIZE_MAX;
+  last_instr *lasts[] = {&c->last, &c->mac, &c->ldbr};
+  for (size_t i = 0; i < sizeof lasts / sizeof lasts[0]; i++)
+    if (lasts[i]->kind != LAST_NONE && lasts[i]->start >= pos) lasts[i]->kind = LAST_NONE;
+  if (c->acc_end != SIZE_MAX && c->acc_end > pos) c->acc_end = SIZE_MAX;
 }
 
 /* Whether the instruction at [start, end) is the last one emitted and no
@@ -236,7 +263,7 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
     c->last_dst = SIZE_MAX;
     c->fuse_start = SIZE_MAX;
     c->ch_start = SIZE_MAX;
-    wc_emit_u(c, COPY_PAIR(dst, src));
+    wc_emit_u(c, SLOT_PAIR(dst, src));
     wc_eq_copied(c, dst, src);
     return;
   }
@@ -244,7 +271,7 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
     wc_emit_op(c, XOP_COPY1);
     c->copy_at = c->n - 1;
     c->copy_n = 1;
-    wc_emit_u(c, COPY_PAIR(dst, src));
+    wc_emit_u(c, SLOT_PAIR(dst, src));
     return;
   }
   if (nslots == 2) {
@@ -391,7 +418,7 @@ static bool blocktype(comp *c, int64_t bt, const uint8_t **p, uint32_t *np,
  * write elsewhere instead (nothing jumps in between). */
 static bool can_retarget(comp *c, uint32_t slot) {
   return c->last_dst != SIZE_MAX && c->last_end == c->n && c->barrier != c->n &&
-         c->code[c->last_dst].u == slot;
+         wc_dst_get(c, c->last_dst) == slot;
 }
 
 /* Where a branch to t leaves its values: the function's results at slot
@@ -413,7 +440,7 @@ static void move_top(comp *c, uint32_t dst, uint32_t nslots) {
   } else if (v->src != v->slot) {
     wc_emit_copy(c, dst, v->src, nslots);
   } else if (can_retarget(c, v->slot)) {
-    c->code[c->last_dst].u = dst;
+    wc_dst_set(c, c->last_dst, dst);
     wc_eq_wrote(c, dst, nslots);
   } else {
     wc_emit_copy(c, dst, v->slot, nslots);
@@ -440,9 +467,9 @@ static void emit_branch(comp *c, ctl *t) {
   if (t->kind == CTL_FUNC) {
     /* A copy of the result just before runs as part of the return. */
     if (c->copy_at != SIZE_MAX && c->copy_n == 1 && wc_last_is(c, c->copy_at, c->copy_at + 2) &&
-        !c->st && COPY_PAIR_DST(c->code[c->copy_at + 1].u) == 0) {
-      uint64_t src = COPY_PAIR_SRC(c->code[c->copy_at + 1].u);
-      c->n = c->copy_at;
+        !c->st && PAIR_DST(c->code[c->copy_at + 1].u) == 0) {
+      uint64_t src = PAIR_SRC(c->code[c->copy_at + 1].u);
+      wc_rewind(c, c->copy_at);
       c->eq_gen_end = 0; /* the copy stays, in the return */
       wc_emit_op(c, XOP_RETURN1);
       wc_emit_u(c, src);
@@ -654,7 +681,7 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
   if (!cond.konst && l.kind == LAST_LOAD && wc_last_is(c, l.start, l.end) &&
       c->code[l.start + 1].u == cond.src && c->h[XOP_LDBR_I32]) {
     uint64_t dst = cond.src;
-    c->n = l.start;
+    wc_rewind(c, l.start);
     wc_emit_op(c, l.op == WASM_OP_I32_LOAD ? XOP_LDBR_I32 : XOP_LDBR_U8);
     wc_emit_u(c, dst);
     wc_emit_u(c, l.addr);
@@ -675,7 +702,7 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
       static const int accv[2][3] = {{0, XV_BRA1, XV_BRA2}, {0, XV_BRA1K, XV_COUNT}};
       int axop = wc_variant(c, c->fuse_op, accv[c->fuse_k][c->fuse_acc]);
       if (axop >= 0) xop = axop;
-      c->n = c->fuse_start; /* drop the op: its result only fed this jump */
+      wc_rewind(c, c->fuse_start); /* drop the op: its result only fed this jump */
       wc_emit_op(c, xop);
       wc_emit_u(c, a);
       if (np == 2) wc_emit_u(c, b);
@@ -736,9 +763,9 @@ static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
   uint64_t cd = 0, cs = 0;
   if (op == XOP_CALL_LOCAL && c->copy_at != SIZE_MAX && c->copy_n == 1 &&
       wc_last_is(c, c->copy_at, c->copy_at + 2) && !c->st) {
-    cd = COPY_PAIR_DST(c->code[c->copy_at + 1].u);
-    cs = COPY_PAIR_SRC(c->code[c->copy_at + 1].u);
-    c->n = c->copy_at;
+    cd = PAIR_DST(c->code[c->copy_at + 1].u);
+    cs = PAIR_SRC(c->code[c->copy_at + 1].u);
+    wc_rewind(c, c->copy_at);
     c->eq_gen_end = 0; /* the copy stays, in the call */
     op = XOP_CALL_LOCAL1;
   }
@@ -781,7 +808,7 @@ static void compile_local_set(comp *c, uint32_t x, bool tee) {
     emit_const(c, ls, v.k);
   } else if (retarget && !aliased && v.src == v.slot) {
     /* The previous instruction computed this value: write the local directly. */
-    c->code[c->last_dst].u = ls;
+    wc_dst_set(c, c->last_dst, ls);
     wc_eq_wrote(c, ls, ns);
     c->tee_cell = c->last_dst;
     c->tee_end = c->n;

@@ -182,6 +182,13 @@ void wc_set_acc(comp *c, uint32_t slot);
 bool wc_in_acc(const comp *c, const cval *v);
 int wc_variant(const comp *c, int op, int v);
 void wc_set_dst_candidate(comp *c, size_t cell);
+/* A reference to the cell holding an instruction's destination slot
+ * (last_dst, tee_cell): its index, plus WC_DST_PAIR when the slot is the
+ * dst half of a slot pair (wasm_code.h). */
+#define WC_DST_PAIR ((size_t)1 << (sizeof(size_t) * 8 - 1))
+void wc_rewind(comp *c, size_t pos);
+uint32_t wc_dst_get(const comp *c, size_t ref);
+void wc_dst_set(comp *c, size_t ref, uint32_t slot);
 bool wc_last_is(comp *c, size_t start, size_t end);
 void wc_push(comp *c, uint8_t kind);
 cval wc_pop(comp *c);

@@ -184,7 +184,7 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
   case XOP_COPY1: case XOP_COPY1BR:
     ncopies++;
     if (na < (size_t)ncopies) break;
-    for (int i = 0; i < ncopies; i++) eq_copy1(c, COPY_PAIR_DST(a[i].u), COPY_PAIR_SRC(a[i].u));
+    for (int i = 0; i < ncopies; i++) eq_copy1(c, PAIR_DST(a[i].u), PAIR_SRC(a[i].u));
     return;
   case XOP_COPY2:
     if (na < 2) break;
@@ -222,10 +222,10 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     eq_kill(f, a[2].u, UINT64_MAX);
     return;
   default:
-    if (op >= XOP_ADD2 && op <= XOP_ADD2_LAST) { /* [d1, a1, b1, d2, a2, b2] */
-      if (na < 4) break;
-      eq_kill(f, a[0].u, a[0].u + 1);
-      eq_kill(f, a[3].u, a[3].u + 1);
+    if (op >= XOP_ADD2 && op <= XOP_ADD2_LAST) { /* [d1|a1, b1, d2|a2, b2] */
+      if (na < 3) break;
+      eq_kill(f, PAIR_DST(a[0].u), PAIR_DST(a[0].u) + (uint64_t)1);
+      eq_kill(f, PAIR_DST(a[2].u), PAIR_DST(a[2].u) + (uint64_t)1);
       return;
     }
     for (size_t i = 0; i < na; i++) eq_kill(f, a[i].u, a[i].u + 2);
@@ -478,7 +478,7 @@ void wc_lazy_flush(comp *c) {
 bool wc_set_lazily(comp *c, uint32_t y, cval *v) {
   uint32_t x = c->tee_local;
   if (c->lazy_plus1 || v->konst || c->tee_end != c->n || c->barrier == c->n || x == y ||
-      x >= c->nlocals || v->src != c->local_slot[x] || c->code[c->tee_cell].u != v->src)
+      x >= c->nlocals || v->src != c->local_slot[x] || wc_dst_get(c, c->tee_cell) != v->src)
     return false;
   uint32_t ys = c->local_slot[y];
   for (uint32_t i = 0; i < c->sp; i++) { /* nothing may still read x's or y's slot */
@@ -486,7 +486,7 @@ bool wc_set_lazily(comp *c, uint32_t y, cval *v) {
     if (!e->konst && e->src != e->slot && (e->src == v->src || e->src == ys)) return false;
   }
   if (!wc_set_soon(c, x, y)) return false;
-  c->code[c->tee_cell].u = ys;
+  wc_dst_set(c, c->tee_cell, ys);
   wc_eq_wrote(c, ys, wasm_kind_slots(c->local_kind[y]));
   if (c->acc_end == c->n && c->acc_slot == v->src) c->acc_slot = ys;
   c->lazy_plus1 = x + 1;

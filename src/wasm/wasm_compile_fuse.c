@@ -73,7 +73,7 @@ bool wc_compile_chain(comp *c, int op, const cval *in, int acc, bool k) {
   /* op1's destination, a local if local.set retargeted it. */
   uint64_t a = c->ch_a, b = c->ch_b, tdst = c->code[c->ch_start + 1].u;
   uint32_t dst = in[0].slot;
-  c->n = c->ch_start; /* drop op1: only this op reads its result */
+  wc_rewind(c, c->ch_start); /* drop op1: only this op reads its result */
   wc_emit_op(c, xop);
   size_t dcell = wc_emit_u(c, dst);
   wc_emit_u(c, a);
@@ -113,16 +113,16 @@ bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool
   /* The first add's destination, a local if local.set retargeted it. */
   uint64_t d1 = c->code[c->add_start + 1].u, a1 = c->add_a, b1 = c->add_b;
   uint64_t b2 = wc_add_b(op, k, &in[1]);
-  c->n = c->add_start;
-  wc_emit_op(c, XOP_ADD2 + 4 * c->add_form + af);
-  wc_emit_u(c, d1);
-  wc_emit_u(c, a1);
+  size_t start = c->add_start;
+  int form1 = c->add_form;
+  wc_rewind(c, start);
+  wc_emit_op(c, XOP_ADD2 + 4 * form1 + af);
+  wc_emit_u(c, SLOT_PAIR(d1, a1));
   wc_emit_u(c, b1);
-  size_t dcell = wc_emit_u(c, dst);
-  wc_emit_u(c, in[0].src);
+  size_t dcell = wc_emit_u(c, SLOT_PAIR(dst, in[0].src)) | WC_DST_PAIR;
   wc_emit_u(c, b2);
   wc_push(c, af < ADD_FORM_I64 ? WASM_I32 : WASM_I64);
-  c->add2_start = c->add_start;
+  c->add2_start = start;
   c->add2_end = c->n;
   wc_set_dst_candidate(c, dcell);
   wc_set_acc(c, dst);
@@ -155,7 +155,7 @@ bool wc_emit_chain_jump(comp *c, bool nz) {
   int xop = XOP_CHAIN(XOP_CHAIN_BR, CHP_BR_2_N, p1, ch->form, p2, f2);
   if (!c->h[xop]) return false;
   chain_rec r = *ch;
-  c->n = r.start; /* drop op1 and the compare */
+  wc_rewind(c, r.start); /* drop op1 and the compare */
   wc_emit_op(c, xop);
   wc_emit_u(c, r.a);
   wc_emit_u(c, r.b);
@@ -184,7 +184,7 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
   }
   if (c->gg_end == c->ch_start && c->gg_index == g && c->barrier != c->ch_start &&
       c->code[c->gg_start + 1].u == a) {
-    c->n = c->gg_start;
+    wc_rewind(c, c->gg_start);
     wc_emit_op(c, XOP_GADD);
     wc_emit_u(c, dst);
     wc_emit_u(c, k);
@@ -192,7 +192,7 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
     wc_emit_u(c, a);
     return true;
   }
-  c->n = c->ch_start;
+  wc_rewind(c, c->ch_start);
   wc_emit_op(c, XOP_GSETK);
   wc_emit_u(c, dst);
   wc_emit_u(c, a);

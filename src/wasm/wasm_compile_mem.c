@@ -63,7 +63,7 @@ bool wc_compile_binld(comp *c, int op, cval *in) {
   if (other.konst) return false; /* the K variant instead */
   size_t start = c->last.start;
   uint64_t addr = c->last.addr, off = c->last.off, k = c->last.k;
-  c->n = start; /* drop the load */
+  wc_rewind(c, start); /* drop the load */
   uint32_t dst = in[0].slot;
   wc_emit_op(c, xop);
   size_t dcell = wc_emit_u(c, dst);
@@ -129,11 +129,14 @@ static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
       bool join = c->add2_end == m.start && c->barrier != m.start && a2 != SIZE_MAX &&
                   c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32K + ADD_FORM_I32K];
       if (join) {
-        for (int i = 0; i < 6; i++) add2[i] = c->code[a2 + 1 + i].u;
+        const wasm_cell *p = c->code + a2 + 1; /* [d1|a1, K1, d2|a2, K2] */
+        uint64_t unpacked[6] = {PAIR_DST(p[0].u), PAIR_SRC(p[0].u), p[1].u,
+                                PAIR_DST(p[2].u), PAIR_SRC(p[2].u), p[3].u};
+        for (int i = 0; i < 6; i++) add2[i] = unpacked[i];
         m.start = a2;
         xop += XOP_MAC2_I32 - XOP_MAC_I32;
       }
-      c->n = m.start;
+      wc_rewind(c, m.start);
       wc_emit_op(c, xop);
       wc_emit_u(c, addr->src);
       wc_emit_u(c, m.a);
@@ -145,14 +148,14 @@ static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
       for (int i = 0; join && i < 6; i++) wc_emit_u(c, add2[i]);
       return true;
     }
-    c->n = l.start;
+    wc_rewind(c, l.start);
     wc_emit_op(c, XOPV(XV_RMW, l.op));
     wc_emit_u(c, addr->src);
     wc_emit_u(c, l.a);
     wc_emit_u(c, off);
     return true;
   }
-  c->n = l.start;
+  wc_rewind(c, l.start);
   cval a = *addr;
   wc_use(c, &a); /* a constant address goes to its home slot, no input of the op */
   wc_emit_op(c, XOPV(XV_ST, l.op));
@@ -181,7 +184,7 @@ void wc_compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in
     if (form) {
       x = c->fuse_a;
       k = fused_k(c);
-      c->n = c->fuse_start; /* drop the add: its result only fed this load */
+      wc_rewind(c, c->fuse_start); /* drop the add: its result only fed this load */
     }
     /* A constant address is an immediate (XV_AK). */
     if (!form && !lane && addr.konst && wc_variant(c, op, XV_AK) >= 0) form = XV_AK;
@@ -231,7 +234,7 @@ void wc_compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in
     if (form) {
       x = c->fuse_a;
       k = fused_k(c);
-      c->n = c->fuse_start;
+      wc_rewind(c, c->fuse_start);
     } else if (addr.konst && !lane && wc_variant(c, op, XV_AK) >= 0) {
       wc_use(c, &val); /* to its home slot, above the address's */
       wc_emit_op(c, XOPV(XV_AK, op));

@@ -455,11 +455,12 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
   X(O1, 0, O2, 0) X(O1, 0, O2, 1) X(O1, 1, O2, 0) X(O1, 1, O2, 1) X(O1, 2, O2, 0) X(O1, 2, O2, 1)
 #define CHB_1(X, O1, NC) CHAIN_BR_2(CHB_F, X, O1)
 #define FOR_CHAIN_BRS(X) CHAIN_BR_1(CHB_1, X)
-/* XOP_ADD2's halves by ADD_FORM_* (wasm_code.h): the sum of cells a, b. */
-#define ADD_V0(a, b) (uint64_t)(uint32_t)(rd_u32(SLOT(a)) + rd_u32(SLOT(b)))
-#define ADD_V1(a, b) (uint64_t)(uint32_t)(rd_u32(SLOT(a)) + (uint32_t)U(b))
-#define ADD_V2(a, b) (*SLOT(a) + *SLOT(b))
-#define ADD_V3(a, b) (*SLOT(a) + U(b))
+/* XOP_ADD2's halves by ADD_FORM_* (wasm_code.h): the sum of the slot at pa
+ * (an address) and cell b. */
+#define ADD_V0(pa, b) (uint64_t)(uint32_t)(rd_u32(pa) + rd_u32(SLOT(b)))
+#define ADD_V1(pa, b) (uint64_t)(uint32_t)(rd_u32(pa) + (uint32_t)U(b))
+#define ADD_V2(pa, b) (*(pa) + *SLOT(b))
+#define ADD_V3(pa, b) (*(pa) + U(b))
 #define ADD2_F2(X, F1) X(F1, 0) X(F1, 1) X(F1, 2) X(F1, 3)
 #define FOR_ADD2(X) ADD2_F2(X, 0) ADD2_F2(X, 1) ADD2_F2(X, 2) ADD2_F2(X, 3)
 /* Continues after enter/leave. */
@@ -776,7 +777,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   FOR_CHAIN_BRS(GH_CHB)
 #endif
   /* ---- data movement ---- */
-#define COPY_AT(k) fp[COPY_PAIR_DST(U(k))] = fp[COPY_PAIR_SRC(U(k))];
+#define COPY_AT(k) fp[PAIR_DST(U(k))] = fp[PAIR_SRC(U(k))];
 #define COPIES_1 COPY_AT(1)
 #define COPIES_2 COPIES_1 COPY_AT(2)
 #define COPIES_3 COPIES_2 COPY_AT(3)
@@ -795,8 +796,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_MEMACCESS(H_MAC_F64, ex_mac_f64(fp, ip, &acc, mbase, msize))
 #define GH_MAC2(LABEL, P)                                                    \
   LABEL : {                                                                  \
-    *SLOT(8) = ADD_V1(9, 10);                                                \
-    *SLOT(11) = ADD_V1(12, 13);                                              \
+    *SLOT(8) = ADD_V1(SLOT(9), 10);                                          \
+    *SLOT(11) = ADD_V1(SLOT(12), 13);                                        \
     xres r_ = ex_mac_##P(fp, ip, &acc, mbase, msize);                        \
     if (UNLIKELY(r_.trap)) TRAP("out of bounds memory access");              \
     ip += 14;                                                                \
@@ -944,11 +945,14 @@ H_CALL_INDIRECT: {
   JUMP(enter(&X, callee, fp + U(3), ip + 5, fp));
 }
 #define GH_ADD2(F1, F2)                                                      \
-  H_ADD2_##F1##_##F2 : *SLOT(1) = ADD_V##F1(2, 3);                           \
-  acc = ADD_V##F2(5, 6);                                                     \
-  *SLOT(4) = acc;                                                            \
-  ip += 7;                                                                   \
-  NEXT();
+  H_ADD2_##F1##_##F2 : {                                                     \
+    uint64_t p1_ = U(1), p2_ = U(3);                                         \
+    fp[PAIR_DST(p1_)] = ADD_V##F1(fp + PAIR_SRC(p1_), 2);                    \
+    acc = ADD_V##F2(fp + PAIR_SRC(p2_), 4);                                  \
+    fp[PAIR_DST(p2_)] = acc;                                                 \
+    ip += 5;                                                                 \
+    NEXT();                                                                  \
+  }
   FOR_ADD2(GH_ADD2)
 #define GH_LDBR(LABEL, MT)                                                   \
   LABEL : {                                                                  \
