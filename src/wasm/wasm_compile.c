@@ -224,6 +224,17 @@ static void emit_const(comp *c, uint32_t dst, uint64_t k) {
   wc_emit_u(c, k);
 }
 
+/* Forgets the records of the last instructions that a following one may
+ * fuse with (not the accumulator, the retargetable dst or a copy to grow). */
+static void forget_fusions(comp *c) {
+  c->fuse_start = SIZE_MAX;
+  c->ch_start = SIZE_MAX;
+  c->last.kind = c->mac.kind = c->ldbr.kind = LAST_NONE;
+  c->gg_start = c->gg_end = SIZE_MAX;
+  c->add_start = c->add_end = SIZE_MAX;
+  c->add2_start = c->add2_end = SIZE_MAX;
+}
+
 /* Drops the code from cell pos on (a fusion replacing the instructions
  * there) and forgets every peephole record of an instruction in it: the
  * records are checked by position (wc_last_is), and code emitted after the
@@ -232,10 +243,15 @@ void wc_rewind(comp *c, size_t pos) {
   c->n = pos;
   if (c->last_dst != SIZE_MAX && (c->last_dst & ~WC_DST_PAIR) >= pos) c->last_dst = SIZE_MAX;
   if (c->tee_end != SIZE_MAX && (c->tee_cell & ~WC_DST_PAIR) >= pos) c->tee_end = SIZE_MAX;
-  size_t *starts[] = {&c->fuse_start, &c->gg_start, &c->add_start, &c->add2_start,
-                      &c->copy_at, &c->ch_start, &c->fuse_ch.start};
+  /* Records with an end too: both go (the global.addk fusion tests gg_end). */
+  size_t *starts[][2] = {{&c->fuse_start, NULL}, {&c->gg_start, &c->gg_end},
+                         {&c->add_start, &c->add_end}, {&c->add2_start, &c->add2_end},
+                         {&c->copy_at, NULL}, {&c->ch_start, NULL}, {&c->fuse_ch.start, NULL}};
   for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
-    if (*starts[i] != SIZE_MAX && *starts[i] >= pos) *starts[i] = SIZE_MAX;
+    if (*starts[i][0] != SIZE_MAX && *starts[i][0] >= pos) {
+      *starts[i][0] = SIZE_MAX;
+      if (starts[i][1]) *starts[i][1] = SIZE_MAX;
+    }
   last_instr *lasts[] = {&c->last, &c->mac, &c->ldbr};
   for (size_t i = 0; i < sizeof lasts / sizeof lasts[0]; i++)
     if (lasts[i]->kind != LAST_NONE && lasts[i]->start >= pos) lasts[i]->kind = LAST_NONE;
@@ -562,14 +578,7 @@ static void compile_extend_u(comp *c) {
   r->konst = v.konst;
   r->k = v.k;
   r->src = v.src;
-  c->fuse_start = SIZE_MAX;
-  c->last.kind = LAST_NONE;
-  c->mac.kind = LAST_NONE;
-  c->ldbr.kind = LAST_NONE;
-  c->ch_start = SIZE_MAX;
-  c->add_start = SIZE_MAX;
-  c->add2_start = SIZE_MAX;
-  c->gg_start = SIZE_MAX;
+  forget_fusions(c);
 }
 
 static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
@@ -1376,17 +1385,10 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->ntries = 0;
   c->ncatches = 0;
   c->nstarts = 0;
+  forget_fusions(c);
   c->last_dst = SIZE_MAX;
-  c->fuse_start = SIZE_MAX;
-  c->last.kind = LAST_NONE;
-  c->mac.kind = LAST_NONE;
-  c->ldbr.kind = LAST_NONE;
-  c->gg_end = SIZE_MAX;
-  c->add_end = SIZE_MAX;
-  c->add2_end = SIZE_MAX;
   c->copy_at = SIZE_MAX;
   c->acc_end = SIZE_MAX;
-  c->ch_start = SIZE_MAX;
   c->barrier = SIZE_MAX;
   wc_eq_func_start(c);
   ctl *t = push_ctl(c, CTL_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
