@@ -428,7 +428,7 @@ static wasm_status alloc_defined(wasm_store *s, wasm_instance *inst, const modul
     }
     }
     g->kind = gd->type.kind;
-    wasm_global_put(g, v);
+    wasm_global_set(g, v);
     g->mutable_ = gd->type.mutable_;
     g->store = s;
     inst->globals[m->nglobal_imports + i] = g;

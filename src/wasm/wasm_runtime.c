@@ -401,7 +401,7 @@ wasm_global *wasm_global_new(wasm_store *s, uint8_t kind, bool mutable_,
   if (!g) return NULL;
   g->kind = kind;
   g->mutable_ = mutable_;
-  wasm_global_put(g, init);
+  wasm_global_set(g, init);
   g->store = s;
   return track_or_free(s, WASM_OBJ_GLOBAL, g);
 }
@@ -412,7 +412,8 @@ wasm_val wasm_global_get(const wasm_global *g) {
   return g ? g->value : v;
 }
 
-void wasm_global_put(wasm_global *g, wasm_val v) {
+void wasm_global_set(wasm_global *g, wasm_val v) {
+  if (!g) return;
   g->value = v;
   g->value.kind = g->kind;
   if (g->kind == WASM_I32 || g->kind == WASM_F32) {
@@ -421,10 +422,6 @@ void wasm_global_put(wasm_global *g, wasm_val v) {
     uint64_t wide = lo;
     memcpy(&g->value.of, &wide, 8);
   }
-}
-
-void wasm_global_set(wasm_global *g, wasm_val v) {
-  if (g) wasm_global_put(g, v);
 }
 
 uint8_t wasm_global_kind(const wasm_global *g) { return g ? g->kind : 0; }

@@ -45,7 +45,11 @@ struct wasm_table {
 struct wasm_global {
   uint8_t kind;
   bool mutable_;
-  wasm_val value; /* value.kind == kind; set with wasm_global_put */
+  /* value.kind == kind. Set with wasm_global_set: an i32 or f32 is stored
+   * zero-extended in the first 8 bytes, as in a slot, since global.get
+   * copies those 8 bytes and the interpreter relies on every 32-bit slot
+   * value being zero-extended (i64.extend_i32_u is free). */
+  wasm_val value;
   wasm_store *store; /* the store that owns it */
 };
 
@@ -125,12 +129,6 @@ struct wasm_store {
   uint32_t exn_slots;
   wasm_exn *exn_obj;       /* its exnref when it has one (throw_ref) */
 };
-
-/* Sets g's value (of g's kind). An i32 or f32 is stored zero-extended
- * in the first 8 bytes, as in a slot: global.get copies those 8 bytes, and
- * the interpreter relies on every 32-bit slot value being zero-extended
- * (i64.extend_i32_u is free). */
-void wasm_global_put(wasm_global *g, wasm_val v);
 
 /* Registers p with the store so wasm_store_delete frees it. */
 wasm_status wasm_store_track(wasm_store *s, wasm_object_kind kind, void *p);
