@@ -26,69 +26,44 @@ static double now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static double run_acc(void) {
-  static const void *const tab[] = {&&A, &&B, &&C, &&D, &&E, &&F, &&G, &&H, &&END};
-  cell code[HANDLERS * 2 + 1];
-  for (int i = 0; i < HANDLERS; i++) {
-    code[2 * i].h = tab[i % 8];
-    code[2 * i + 1].u = (uint64_t)i;
+/* One model: NAME() times ROUNDS rounds of the HANDLERS handlers, each W
+ * cells (the handler's address, then its operands, which FILL sets for
+ * handler i through the pointer c to its first cell); H(L, OP) defines
+ * handler L. */
+#define MODEL(NAME, W, FILL, H)                                              \
+  static double NAME(void) {                                                 \
+    static const void *const tab[] = {&&A, &&B, &&C, &&D, &&E, &&F, &&G, &&H, &&END}; \
+    cell code[HANDLERS * (W) + 1];                                           \
+    uint64_t acc = 0, frame[16] = {0}, *fp = frame;                          \
+    (void)fp;                                                                \
+    for (int i = 0; i < HANDLERS; i++) {                                     \
+      cell *c = &code[(W) * i];                                              \
+      c->h = tab[i % 8];                                                     \
+      FILL;                                                                  \
+    }                                                                        \
+    code[(W) * HANDLERS].h = tab[8];                                         \
+    uint64_t n = ROUNDS;                                                     \
+    const cell *ip = code;                                                   \
+    double t0 = now();                                                       \
+    goto *ip->h;                                                             \
+    H(A, +) H(B, ^) H(C, +) H(D, |) H(E, -) H(F, ^) H(G, +) H(H, +)          \
+  END:                                                                       \
+    if (--n) {                                                               \
+      ip = code;                                                             \
+      goto *ip->h;                                                           \
+    }                                                                        \
+    double t = now() - t0;                                                   \
+    if (acc == 42 || frame[3] == 42) puts(""); /* keep the results live */   \
+    return t;                                                                \
   }
-  code[2 * HANDLERS].h = tab[8];
-  uint64_t acc = 0, n = ROUNDS;
-  const cell *ip = code;
-  double t0 = now();
-  goto *ip->h;
+
 #define ACC_H(L, OP) L : acc = acc OP ip[1].u; ip += 2; goto *ip->h;
-  ACC_H(A, +) ACC_H(B, ^) ACC_H(C, +) ACC_H(D, |) ACC_H(E, -) ACC_H(F, ^) ACC_H(G, +) ACC_H(H, +)
-END:
-  if (--n) {
-    ip = code;
-    goto *ip->h;
-  }
-  double t = now() - t0;
-  if (acc == 42) puts(""); /* keep acc live */
-  return t;
-}
+MODEL(run_acc, 2, c[1].u = (uint64_t)i, ACC_H)
 
-static double run_slots(void) {
-  static const void *const tab[] = {&&A, &&B, &&C, &&D, &&E, &&F, &&G, &&H, &&END};
-  cell code[HANDLERS * 4 + 1];
-  uint64_t frame[16] = {0}, *fp = frame;
-  for (int i = 0; i < HANDLERS; i++) {
-    code[4 * i].h = tab[i % 8];
-    code[4 * i + 1].u = code[4 * i + 2].u = (uint64_t)(i % 8); /* 8 independent slots */
-    code[4 * i + 3].u = (uint64_t)i;
-  }
-  code[4 * HANDLERS].h = tab[8];
-  uint64_t n = ROUNDS;
-  const cell *ip = code;
-  double t0 = now();
-  goto *ip->h;
+/* 8 independent slots */
 #define SLOT_H(L, OP) L : fp[ip[1].u] = fp[ip[2].u] OP ip[3].u; ip += 4; goto *ip->h;
-  SLOT_H(A, +) SLOT_H(B, ^) SLOT_H(C, +) SLOT_H(D, |) SLOT_H(E, -) SLOT_H(F, ^) SLOT_H(G, +) SLOT_H(H, +)
-END:
-  if (--n) {
-    ip = code;
-    goto *ip->h;
-  }
-  double t = now() - t0;
-  if (frame[3] == 42) puts("");
-  return t;
-}
+MODEL(run_slots, 4, (c[1].u = c[2].u = (uint64_t)(i % 8), c[3].u = (uint64_t)i), SLOT_H)
 
-static double run_packed(void) {
-  static const void *const tab[] = {&&A, &&B, &&C, &&D, &&E, &&F, &&G, &&H, &&END};
-  cell code[HANDLERS * 2 + 1];
-  uint64_t frame[16] = {0}, *fp = frame;
-  for (int i = 0; i < HANDLERS; i++) {
-    code[2 * i].h = tab[i % 8];
-    code[2 * i + 1].u = (uint64_t)(i % 8) | (uint64_t)(i % 8) << 16 | (uint64_t)i << 32;
-  }
-  code[2 * HANDLERS].h = tab[8];
-  uint64_t n = ROUNDS;
-  const cell *ip = code;
-  double t0 = now();
-  goto *ip->h;
 #define PACKED_H(L, OP)                                                      \
   L : {                                                                      \
     uint64_t p_ = ip[1].u;                                                   \
@@ -96,17 +71,8 @@ static double run_packed(void) {
     ip += 2;                                                                 \
     goto *ip->h;                                                             \
   }
-  PACKED_H(A, +) PACKED_H(B, ^) PACKED_H(C, +) PACKED_H(D, |) PACKED_H(E, -) PACKED_H(F, ^)
-  PACKED_H(G, +) PACKED_H(H, +)
-END:
-  if (--n) {
-    ip = code;
-    goto *ip->h;
-  }
-  double t = now() - t0;
-  if (frame[3] == 42) puts("");
-  return t;
-}
+MODEL(run_packed, 2, c[1].u = (uint64_t)(i % 8) | (uint64_t)(i % 8) << 16 | (uint64_t)i << 32,
+      PACKED_H)
 
 int main(void) {
   double dispatches = (double)ROUNDS * (HANDLERS + 1);
