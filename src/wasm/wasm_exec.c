@@ -405,7 +405,7 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
  * cell k; and a part of a chain's expansion kept only where NC is 1. */
 #define CH_A_0(T, k) rd_##T(SLOT(k))
 #define CH_A_1(T, k) rd_##T(SLOT(k))
-#define CH_A_2(T, k) rd_##T(&acc)
+#define CH_A_2(T, k) acc_##T(&acc)
 #define CH_B_0(T, k) rd_##T(SLOT(k))
 #define CH_B_1(T, k) rd_##T(&ip[k].u)
 #define CH_B_2(T, k) rd_##T(SLOT(k))
@@ -651,7 +651,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 
   const wasm_cell *ip = NULL;
   uint64_t *fp = NULL;
-  uint64_t acc = 0; /* the last scalar result, see OP_A */
+  xacc acc = {0, 0, 0}; /* the last scalar result, see OP_A */
   uint8_t *mbase;
   uint64_t msize;
   JUMP(enter(&X, entry, fp0, NULL, NULL));
@@ -761,7 +761,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
     x##T r_ = CH_OP2_##F2(O2, T, t_);                                        \
     wr_##T(SLOT(5), t_);                                                     \
     wr_##T(SLOT(1), r_);                                                     \
-    wr_##T(&acc, r_);                                                        \
+    acc_set_##T(&acc, r_);                                                   \
     ip += 6;                                                                 \
     NEXT();                                                                  \
   }
@@ -948,8 +948,8 @@ H_CALL_INDIRECT: {
   H_ADD2_##F1##_##F2 : {                                                     \
     uint64_t p1_ = U(1), p2_ = U(3);                                         \
     fp[PAIR_DST(p1_)] = ADD_V##F1(fp + PAIR_SRC(p1_), 2);                    \
-    acc = ADD_V##F2(fp + PAIR_SRC(p2_), 4);                                  \
-    fp[PAIR_DST(p2_)] = acc;                                                 \
+    acc.i = ADD_V##F2(fp + PAIR_SRC(p2_), 4);                                \
+    fp[PAIR_DST(p2_)] = acc.i;                                               \
     ip += 5;                                                                 \
     NEXT();                                                                  \
   }

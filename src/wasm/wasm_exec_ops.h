@@ -107,13 +107,33 @@ static xres ex_bad(uint64_t *fp, const wasm_cell *ip, ...) {
  * the interpreter that stays in a register), so the next instruction may
  * take it from there instead of its slot (the XV_A* variants, which have
  * the layout of the instruction they vary and ignore that operand cell). */
-#define OP_S(k) (fp + ip[k].u)
-#define OP_K(k) (&ip[k].u)
-#define OP_A(k) (acc)
-#define ACC_u32(v) wr_u32(acc, v)
-#define ACC_u64(v) wr_u64(acc, v)
-#define ACC_f32(v) wr_f32(acc, v)
-#define ACC_f64(v) wr_f64(acc, v)
+#define OP_S(P, k) rd_##P(fp + ip[k].u)
+#define OP_K(P, k) rd_##P(&ip[k].u)
+#define OP_A(P, k) acc_##P(acc)
+/* The accumulator has one register per register class: an integer result
+ * goes to `i` (an i32 zero-extended, as in slots), a float result to `d`
+ * or `f`, so a float op that reads the last result takes it from an
+ * FP register without a move from an integer one. Which field a variant
+ * reads is its operand type, which wasm's typing makes the type of the
+ * producer's result (the compiler sets the accumulator only for results
+ * it tracks, wc_set_acc). */
+typedef struct xacc {
+  uint64_t i;
+  xf64 d;
+  xf32 f;
+} xacc;
+static inline xu32 acc_u32(const xacc *a) { return (xu32)a->i; }
+static inline xu64 acc_u64(const xacc *a) { return a->i; }
+static inline xf32 acc_f32(const xacc *a) { return a->f; }
+static inline xf64 acc_f64(const xacc *a) { return a->d; }
+static inline void acc_set_u32(xacc *a, xu32 v) { a->i = v; }
+static inline void acc_set_u64(xacc *a, xu64 v) { a->i = v; }
+static inline void acc_set_f32(xacc *a, xf32 v) { a->f = v; }
+static inline void acc_set_f64(xacc *a, xf64 v) { a->d = v; }
+#define ACC_u32(v) acc_set_u32(acc, v)
+#define ACC_u64(v) acc_set_u64(acc, v)
+#define ACC_f32(v) acc_set_f32(acc, v)
+#define ACC_f64(v) acc_set_f64(acc, v)
 #define ACC_v128(v) ((void)0)
 /* Writes a result of type R to the slot of cell k (and the accumulator). */
 #define WR(R, k, v)                                                          \
@@ -122,24 +142,24 @@ static xres ex_bad(uint64_t *fp, const wasm_cell *ip, ...) {
     wr_##R(fp + ip[k].u, v_);                                                \
     ACC_##R(v_);                                                             \
   } while (0)
-#define XARGS uint64_t *fp, const wasm_cell *ip, uint64_t *acc
+#define XARGS uint64_t *fp, const wasm_cell *ip, xacc *acc
 
 /* Families over (P, R): S is the name suffix, S1/S2 the operand sources. */
 #define DEF_UNF(S, S1, P, R)                                                 \
   XINLINE xres ex_un##S##_##P##_##R(XARGS, x##R (*f)(x##P)) {                \
-    WR(R, 1, f(rd_##P(S1(2))));                                              \
+    WR(R, 1, f(S1(P, 2)));                                              \
     return (xres){ip + 3, 0};                                                \
   }
 #define DEF_BINF(S, S1, S2, P, R)                                            \
   XINLINE xres ex_bin##S##_##P##_##R(XARGS, x##R (*f)(x##P, x##P)) {         \
-    WR(R, 1, f(rd_##P(S1(2)), rd_##P(S2(3))));                               \
+    WR(R, 1, f(S1(P, 2), S2(P, 3)));                               \
     return (xres){ip + 4, 0};                                                \
   }
 /* Trapping ops return a WASM_NUMTRAP_* code and write through a pointer. */
 #define DEF_TUNF(S, S1, P, R)                                                \
   XINLINE xres ex_tun##S##_##P##_##R(XARGS, int (*f)(x##P, x##R *)) {        \
     x##R r;                                                                  \
-    int t = f(rd_##P(S1(2)), &r);                                            \
+    int t = f(S1(P, 2), &r);                                            \
     if (UNLIKELY(t)) return (xres){ip, t};                                   \
     WR(R, 1, r);                                                             \
     return (xres){ip + 3, 0};                                                \
@@ -147,7 +167,7 @@ static xres ex_bad(uint64_t *fp, const wasm_cell *ip, ...) {
 #define DEF_TBINF(S, S1, S2, P, R)                                           \
   XINLINE xres ex_tbin##S##_##P##_##R(XARGS, int (*f)(x##P, x##P, x##R *)) { \
     x##R r;                                                                  \
-    int t = f(rd_##P(S1(2)), rd_##P(S2(3)), &r);                             \
+    int t = f(S1(P, 2), S2(P, 3), &r);                             \
     if (UNLIKELY(t)) return (xres){ip, t};                                   \
     WR(R, 1, r);                                                             \
     return (xres){ip + 4, 0};                                                \
@@ -192,12 +212,12 @@ XINLINE xres ex_tern(XARGS, xv128 (*f)(xv128, xv128, xv128)) {
  * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target] */
 #define DEF_BRUNF(S, S1, P)                                                  \
   XINLINE xres ex_brun##S##_##P(XARGS, xu32 (*f)(x##P)) {                    \
-    uint64_t c = f(rd_##P(S1(1))) != 0;                                      \
+    uint64_t c = f(S1(P, 1)) != 0;                                      \
     return (xres){c == ip[2].u ? ip[3].target : ip + 4, 0};                  \
   }
 #define DEF_BRBINF(S, S1, S2, P)                                             \
   XINLINE xres ex_brbin##S##_##P(XARGS, xu32 (*f)(x##P, x##P)) {             \
-    uint64_t c = f(rd_##P(S1(1)), rd_##P(S2(2))) != 0;                       \
+    uint64_t c = f(S1(P, 1), S2(P, 2)) != 0;                       \
     return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
   }
 /* Unary ops (eqz) of integers; binary ones (compares) of any scalar. */
@@ -359,7 +379,7 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
   ((uint64_t)(uint32_t)(rd_u32(fp + ip[a].u) + rd_u32(fp + ip[4].u)) + ip[3].u)
 /*   XV_A1 loads: acc + off (the address cell is ignored)
  *   XV_AK  K + off, K in the address cell */
-#define EA_ACC(a) ((uint64_t)rd_u32(acc) + ip[3].u)
+#define EA_ACC(a) ((uint64_t)acc_u32(acc) + ip[3].u)
 #define EA_IMM(a) (ip[a].u + ip[3].u)
 /* Declares p, the host address of an access of `size` bytes at effective
  * address ea, or returns trap 1 when it does not fit in memory. */
@@ -382,7 +402,7 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
 #define DEF_STOREF(SUF, EA, VAL, N, T)                                       \
   XINLINE xres ex_store##SUF##_##T(XMARGS, void (*f)(uint8_t *, x##T)) {     \
     MEM_AT(p, EA(1), size);                                                  \
-    f(p, rd_##T(VAL));                                                       \
+    f(p, VAL(T, 2));                                                       \
     return (xres){ip + N, 0};                                                \
   }
 #define DEF_LOAD(A, R) DEF_LOADF(, EA_PLAIN, 4, R)
@@ -390,12 +410,12 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
 #define DEF_LOADX(A, R) DEF_LOADF(x, EA_ADDX, 5, R)
 #define DEF_LOADA(A, R) DEF_LOADF(a, EA_ACC, 4, R)
 #define DEF_LOADI(A, R) DEF_LOADF(i, EA_IMM, 4, R)
-#define DEF_STORE(A, T) DEF_STOREF(, EA_PLAIN, fp + ip[2].u, 4, T)
-#define DEF_STOREK(A, T) DEF_STOREF(k, EA_ADDK, fp + ip[2].u, 5, T)
-#define DEF_STOREX(A, T) DEF_STOREF(x, EA_ADDX, fp + ip[2].u, 5, T)
-#define DEF_STOREI(A, T) DEF_STOREF(i, EA_PLAIN, &ip[2].u, 4, T)
-#define DEF_STOREA(A, T) DEF_STOREF(a, EA_PLAIN, acc, 4, T)
-#define DEF_STOREAK(A, T) DEF_STOREF(ak, EA_IMM, fp + ip[2].u, 4, T)
+#define DEF_STORE(A, T) DEF_STOREF(, EA_PLAIN, OP_S, 4, T)
+#define DEF_STOREK(A, T) DEF_STOREF(k, EA_ADDK, OP_S, 5, T)
+#define DEF_STOREX(A, T) DEF_STOREF(x, EA_ADDX, OP_S, 5, T)
+#define DEF_STOREI(A, T) DEF_STOREF(i, EA_PLAIN, OP_K, 4, T)
+#define DEF_STOREA(A, T) DEF_STOREF(a, EA_PLAIN, OP_A, 4, T)
+#define DEF_STOREAK(A, T) DEF_STOREF(ak, EA_IMM, OP_S, 4, T)
 FOR_T(DEF_LOAD, _)
 FOR_T(DEF_LOADK, _)
 FOR_T(DEF_LOADX, _)
