@@ -283,11 +283,19 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
     wc_eq_copied(c, dst, src);
     return;
   }
+  /* A copy right after an add joins it in one XOP_ADD2, as an add of 0. */
+  if (nslots == 1 && !c->st && wc_fuse_copy_add2(c, dst, src)) return;
   if (nslots == 1) {
     wc_emit_op(c, XOP_COPY1);
     c->copy_at = c->n - 1;
     c->copy_n = 1;
     wc_emit_u(c, SLOT_PAIR(dst, src));
+    /* An add right after may join it in one XOP_ADD2. */
+    c->add_start = c->copy_at;
+    c->add_end = c->n;
+    c->add_form = ADD_FORM_I64K;
+    c->add_copy = true;
+    c->add_b = 0;
     return;
   }
   if (nslots == 2) {
@@ -640,7 +648,7 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
     c->add_start = start;
     c->add_end = c->n;
     c->add_form = af;
-    c->add_d = dst;
+    c->add_copy = false;
     c->add_a = in[0].src;
     c->add_b = wc_add_b(op, k, &in[1]);
   }

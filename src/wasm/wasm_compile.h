@@ -120,10 +120,13 @@ typedef struct comp {
   last_instr mac; /* the last XV_LD mul, the op1 of an XOP_MAC_* */
   last_instr ldbr; /* the last i32 load an XOP_LDBR_* may take in */
   size_t gg_start, gg_end; /* the last GLOBAL_GET, of global gg_index */
-  size_t add_start, add_end; /* the last add, an XOP_ADD2's first half */
+  /* The last add, an XOP_ADD2's first half; add_copy: it is a COPY1, an
+   * add of 0 with its d|a pair in its cell. */
+  size_t add_start, add_end;
   size_t add2_start, add2_end; /* the last XOP_ADD2 */
   int add_form;
-  uint64_t add_d, add_a, add_b;
+  bool add_copy;
+  uint64_t add_a, add_b;
   uint32_t gg_index;
   size_t copy_at; /* the last instruction, when it is a COPY1 or COPY1Xn */
   uint32_t copy_n; /* ... of that many copies */
@@ -203,6 +206,7 @@ const char *wc_chain_name(int op, char *buf, size_t n);
 bool wc_compile_chain(comp *c, int op, const cval *in, int acc, bool k);
 int wc_add_form(int op, bool k);
 uint64_t wc_add_b(int op, bool k, const cval *b);
+bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);
 bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g);

@@ -225,7 +225,10 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     if (op >= XOP_ADD2 && op <= XOP_ADD2_LAST) { /* [d1|a1, b1, d2|a2, b2] */
       if (na < 3) break;
       eq_kill(f, PAIR_DST(a[0].u), PAIR_DST(a[0].u) + (uint64_t)1);
-      eq_kill(f, PAIR_DST(a[2].u), PAIR_DST(a[2].u) + (uint64_t)1);
+      if ((op - XOP_ADD2) % 4 == ADD_FORM_I64K && na > 3 && a[3].u == 0) /* a copy */
+        eq_copy1(c, PAIR_DST(a[2].u), PAIR_SRC(a[2].u));
+      else
+        eq_kill(f, PAIR_DST(a[2].u), PAIR_DST(a[2].u) + (uint64_t)1);
       return;
     }
     for (size_t i = 0; i < na; i++) eq_kill(f, a[i].u, a[i].u + 2);

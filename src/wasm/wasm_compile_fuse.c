@@ -107,11 +107,20 @@ uint64_t wc_add_b(int op, bool k, const cval *b) {
   return b->k;
 }
 
+/* The first half of an XOP_ADD2: the last add's (or copy's) d, a, b. Its
+ * destination is read from the code: local.set may have retargeted it. */
+static void add_first_half(const comp *c, uint64_t *d, uint64_t *a, uint64_t *b) {
+  uint64_t cell = c->code[c->add_start + 1].u;
+  *d = c->add_copy ? PAIR_DST(cell) : cell;
+  *a = c->add_copy ? PAIR_SRC(cell) : c->add_a;
+  *b = c->add_b;
+}
+
 /* An add (form af, to dst) right after another: one XOP_ADD2. */
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k) {
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
-  /* The first add's destination, a local if local.set retargeted it. */
-  uint64_t d1 = c->code[c->add_start + 1].u, a1 = c->add_a, b1 = c->add_b;
+  uint64_t d1, a1, b1;
+  add_first_half(c, &d1, &a1, &b1);
   uint64_t b2 = wc_add_b(op, k, &in[1]);
   size_t start = c->add_start;
   int form1 = c->add_form;
@@ -126,6 +135,26 @@ bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool
   c->add2_end = c->n;
   wc_set_dst_candidate(c, dcell);
   wc_set_acc(c, dst);
+  return true;
+}
+
+/* A copy dst <- src right after an add: one XOP_ADD2 whose second half
+ * adds 0 (64 bits wide, so any scalar is copied whole). The copy is not
+ * a value the next instruction may retarget or read from the accumulator. */
+bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
+  if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
+  uint64_t d1, a1, b1;
+  add_first_half(c, &d1, &a1, &b1);
+  size_t start = c->add_start;
+  int form1 = c->add_form;
+  wc_rewind(c, start);
+  wc_emit_op(c, XOP_ADD2 + 4 * form1 + ADD_FORM_I64K);
+  wc_emit_u(c, SLOT_PAIR(d1, a1));
+  wc_emit_u(c, b1);
+  wc_emit_u(c, SLOT_PAIR(dst, src));
+  wc_emit_u(c, 0);
+  c->add2_start = start;
+  c->add2_end = c->n;
   return true;
 }
 
