@@ -107,33 +107,34 @@ uint64_t wc_add_b(int op, bool k, const cval *b) {
   return b->k;
 }
 
-/* The first half of an XOP_ADD2: the last add's (or copy's) d, a, b. Its
- * destination is read from the code: local.set may have retargeted it. */
-static void add_first_half(const comp *c, uint64_t *d, uint64_t *a, uint64_t *b) {
+/* Replaces the last add (or copy, an add of 0: add_copy) with an XOP_ADD2
+ * whose second half is d2 = a2 + b2 (form2); the cell of d2|a2. The first
+ * half's destination is read from the code: local.set may have
+ * retargeted it. */
+static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b2) {
   uint64_t cell = c->code[c->add_start + 1].u;
-  *d = c->add_copy ? PAIR_DST(cell) : cell;
-  *a = c->add_copy ? PAIR_SRC(cell) : c->add_a;
-  *b = c->add_b;
+  uint64_t d1 = c->add_copy ? PAIR_DST(cell) : cell;
+  uint64_t a1 = c->add_copy ? PAIR_SRC(cell) : c->add_a;
+  uint64_t b1 = c->add_b;
+  size_t start = c->add_start;
+  int form1 = c->add_form;
+  wc_rewind(c, start);
+  wc_emit_op(c, XOP_ADD2 + 4 * form1 + form2);
+  wc_emit_u(c, SLOT_PAIR(d1, a1));
+  wc_emit_u(c, b1);
+  size_t dcell = wc_emit_u(c, SLOT_PAIR(d2, a2));
+  wc_emit_u(c, b2);
+  c->add2_start = start;
+  c->add2_end = c->n;
+  return dcell;
 }
 
 /* An add (form af, to dst) right after another: one XOP_ADD2. */
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k) {
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
-  uint64_t d1, a1, b1;
-  add_first_half(c, &d1, &a1, &b1);
-  uint64_t b2 = wc_add_b(op, k, &in[1]);
-  size_t start = c->add_start;
-  int form1 = c->add_form;
-  wc_rewind(c, start);
-  wc_emit_op(c, XOP_ADD2 + 4 * form1 + af);
-  wc_emit_u(c, SLOT_PAIR(d1, a1));
-  wc_emit_u(c, b1);
-  size_t dcell = wc_emit_u(c, SLOT_PAIR(dst, in[0].src)) | WC_DST_PAIR;
-  wc_emit_u(c, b2);
+  size_t dcell = emit_add2(c, af, dst, in[0].src, wc_add_b(op, k, &in[1]));
   wc_push(c, af < ADD_FORM_I64 ? WASM_I32 : WASM_I64);
-  c->add2_start = start;
-  c->add2_end = c->n;
-  wc_set_dst_candidate(c, dcell);
+  wc_set_dst_candidate(c, dcell | WC_DST_PAIR);
   wc_set_acc(c, dst);
   return true;
 }
@@ -143,18 +144,7 @@ bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool
  * a value the next instruction may retarget or read from the accumulator. */
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
-  uint64_t d1, a1, b1;
-  add_first_half(c, &d1, &a1, &b1);
-  size_t start = c->add_start;
-  int form1 = c->add_form;
-  wc_rewind(c, start);
-  wc_emit_op(c, XOP_ADD2 + 4 * form1 + ADD_FORM_I64K);
-  wc_emit_u(c, SLOT_PAIR(d1, a1));
-  wc_emit_u(c, b1);
-  wc_emit_u(c, SLOT_PAIR(dst, src));
-  wc_emit_u(c, 0);
-  c->add2_start = start;
-  c->add2_end = c->n;
+  emit_add2(c, ADD_FORM_I64K, dst, src, 0);
   return true;
 }
 
