@@ -95,8 +95,11 @@ enum wasm_xop {
    * written to slot t; then m = t + m for m at B + o2. Per type: */
   XOP_MAC_I32, XOP_MAC_I64, XOP_MAC_F32, XOP_MAC_F64,
   /* [h, mac cells 1..7, d1, a1, K1, d2, a2, K2]: an XOP_ADD2 of two i32
-   * adds of constants, then the XOP_MAC_* (addresses moving on): */
+   * adds of constants that compute the mac's addresses (d1 is B, d2 is
+   * A), then the XOP_MAC_* on them (addresses moving on): */
   XOP_MAC2_I32, XOP_MAC2_I64, XOP_MAC2_F32, XOP_MAC2_F64,
+  /* the same after two adds of slots (K1, K2 are slots): */
+  XOP_MAC2S_I32, XOP_MAC2S_I64, XOP_MAC2S_F32, XOP_MAC2S_F64,
   XOP_CALL_LOCAL1, /* [h, func, argbase, dst, src]: COPY1 dst src, CALL_LOCAL */
   /* Moving an i32 global by K (C's stack pointer): */
   XOP_GADD,        /* [h, dst, K, g, old]: old = g; dst = g = old + K */

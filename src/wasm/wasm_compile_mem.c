@@ -124,17 +124,22 @@ static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
     if (xop >= 0 && m.kind == LAST_BINLD && m.end == l.start && c->barrier != l.start &&
         mac_op(m.op, true) == xop && l.a == c->code[m.start + 1].u && c->h[xop]) {
       uint64_t t = c->code[m.start + 1].u, add2[6];
-      /* Two adds of constants just before (to the next elements) join. */
+      /* Two i32 adds just before that compute B and A join: of constants
+       * (XOP_MAC2_*, to the next elements) or of slots (XOP_MAC2S_*). */
       size_t a2 = c->add2_start;
+      const wasm_cell *p = c->code + a2 + 1; /* [d1|a1, K1, d2|a2, K2] */
       bool join = c->add2_end == m.start && c->barrier != m.start && a2 != SIZE_MAX &&
-                  c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32K + ADD_FORM_I32K];
+                  PAIR_DST(p[0].u) == addr->src && PAIR_DST(p[2].u) == m.addr &&
+                  addr->src != m.addr;
+      bool kk = join && c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32K + ADD_FORM_I32K];
+      bool ss = join && c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32 + ADD_FORM_I32];
+      join = kk || ss;
       if (join) {
-        const wasm_cell *p = c->code + a2 + 1; /* [d1|a1, K1, d2|a2, K2] */
         uint64_t unpacked[6] = {PAIR_DST(p[0].u), PAIR_SRC(p[0].u), p[1].u,
                                 PAIR_DST(p[2].u), PAIR_SRC(p[2].u), p[3].u};
         for (int i = 0; i < 6; i++) add2[i] = unpacked[i];
         m.start = a2;
-        xop += XOP_MAC2_I32 - XOP_MAC_I32;
+        xop += (kk ? XOP_MAC2_I32 : XOP_MAC2S_I32) - XOP_MAC_I32;
       }
       wc_rewind(c, m.start);
       wc_emit_op(c, xop);

@@ -597,6 +597,10 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_MAC2_I64] = &&H_MAC2_I64,
       [XOP_MAC2_F32] = &&H_MAC2_F32,
       [XOP_MAC2_F64] = &&H_MAC2_F64,
+      [XOP_MAC2S_I32] = &&H_MAC2S_I32,
+      [XOP_MAC2S_I64] = &&H_MAC2S_I64,
+      [XOP_MAC2S_F32] = &&H_MAC2S_F32,
+      [XOP_MAC2S_F64] = &&H_MAC2S_F64,
       [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
@@ -794,19 +798,26 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_MEMACCESS(H_MAC_I64, ex_mac_u64(fp, ip, &acc, mbase, msize))
   GH_MEMACCESS(H_MAC_F32, ex_mac_f32(fp, ip, &acc, mbase, msize))
   GH_MEMACCESS(H_MAC_F64, ex_mac_f64(fp, ip, &acc, mbase, msize))
-#define GH_MAC2(LABEL, P)                                                    \
+/* The addresses go to the mac as values, not back through their slots: a
+ * slot read right after its write waits for the store to forward. */
+#define GH_MAC2(LABEL, P, V)                                                 \
   LABEL : {                                                                  \
-    *SLOT(8) = ADD_V1(SLOT(9), 10);                                          \
-    *SLOT(11) = ADD_V1(SLOT(12), 13);                                        \
-    xres r_ = ex_mac_##P(fp, ip, &acc, mbase, msize);                        \
+    uint64_t b_ = ADD_V##V(SLOT(9), 10), a_ = ADD_V##V(SLOT(12), 13);        \
+    *SLOT(8) = b_;                                                           \
+    *SLOT(11) = a_;                                                          \
+    xres r_ = ex_mac_at_##P(fp, ip, &acc, mbase, msize, (xu32)b_, (xu32)a_); \
     if (UNLIKELY(r_.trap)) TRAP("out of bounds memory access");              \
     ip += 14;                                                                \
     NEXT();                                                                  \
   }
-  GH_MAC2(H_MAC2_I32, u32)
-  GH_MAC2(H_MAC2_I64, u64)
-  GH_MAC2(H_MAC2_F32, f32)
-  GH_MAC2(H_MAC2_F64, f64)
+  GH_MAC2(H_MAC2_I32, u32, 1)
+  GH_MAC2(H_MAC2_I64, u64, 1)
+  GH_MAC2(H_MAC2_F32, f32, 1)
+  GH_MAC2(H_MAC2_F64, f64, 1)
+  GH_MAC2(H_MAC2S_I32, u32, 0)
+  GH_MAC2(H_MAC2S_I64, u64, 0)
+  GH_MAC2(H_MAC2S_F32, f32, 0)
+  GH_MAC2(H_MAC2S_F64, f64, 0)
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
   uint64_t lo = a[0], hi = a[1];
