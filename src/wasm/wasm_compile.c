@@ -25,7 +25,9 @@
  * (XV_A1 and the like, wasm_code.h), and two binary ops in a row where the
  * second takes the first's result become one chain (XOP_CHAIN_*, with a
  * compare and the branch on it: XOP_CHAIN_BR); two adds in a row become
- * one XOP_ADD2. A copy before a call or return, and the stack pointer's
+ * one XOP_ADD2, as do an add and a copy next to it (the copy an add of 0);
+ * the adds computing a mac's two addresses join it (XOP_MAC2_*, MAC2S_*).
+ * A copy before a call or return, and the stack pointer's
  * global.get/add/global.set, join that instruction. Fusions that drop an
  * instruction only do so when its result feeds nothing else (or they
  * still write it) and no jump lands in between (`barrier`); they read the
