@@ -117,6 +117,9 @@ enum wasm_xop {
   XOP_LDBR_I32, XOP_LDBR_U8,
   /* COPY1 .. COPY1X4 then BR: [h, pair1, .., target] */
   XOP_COPY1BR, XOP_COPY1X2BR, XOP_COPY1X3BR, XOP_COPY1X4BR,
+  /* SELECT with immediates: [h, dst, a, b, cond], b (K), a (KA) or both
+   * (KK) the value itself: */
+  XOP_SELECTK, XOP_SELECTKA, XOP_SELECTKK,
   XOP_COUNT
 };
 

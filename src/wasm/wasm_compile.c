@@ -125,7 +125,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "global.addk", "global.set.addk", "return.copy", "add2", "add2", "add2", "add2", "add2",
       "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2",
       "i32.load.br", "i32.load8_u.br",
-      "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br"};
+      "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br", "select.k", "select.ka",
+      "select.kk"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak"};
@@ -1154,12 +1155,19 @@ static void compile_instr(comp *c, const wasm_instr *in, bool *done) {
   case WASM_OP_SELECT:
   case WASM_OP_SELECT_T: {
     cval v[3];
-    wc_pop_use(c, v, 3);
+    for (int i = 3; i-- > 0;) v[i] = wc_pop(c);
     cval a = v[0], b = v[1], cond = v[2];
-    wc_emit_op(c, wasm_kind_slots(a.kind) == 2 ? XOP_SELECT2 : XOP_SELECT);
+    /* A constant operand (min(x, 16) and the like) is an immediate. */
+    bool one = wasm_kind_slots(a.kind) == 1;
+    bool ka = one && a.konst, kb = one && b.konst;
+    if (!ka) wc_use(c, &a);
+    if (!kb) wc_use(c, &b);
+    wc_use(c, &cond);
+    static const int sel[2][2] = {{XOP_SELECT, XOP_SELECTK}, {XOP_SELECTKA, XOP_SELECTKK}};
+    wc_emit_op(c, one ? sel[ka][kb] : XOP_SELECT2);
     size_t dcell = wc_emit_u(c, a.slot);
-    wc_emit_u(c, a.src);
-    wc_emit_u(c, b.src);
+    wc_emit_u(c, ka ? a.k : a.src);
+    wc_emit_u(c, kb ? b.k : b.src);
     wc_emit_u(c, cond.src);
     wc_push(c, a.kind);
     wc_set_dst_candidate(c, dcell);

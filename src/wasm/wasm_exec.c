@@ -626,6 +626,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_CALL_INDIRECT] = &&H_CALL_INDIRECT,
       [XOP_SELECT] = &&H_SELECT,
       [XOP_SELECT2] = &&H_SELECT2,
+      [XOP_SELECTK] = &&H_SELECTK,
+      [XOP_SELECTKA] = &&H_SELECTKA,
+      [XOP_SELECTKK] = &&H_SELECTKK,
       [XOP_GLOBAL_GET] = &&H_GLOBAL_GET,
       [XOP_GLOBAL_GET2] = &&H_GLOBAL_GET2,
       [XOP_GLOBAL_SET] = &&H_GLOBAL_SET,
@@ -843,10 +846,15 @@ H_CONST2: {
   ip += 4;
   NEXT();
 }
-H_SELECT:
-  *SLOT(1) = rd_u32(SLOT(4)) ? *SLOT(2) : *SLOT(3);
-  ip += 5;
+#define GH_SELECT(LABEL, A, B)                                               \
+  LABEL:                                                                     \
+  *SLOT(1) = rd_u32(SLOT(4)) ? (A) : (B);                                    \
+  ip += 5;                                                                   \
   NEXT();
+  GH_SELECT(H_SELECT, *SLOT(2), *SLOT(3))
+  GH_SELECT(H_SELECTK, *SLOT(2), U(3))
+  GH_SELECT(H_SELECTKA, U(2), *SLOT(3))
+  GH_SELECT(H_SELECTKK, U(2), U(3))
 H_SELECT2: {
   uint64_t *src = rd_u32(SLOT(4)) ? SLOT(2) : SLOT(3);
   uint64_t *d = SLOT(1);
