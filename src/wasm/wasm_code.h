@@ -120,6 +120,11 @@ enum wasm_xop {
   /* SELECT with immediates: [h, dst, a, b, cond], b (K), a (KA) or both
    * (KK) the value itself: */
   XOP_SELECTK, XOP_SELECTKA, XOP_SELECTKK,
+  /* A load and a store of the value loaded (a move in memory), of 4 bytes
+   * (i32, f32), 8 (i64, f64) or one (i32.load8_u, i32.store8):
+   * [h, dst, a, off1, K, b, off2]: dst = load((i32)(a + K) + off1), then
+   * store dst at b + off2. */
+  XOP_MOVE32, XOP_MOVE64, XOP_MOVE8,
   XOP_COUNT
 };
 

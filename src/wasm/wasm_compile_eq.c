@@ -197,6 +197,7 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
   case XOP_CONST: case XOP_SELECT: case XOP_SELECTK: case XOP_SELECTKA: case XOP_SELECTKK:
   case XOP_GLOBAL_GET: case XOP_REF_IS_NULL:
   case XOP_REF_FUNC: case XOP_GSETK: case XOP_LDBR_I32: case XOP_LDBR_U8:
+  case XOP_MOVE32: case XOP_MOVE64: case XOP_MOVE8:
     if (na < 1) break;
     eq_kill(f, a[0].u, a[0].u + 1);
     return;

@@ -171,6 +171,38 @@ static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
   return true;
 }
 
+/* The XOP_MOVE* for a load then a store of the same width. */
+static int move_op(int load, int store) {
+  switch (store) {
+  case WASM_OP_I32_STORE: return load == WASM_OP_I32_LOAD ? XOP_MOVE32 : -1;
+  case WASM_OP_F32_STORE: return load == WASM_OP_F32_LOAD ? XOP_MOVE32 : -1;
+  case WASM_OP_I64_STORE: return load == WASM_OP_I64_LOAD ? XOP_MOVE64 : -1;
+  case WASM_OP_F64_STORE: return load == WASM_OP_F64_LOAD ? XOP_MOVE64 : -1;
+  case WASM_OP_I32_STORE8: return load == WASM_OP_I32_LOAD8_U ? XOP_MOVE8 : -1;
+  default: return -1;
+  }
+}
+
+/* A store (operands ready) of the value the load just before loaded: one
+ * XOP_MOVE*, the load's result still written to its slot. */
+static bool compile_move(comp *c, int op, const cval *addr, const cval *val, uint64_t off) {
+  last_instr l = c->last;
+  if (l.kind != LAST_LOAD || !wc_last_is(c, l.start, l.end) || addr->konst || val->konst)
+    return false;
+  uint64_t dst = c->code[l.start + 1].u; /* local.tee may have retargeted it */
+  int xop = move_op(l.op, op);
+  if (xop < 0 || !c->h[xop] || val->src != dst) return false;
+  wc_rewind(c, l.start);
+  wc_emit_op(c, xop);
+  wc_emit_u(c, dst);
+  wc_emit_u(c, l.addr);
+  wc_emit_u(c, l.off);
+  wc_emit_u(c, l.k);
+  wc_emit_u(c, addr->src);
+  wc_emit_u(c, off);
+  return true;
+}
+
 /* Loads, stores, SIMD loads and lane loads/stores: typed by the sig. */
 void wc_compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in) {
   const char *colon = strchr(oi->sig, ':');
@@ -250,6 +282,7 @@ void wc_compile_mem(comp *c, const wasm_opinfo *oi, int op, const wasm_instr *in
     }
     if (!form) wc_use(c, &addr);
     wc_use(c, &val);
+    if (!form && !lane && compile_move(c, op, &addr, &val, off)) return;
     int xop = form ? XOPV(form, op) : op;
     if (!form && !lane && wc_in_acc(c, &val) && wc_variant(c, op, XV_A1) >= 0) xop = XOPV(XV_A1, op);
     wc_emit_op(c, xop);

@@ -629,6 +629,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_SELECTK] = &&H_SELECTK,
       [XOP_SELECTKA] = &&H_SELECTKA,
       [XOP_SELECTKK] = &&H_SELECTKK,
+      [XOP_MOVE32] = &&H_MOVE32,
+      [XOP_MOVE64] = &&H_MOVE64,
+      [XOP_MOVE8] = &&H_MOVE8,
       [XOP_GLOBAL_GET] = &&H_GLOBAL_GET,
       [XOP_GLOBAL_GET2] = &&H_GLOBAL_GET2,
       [XOP_GLOBAL_SET] = &&H_GLOBAL_SET,
@@ -986,6 +989,22 @@ H_CALL_INDIRECT: {
   }
   GH_LDBR(H_LDBR_I32, uint32_t)
   GH_LDBR(H_LDBR_U8, uint8_t)
+#define GH_MOVE(LABEL, MT)                                                   \
+  LABEL : {                                                                  \
+    uint64_t a_ = (uint64_t)(uint32_t)(rd_u32(SLOT(2)) + (uint32_t)U(4)) + U(3); \
+    if (UNLIKELY(a_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
+    MT v_;                                                                   \
+    memcpy(&v_, mbase + a_, sizeof v_);                                      \
+    *SLOT(1) = v_; /* before the store's address is read: it may be dst */   \
+    uint64_t b_ = (uint64_t)rd_u32(SLOT(5)) + U(6);                          \
+    if (UNLIKELY(b_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
+    memcpy(mbase + b_, &v_, sizeof v_);                                      \
+    ip += 7;                                                                 \
+    NEXT();                                                                  \
+  }
+  GH_MOVE(H_MOVE32, uint32_t)
+  GH_MOVE(H_MOVE64, uint64_t)
+  GH_MOVE(H_MOVE8, uint8_t)
 H_RETURN1:
   fp[0] = *SLOT(1);
   goto H_RETURN;
