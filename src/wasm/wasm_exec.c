@@ -976,13 +976,19 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   FOR_ADD2(GH_ADD2)
-#define GH_LDBR(LABEL, MT)                                                   \
-  LABEL : {                                                                  \
+/* v = the MT at (i32)(slot of cell 2 + cell 4) + cell 3, the load of the
+ * fused load forms below; written to the slot of cell 1 too. */
+#define LOAD_C234(MT, v)                                                     \
+  MT v;                                                                      \
+  do {                                                                       \
     uint64_t a_ = (uint64_t)(uint32_t)(rd_u32(SLOT(2)) + (uint32_t)U(4)) + U(3); \
     if (UNLIKELY(a_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
-    MT v_;                                                                   \
-    memcpy(&v_, mbase + a_, sizeof v_);                                      \
-    *SLOT(1) = (uint32_t)v_;                                                 \
+    memcpy(&v, mbase + a_, sizeof v);                                        \
+    *SLOT(1) = v;                                                            \
+  } while (0)
+#define GH_LDBR(LABEL, MT)                                                   \
+  LABEL : {                                                                  \
+    LOAD_C234(MT, v_);                                                       \
     if ((v_ != 0) == U(5)) JUMP_TO(ip[6].target);                            \
     ip += 7;                                                                 \
     NEXT();                                                                  \
@@ -991,11 +997,7 @@ H_CALL_INDIRECT: {
   GH_LDBR(H_LDBR_U8, uint8_t)
 #define GH_MOVE(LABEL, MT)                                                   \
   LABEL : {                                                                  \
-    uint64_t a_ = (uint64_t)(uint32_t)(rd_u32(SLOT(2)) + (uint32_t)U(4)) + U(3); \
-    if (UNLIKELY(a_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
-    MT v_;                                                                   \
-    memcpy(&v_, mbase + a_, sizeof v_);                                      \
-    *SLOT(1) = v_; /* before the store's address is read: it may be dst */   \
+    LOAD_C234(MT, v_); /* before the store's address is read: it may be dst */ \
     uint64_t b_ = (uint64_t)rd_u32(SLOT(5)) + U(6);                          \
     if (UNLIKELY(b_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
     memcpy(mbase + b_, &v_, sizeof v_);                                      \
