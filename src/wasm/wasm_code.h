@@ -125,6 +125,11 @@ enum wasm_xop {
    * [h, dst, a, off1, K, b, off2]: dst = load((i32)(a + K) + off1), then
    * store dst at b + off2. */
   XOP_MOVE32, XOP_MOVE64, XOP_MOVE8,
+  /* An add (or copy) then a br_if/if on another value: [h, d|a, b, cond,
+   * nz, target], d = a + b (XOP_ADDBR + ADD_FORM_*), then jump when
+   * (cond != 0) == nz. */
+  XOP_ADDBR,
+  XOP_ADDBR_LAST = XOP_ADDBR + 3,
   XOP_COUNT
 };
 
@@ -143,7 +148,9 @@ static inline bool wasm_code_pair_cell(int op, size_t k) {
   case XOP_COPY1X2: case XOP_COPY1X2BR: return k <= 2;
   case XOP_COPY1X3: case XOP_COPY1X3BR: return k <= 3;
   case XOP_COPY1X4: case XOP_COPY1X4BR: return k <= 4;
-  default: return op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3);
+  default:
+    return (op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3)) ||
+           (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST && k == 1);
   }
 }
 

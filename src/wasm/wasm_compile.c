@@ -126,7 +126,7 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2",
       "i32.load.br", "i32.load8_u.br",
       "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br", "select.k", "select.ka",
-      "select.kk", "move32", "move64", "move8"};
+      "select.kk", "move32", "move64", "move8", "add.br", "add.br", "add.br", "add.br"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak"};
@@ -732,6 +732,7 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
     }
   }
   wc_use(c, &cond);
+  if (wc_emit_add_jump(c, cond.src, nz)) return;
   wc_emit_op(c, nz ? XOP_BR_IF : XOP_BR_UNLESS);
   wc_emit_u(c, cond.src);
 }

@@ -206,6 +206,7 @@ const char *wc_chain_name(int op, char *buf, size_t n);
 bool wc_compile_chain(comp *c, int op, const cval *in, int acc, bool k);
 int wc_add_form(int op, bool k);
 uint64_t wc_add_b(int op, bool k, const cval *b);
+bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz);
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);

@@ -233,6 +233,14 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
         eq_kill(f, PAIR_DST(a[2].u), PAIR_DST(a[2].u) + (uint64_t)1);
       return;
     }
+    if (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST) { /* [d|a, b, cond, nz] */
+      if (na < 2) break;
+      if (op - XOP_ADDBR == ADD_FORM_I64K && a[1].u == 0) /* a copy */
+        eq_copy1(c, PAIR_DST(a[0].u), PAIR_SRC(a[0].u));
+      else
+        eq_kill(f, PAIR_DST(a[0].u), PAIR_DST(a[0].u) + (uint64_t)1);
+      return;
+    }
     for (size_t i = 0; i < na; i++) eq_kill(f, a[i].u, a[i].u + 2);
     return;
   }

@@ -111,17 +111,22 @@ uint64_t wc_add_b(int op, bool k, const cval *b) {
  * whose second half is d2 = a2 + b2 (form2); the cell of d2|a2. The first
  * half's destination is read from the code: local.set may have
  * retargeted it. */
-static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b2) {
+/* Drops the last add (or copy) and starts an instruction op with its d|a
+ * pair and b, the first cells of XOP_ADD2 and XOP_ADDBR. */
+static void replace_last_add(comp *c, int op) {
   uint64_t cell = c->code[c->add_start + 1].u;
   uint64_t d1 = c->add_copy ? PAIR_DST(cell) : cell;
   uint64_t a1 = c->add_copy ? PAIR_SRC(cell) : c->add_a;
   uint64_t b1 = c->add_b;
-  size_t start = c->add_start;
-  int form1 = c->add_form;
-  wc_rewind(c, start);
-  wc_emit_op(c, XOP_ADD2 + 4 * form1 + form2);
+  wc_rewind(c, c->add_start);
+  wc_emit_op(c, op);
   wc_emit_u(c, SLOT_PAIR(d1, a1));
   wc_emit_u(c, b1);
+}
+
+static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b2) {
+  size_t start = c->add_start;
+  replace_last_add(c, XOP_ADD2 + 4 * c->add_form + form2);
   size_t dcell = wc_emit_u(c, SLOT_PAIR(d2, a2));
   wc_emit_u(c, b2);
   c->add2_start = start;
@@ -145,6 +150,17 @@ bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
   emit_add2(c, ADD_FORM_I64K, dst, src, 0);
+  return true;
+}
+
+/* A conditional jump on cond right after an add: one XOP_ADDBR (the
+ * caller appends the target). The add's result is written before cond is
+ * read, as in the code it replaces. */
+bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz) {
+  if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADDBR]) return false;
+  replace_last_add(c, XOP_ADDBR + c->add_form);
+  wc_emit_u(c, cond);
+  wc_emit_u(c, nz);
   return true;
 }
 

@@ -632,6 +632,10 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_MOVE32] = &&H_MOVE32,
       [XOP_MOVE64] = &&H_MOVE64,
       [XOP_MOVE8] = &&H_MOVE8,
+      [XOP_ADDBR + 0] = &&H_ADDBR_0,
+      [XOP_ADDBR + 1] = &&H_ADDBR_1,
+      [XOP_ADDBR + 2] = &&H_ADDBR_2,
+      [XOP_ADDBR + 3] = &&H_ADDBR_3,
       [XOP_GLOBAL_GET] = &&H_GLOBAL_GET,
       [XOP_GLOBAL_GET2] = &&H_GLOBAL_GET2,
       [XOP_GLOBAL_SET] = &&H_GLOBAL_SET,
@@ -976,6 +980,15 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   FOR_ADD2(GH_ADD2)
+#define GH_ADDBR(F)                                                          \
+  H_ADDBR_##F : {                                                            \
+    uint64_t p_ = U(1);                                                      \
+    fp[PAIR_DST(p_)] = ADD_V##F(fp + PAIR_SRC(p_), 2);                       \
+    if ((rd_u32(SLOT(3)) != 0) == U(4)) JUMP_TO(ip[5].target);               \
+    ip += 6;                                                                 \
+    NEXT();                                                                  \
+  }
+  GH_ADDBR(0) GH_ADDBR(1) GH_ADDBR(2) GH_ADDBR(3)
 /* v = the MT at (i32)(slot of cell 2 + cell 4) + cell 3, the load of the
  * fused load forms below; written to the slot of cell 1 too. */
 #define LOAD_C234(MT, v)                                                     \
