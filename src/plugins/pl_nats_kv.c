@@ -104,6 +104,9 @@ static kvStore *nkv_store(plugin_kv_backend *be, const char *bucket, bool create
     c.Bucket = bucket;
     c.History = 1;
     s = js_CreateKeyValue(&kv, k->js, &c);
+    /* Another host may have created it since the lookup (the server then
+     * refuses a second stream on the same subjects): bind to that one. */
+    if (s != NATS_OK && js_KeyValue(&kv, k->js, bucket) == NATS_OK) s = NATS_OK;
     if (s != NATS_OK) {
       pln_fail(err, s, "keyvalue: create bucket `%s`", bucket);
       return NULL;
