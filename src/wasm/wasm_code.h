@@ -130,6 +130,13 @@ enum wasm_xop {
    * (cond != 0) == nz. */
   XOP_ADDBR,
   XOP_ADDBR_LAST = XOP_ADDBR + 3,
+  /* An i32 compare, an i32 add, then a br_if/if on the compare's result
+   * (i < n; i++ before the loop's branch): [h, t, a, b, d|x, y, nz,
+   * target]: t = cmp(a, b), d = x + y, jump when (t != 0) == nz.
+   * XOP_CMPADDBR + 4 * (the compare's CHAIN_BR_2 position) + 2 when b is
+   * an immediate + 1 when y is: */
+  XOP_CMPADDBR,
+  XOP_CMPADDBR_LAST = XOP_CMPADDBR + 39,
   XOP_COUNT
 };
 
@@ -150,7 +157,8 @@ static inline bool wasm_code_pair_cell(int op, size_t k) {
   case XOP_COPY1X4: case XOP_COPY1X4BR: return k <= 4;
   default:
     return (op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3)) ||
-           (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST && k == 1);
+           (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST && k == 1) ||
+           (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST && k == 4);
   }
 }
 

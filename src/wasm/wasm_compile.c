@@ -26,7 +26,10 @@
  * second takes the first's result become one chain (XOP_CHAIN_*, with a
  * compare and the branch on it: XOP_CHAIN_BR); two adds in a row become
  * one XOP_ADD2, as do an add and a copy next to it (the copy an add of 0);
- * the adds computing a mac's two addresses join it (XOP_MAC2_*, MAC2S_*).
+ * the adds computing a mac's two addresses join it (XOP_MAC2_*, MAC2S_*);
+ * an add before a branch joins it (XOP_ADDBR), with the compare before
+ * the add whose result the branch takes (XOP_CMPADDBR); a load and a
+ * store of its value are one XOP_MOVE*; a select takes constants.
  * A copy before a call or return, and the stack pointer's
  * global.get/add/global.set, join that instruction. Fusions that drop an
  * instruction only do so when its result feeds nothing else (or they
@@ -113,6 +116,8 @@ void wc_emit_op(comp *c, int op) {
   if (!c->st) c->code[i].h = h;
 }
 
+#define CMP_NAMES(c) "i32." #c "+add.br", "i32." #c "+add.k.br", "i32." #c ".k+add.br", \
+      "i32." #c ".k+add.k.br"
 const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const xnames[] = {
       "unreachable", "copy1", "copy2", "copyn", "const", "const2", "br",
@@ -126,7 +131,9 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2",
       "i32.load.br", "i32.load8_u.br",
       "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br", "select.k", "select.ka",
-      "select.kk", "move32", "move64", "move8", "add.br", "add.br", "add.br", "add.br"};
+      "select.kk", "move32", "move64", "move8", "add.br", "add.br", "add.br", "add.br",
+      CMP_NAMES(eq), CMP_NAMES(ne), CMP_NAMES(lt_s), CMP_NAMES(lt_u), CMP_NAMES(gt_s),
+      CMP_NAMES(gt_u), CMP_NAMES(le_s), CMP_NAMES(le_u), CMP_NAMES(ge_s), CMP_NAMES(ge_u)};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak"};
@@ -237,6 +244,7 @@ static void forget_fusions(comp *c) {
   c->gg_start = c->gg_end = SIZE_MAX;
   c->add_start = c->add_end = SIZE_MAX;
   c->add2_start = c->add2_end = SIZE_MAX;
+  c->cab.start = c->cmp.start = SIZE_MAX;
 }
 
 /* Drops the code from cell pos on (a fusion replacing the instructions
@@ -250,7 +258,8 @@ void wc_rewind(comp *c, size_t pos) {
   /* Records with an end too: both go (the global.addk fusion tests gg_end). */
   size_t *starts[][2] = {{&c->fuse_start, NULL}, {&c->gg_start, &c->gg_end},
                          {&c->add_start, &c->add_end}, {&c->add2_start, &c->add2_end},
-                         {&c->copy_at, NULL}, {&c->ch_start, NULL}, {&c->fuse_ch.start, NULL}};
+                         {&c->copy_at, NULL}, {&c->ch_start, NULL}, {&c->fuse_ch.start, NULL},
+                         {&c->cab.start, NULL}, {&c->cmp.start, NULL}};
   for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
     if (*starts[i][0] != SIZE_MAX && *starts[i][0] >= pos) {
       *starts[i][0] = SIZE_MAX;
@@ -649,6 +658,12 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   wc_set_dst_candidate(c, dcell);
   if (strchr("iIfF", colon[1])) wc_set_acc(c, dst);
   if (!acc && af >= 0) {
+    /* A binary op with an i32 result just before (a compare), whose
+     * result a branch after this add may take (wc_emit_add_jump). */
+    c->cab = c->cmp;
+    if (c->cmp.start == SIZE_MAX || c->cmp.end != start || c->barrier == start ||
+        af > ADD_FORM_I32K)
+      c->cab.start = SIZE_MAX;
     c->add_start = start;
     c->add_end = c->n;
     c->add_form = af;
@@ -667,6 +682,9 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   }
   if (np == 2 && !k && c->h[XOPV(XV_ST, op)])
     c->last = (last_instr){LAST_BIN, start, c->n, op, dst, in[0].src, in[1].src, 0, 0, 0};
+  if (colon[1] == 'i' && !colon[2] && np == 2)
+    c->cmp = (last_instr){LAST_BIN, start, c->n, op, dst, in[0].src, k ? in[1].k : in[1].src,
+                          0, 0, k};
   if (colon[1] == 'i' && !colon[2] && np >= 1 && np <= 2) {
     c->fuse_start = start;
     c->fuse_end = c->n;

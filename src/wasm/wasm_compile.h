@@ -124,6 +124,10 @@ typedef struct comp {
    * add of 0 with its d|a pair in its cell. */
   size_t add_start, add_end;
   size_t add2_start, add2_end; /* the last XOP_ADD2 */
+  /* The last binary op with an i32 result (start SIZE_MAX: none), and
+   * cab: that op when it came right before the last add (an XOP_CMPADDBR
+   * when a branch on its result follows). */
+  last_instr cmp, cab;
   int add_form;
   bool add_copy;
   uint64_t add_a, add_b;

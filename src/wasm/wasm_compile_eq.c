@@ -233,6 +233,12 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
         eq_kill(f, PAIR_DST(a[2].u), PAIR_DST(a[2].u) + (uint64_t)1);
       return;
     }
+    if (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST) { /* [t, a, b, d|x, K, nz] */
+      if (na < 4) break;
+      eq_kill(f, a[0].u, a[0].u + 1);
+      eq_kill(f, PAIR_DST(a[3].u), PAIR_DST(a[3].u) + (uint64_t)1);
+      return;
+    }
     if (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST) { /* [d|a, b, cond, nz] */
       if (na < 2) break;
       if (op - XOP_ADDBR == ADD_FORM_I64K && a[1].u == 0) /* a copy */

@@ -158,6 +158,28 @@ bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
  * read, as in the code it replaces. */
 bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz) {
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADDBR]) return false;
+  /* The jump is on the compare just before the add: all three in one. */
+  const last_instr *t = &c->cab;
+  int pos = t->start != SIZE_MAX && t->end == c->add_start && !c->add_copy &&
+                    c->add_form <= ADD_FORM_I32K
+                ? chain_br_2(t->op)
+                : -1;
+  uint64_t d = c->code[c->add_start + 1].u; /* local.set may have retargeted it */
+  uint64_t tdst = pos >= 0 ? c->code[t->start + 1].u : 0; /* the compare's, likewise */
+  if (pos >= 0 && cond == tdst && d != tdst && c->barrier != c->add_start &&
+      c->h[XOP_CMPADDBR]) {
+    uint64_t x = c->add_a, y = c->add_b, a = t->a, b = t->b;
+    int xop = XOP_CMPADDBR + 4 * pos + 2 * (int)t->k + (c->add_form == ADD_FORM_I32K);
+    wc_rewind(c, t->start);
+    wc_emit_op(c, xop);
+    wc_emit_u(c, tdst);
+    wc_emit_u(c, a);
+    wc_emit_u(c, b);
+    wc_emit_u(c, SLOT_PAIR(d, x));
+    wc_emit_u(c, y);
+    wc_emit_u(c, nz);
+    return true;
+  }
   replace_last_add(c, XOP_ADDBR + c->add_form);
   wc_emit_u(c, cond);
   wc_emit_u(c, nz);

@@ -636,6 +636,12 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_ADDBR + 1] = &&H_ADDBR_1,
       [XOP_ADDBR + 2] = &&H_ADDBR_2,
       [XOP_ADDBR + 3] = &&H_ADDBR_3,
+#define GT_CAB(A, CMP, NC)                                                   \
+  [XOP_CMPADDBR + 4 * CHP_BR_2_##CMP] = &&H_CAB_##CMP##_00,                  \
+  [XOP_CMPADDBR + 4 * CHP_BR_2_##CMP + 1] = &&H_CAB_##CMP##_01,              \
+  [XOP_CMPADDBR + 4 * CHP_BR_2_##CMP + 2] = &&H_CAB_##CMP##_10,              \
+  [XOP_CMPADDBR + 4 * CHP_BR_2_##CMP + 3] = &&H_CAB_##CMP##_11,
+      CHAIN_BR_2(GT_CAB, _)
       [XOP_GLOBAL_GET] = &&H_GLOBAL_GET,
       [XOP_GLOBAL_GET2] = &&H_GLOBAL_GET2,
       [XOP_GLOBAL_SET] = &&H_GLOBAL_SET,
@@ -989,6 +995,22 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   GH_ADDBR(0) GH_ADDBR(1) GH_ADDBR(2) GH_ADDBR(3)
+/* Cell k of XOP_CMPADDBR as an i32: a slot (0) or an immediate (1). */
+#define CAB_V0(k) rd_u32(SLOT(k))
+#define CAB_V1(k) (uint32_t)U(k)
+#define GH_CAB_K(CMP, KB, KY)                                                \
+  H_CAB_##CMP##_##KB##KY : {                                                 \
+    xu32 t_ = NUM_##CMP(rd_u32(SLOT(2)), CAB_V##KB(3));                      \
+    *SLOT(1) = t_;                                                           \
+    uint64_t p_ = U(4);                                                      \
+    fp[PAIR_DST(p_)] = (uint32_t)(rd_u32(fp + PAIR_SRC(p_)) + CAB_V##KY(5));  \
+    if ((t_ != 0) == U(6)) JUMP_TO(ip[7].target);                            \
+    ip += 8;                                                                 \
+    NEXT();                                                                  \
+  }
+#define GH_CAB(A, CMP, NC)                                                   \
+  GH_CAB_K(CMP, 0, 0) GH_CAB_K(CMP, 0, 1) GH_CAB_K(CMP, 1, 0) GH_CAB_K(CMP, 1, 1)
+  CHAIN_BR_2(GH_CAB, _)
 /* v = the MT at (i32)(slot of cell 2 + cell 4) + cell 3, the load of the
  * fused load forms below; written to the slot of cell 1 too. */
 #define LOAD_C234(MT, v)                                                     \
