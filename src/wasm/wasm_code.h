@@ -88,7 +88,7 @@ enum wasm_xop {
   XOP_THROW_REF,   /* [h, src]: rethrows an exnref */
   XOP_COPY1X2,     /* [h, pair1, pair2]: two COPY1 in order */
   XOP_CALL_LOCAL,  /* CALL of a function the module defines (not imported) */
-  XOP_COPY1X3,     /* [h, dst1, src1, .. dst3, src3]: three COPY1 in order */
+  XOP_COPY1X3,     /* [h, pair1, pair2, pair3]: three COPY1 in order */
   XOP_COPY1X4,     /* four */
   /* [h, B, x, A, o1, K, o2, t]: multiply-add to memory, an XV_LD mul
    * then an XV_RMW add of its result: t = x * load((i32)(A + K) + o1),
@@ -143,7 +143,8 @@ enum wasm_xop {
 /* Slot pairs: two slot numbers (32 bits each) packed in one cell, a
  * destination and a source. An instruction costs about one memory
  * operation per cell and slot it touches (bench/dispatch.sh), so a pair
- * saves a load. Used by the copies (one pair per copy) and XOP_ADD2. */
+ * saves a load. Used by the copies (one pair per copy), XOP_ADD2,
+ * XOP_ADDBR and XOP_CMPADDBR (their adds' d|a). */
 #define SLOT_PAIR(dst, src) ((uint64_t)(uint32_t)(dst) | (uint64_t)(uint32_t)(src) << 32)
 #define PAIR_DST(u) ((uint32_t)(u))
 #define PAIR_SRC(u) ((uint32_t)((u) >> 32))

@@ -244,7 +244,7 @@ static void forget_fusions(comp *c) {
   c->gg_start = c->gg_end = SIZE_MAX;
   c->add_start = c->add_end = SIZE_MAX;
   c->add2_start = c->add2_end = SIZE_MAX;
-  c->cab.start = c->cmp.start = SIZE_MAX;
+  c->cmp.start = SIZE_MAX;
 }
 
 /* Drops the code from cell pos on (a fusion replacing the instructions
@@ -259,7 +259,7 @@ void wc_rewind(comp *c, size_t pos) {
   size_t *starts[][2] = {{&c->fuse_start, NULL}, {&c->gg_start, &c->gg_end},
                          {&c->add_start, &c->add_end}, {&c->add2_start, &c->add2_end},
                          {&c->copy_at, NULL}, {&c->ch_start, NULL}, {&c->fuse_ch.start, NULL},
-                         {&c->cab.start, NULL}, {&c->cmp.start, NULL}};
+                         {&c->cmp.start, NULL}};
   for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
     if (*starts[i][0] != SIZE_MAX && *starts[i][0] >= pos) {
       *starts[i][0] = SIZE_MAX;
@@ -658,12 +658,6 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   wc_set_dst_candidate(c, dcell);
   if (strchr("iIfF", colon[1])) wc_set_acc(c, dst);
   if (!acc && af >= 0) {
-    /* A binary op with an i32 result just before (a compare), whose
-     * result a branch after this add may take (wc_emit_add_jump). */
-    c->cab = c->cmp;
-    if (c->cmp.start == SIZE_MAX || c->cmp.end != start || c->barrier == start ||
-        af > ADD_FORM_I32K)
-      c->cab.start = SIZE_MAX;
     c->add_start = start;
     c->add_end = c->n;
     c->add_form = af;
@@ -682,7 +676,7 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
   }
   if (np == 2 && !k && c->h[XOPV(XV_ST, op)])
     c->last = (last_instr){LAST_BIN, start, c->n, op, dst, in[0].src, in[1].src, 0, 0, 0};
-  if (colon[1] == 'i' && !colon[2] && np == 2)
+  if (np == 2 && wc_compare_pos(op) >= 0)
     c->cmp = (last_instr){LAST_BIN, start, c->n, op, dst, in[0].src, k ? in[1].k : in[1].src,
                           0, 0, k};
   if (colon[1] == 'i' && !colon[2] && np >= 1 && np <= 2) {

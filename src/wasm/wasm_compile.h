@@ -124,10 +124,9 @@ typedef struct comp {
    * add of 0 with its d|a pair in its cell. */
   size_t add_start, add_end;
   size_t add2_start, add2_end; /* the last XOP_ADD2 */
-  /* The last binary op with an i32 result (start SIZE_MAX: none), and
-   * cab: that op when it came right before the last add (an XOP_CMPADDBR
-   * when a branch on its result follows). */
-  last_instr cmp, cab;
+  /* The last i32 compare (start SIZE_MAX: none): right before the last
+   * add, a branch on its result makes the three one XOP_CMPADDBR. */
+  last_instr cmp;
   int add_form;
   bool add_copy;
   uint64_t add_a, add_b;
@@ -210,6 +209,7 @@ const char *wc_chain_name(int op, char *buf, size_t n);
 bool wc_compile_chain(comp *c, int op, const cval *in, int acc, bool k);
 int wc_add_form(int op, bool k);
 uint64_t wc_add_b(int op, bool k, const cval *b);
+int wc_compare_pos(int op);
 bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz);
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);

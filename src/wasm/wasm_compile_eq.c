@@ -139,6 +139,15 @@ static bool eq_copies(int op) {
          op == XOP_COPY1X4 || (op >= XOP_COPY1BR && op <= XOP_COPY1X4BR) || op == XOP_CALL_LOCAL1;
 }
 
+/* The write of an add (ADD_FORM_* form, d|a pair, b) in XOP_ADD2 or
+ * XOP_ADDBR: a 64-bit add of 0 is a copy. */
+static void eq_add(comp *c, int form, uint64_t pair, uint64_t b) {
+  if (form == ADD_FORM_I64K && b == 0)
+    eq_copy1(c, PAIR_DST(pair), PAIR_SRC(pair));
+  else
+    eq_kill(&c->eq, PAIR_DST(pair), PAIR_DST(pair) + (uint64_t)1);
+}
+
 /* Applies the writes of one emitted instruction: op, its na operand cells. */
 static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
   wc_eq *f = &c->eq;
@@ -225,12 +234,9 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     return;
   default:
     if (op >= XOP_ADD2 && op <= XOP_ADD2_LAST) { /* [d1|a1, b1, d2|a2, b2] */
-      if (na < 3) break;
-      eq_kill(f, PAIR_DST(a[0].u), PAIR_DST(a[0].u) + (uint64_t)1);
-      if ((op - XOP_ADD2) % 4 == ADD_FORM_I64K && na > 3 && a[3].u == 0) /* a copy */
-        eq_copy1(c, PAIR_DST(a[2].u), PAIR_SRC(a[2].u));
-      else
-        eq_kill(f, PAIR_DST(a[2].u), PAIR_DST(a[2].u) + (uint64_t)1);
+      if (na < 4) break;
+      eq_add(c, (op - XOP_ADD2) / 4, a[0].u, a[1].u);
+      eq_add(c, (op - XOP_ADD2) % 4, a[2].u, a[3].u);
       return;
     }
     if (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST) { /* [t, a, b, d|x, K, nz] */
@@ -241,10 +247,7 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     }
     if (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST) { /* [d|a, b, cond, nz] */
       if (na < 2) break;
-      if (op - XOP_ADDBR == ADD_FORM_I64K && a[1].u == 0) /* a copy */
-        eq_copy1(c, PAIR_DST(a[0].u), PAIR_SRC(a[0].u));
-      else
-        eq_kill(f, PAIR_DST(a[0].u), PAIR_DST(a[0].u) + (uint64_t)1);
+      eq_add(c, op - XOP_ADDBR, a[0].u, a[1].u);
       return;
     }
     for (size_t i = 0; i < na; i++) eq_kill(f, a[i].u, a[i].u + 2);

@@ -28,6 +28,10 @@ CHAIN_POS_FN(chain_f64_2, CHAIN_F64_2, F64_2)
 CHAIN_POS_FN(chain_br_1, CHAIN_BR_1, BR_1)
 CHAIN_POS_FN(chain_br_2, CHAIN_BR_2, BR_2)
 
+/* The position of an i32 compare in CHAIN_BR_2 (its XOP_CHAIN_BR and
+ * XOP_CMPADDBR forms), or -1 for any other op. */
+int wc_compare_pos(int op) { return chain_br_2(op); }
+
 /* The chain of op1 (form f1) and op2 (form f2), or -1. */
 static int chain_op(const comp *c, int op1, int f1, int op2, int f2) {
   int p1, p2, xop;
@@ -107,12 +111,10 @@ uint64_t wc_add_b(int op, bool k, const cval *b) {
   return b->k;
 }
 
-/* Replaces the last add (or copy, an add of 0: add_copy) with an XOP_ADD2
- * whose second half is d2 = a2 + b2 (form2); the cell of d2|a2. The first
- * half's destination is read from the code: local.set may have
+/* Drops the last add (or copy, an add of 0: add_copy) and starts an
+ * instruction op with its d|a pair and b, the first cells of XOP_ADD2 and
+ * XOP_ADDBR. Its destination is read from the code: local.set may have
  * retargeted it. */
-/* Drops the last add (or copy) and starts an instruction op with its d|a
- * pair and b, the first cells of XOP_ADD2 and XOP_ADDBR. */
 static void replace_last_add(comp *c, int op) {
   uint64_t cell = c->code[c->add_start + 1].u;
   uint64_t d1 = c->add_copy ? PAIR_DST(cell) : cell;
@@ -124,6 +126,8 @@ static void replace_last_add(comp *c, int op) {
   wc_emit_u(c, b1);
 }
 
+/* Replaces the last add (or copy) with an XOP_ADD2 whose second half is
+ * d2 = a2 + b2 (form2); the cell of d2|a2. */
 static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b2) {
   size_t start = c->add_start;
   replace_last_add(c, XOP_ADD2 + 4 * c->add_form + form2);
@@ -159,7 +163,7 @@ bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
 bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz) {
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADDBR]) return false;
   /* The jump is on the compare just before the add: all three in one. */
-  const last_instr *t = &c->cab;
+  const last_instr *t = &c->cmp;
   int pos = t->start != SIZE_MAX && t->end == c->add_start && !c->add_copy &&
                     c->add_form <= ADD_FORM_I32K
                 ? chain_br_2(t->op)

@@ -995,15 +995,16 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   GH_ADDBR(0) GH_ADDBR(1) GH_ADDBR(2) GH_ADDBR(3)
-/* Cell k of XOP_CMPADDBR as an i32: a slot (0) or an immediate (1). */
-#define CAB_V0(k) rd_u32(SLOT(k))
-#define CAB_V1(k) (uint32_t)U(k)
+/* XOP_CMPADDBR: the compare's b a slot (KB 0) or an immediate (1), the add
+ * of form ADD_FORM_I32 + KY. */
+#define CAB_B0 rd_u32(SLOT(3))
+#define CAB_B1 (uint32_t)U(3)
 #define GH_CAB_K(CMP, KB, KY)                                                \
   H_CAB_##CMP##_##KB##KY : {                                                 \
-    xu32 t_ = NUM_##CMP(rd_u32(SLOT(2)), CAB_V##KB(3));                      \
+    xu32 t_ = NUM_##CMP(rd_u32(SLOT(2)), CAB_B##KB);                         \
     *SLOT(1) = t_;                                                           \
     uint64_t p_ = U(4);                                                      \
-    fp[PAIR_DST(p_)] = (uint32_t)(rd_u32(fp + PAIR_SRC(p_)) + CAB_V##KY(5));  \
+    fp[PAIR_DST(p_)] = ADD_V##KY(fp + PAIR_SRC(p_), 5);                      \
     if ((t_ != 0) == U(6)) JUMP_TO(ip[7].target);                            \
     ip += 8;                                                                 \
     NEXT();                                                                  \

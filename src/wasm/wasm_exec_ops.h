@@ -147,19 +147,19 @@ static inline void acc_set_f64(xacc *a, xf64 v) { a->d = v; }
 /* Families over (P, R): S is the name suffix, S1/S2 the operand sources. */
 #define DEF_UNF(S, S1, P, R)                                                 \
   XINLINE xres ex_un##S##_##P##_##R(XARGS, x##R (*f)(x##P)) {                \
-    WR(R, 1, f(S1(P, 2)));                                              \
+    WR(R, 1, f(S1(P, 2)));                                                   \
     return (xres){ip + 3, 0};                                                \
   }
 #define DEF_BINF(S, S1, S2, P, R)                                            \
   XINLINE xres ex_bin##S##_##P##_##R(XARGS, x##R (*f)(x##P, x##P)) {         \
-    WR(R, 1, f(S1(P, 2), S2(P, 3)));                               \
+    WR(R, 1, f(S1(P, 2), S2(P, 3)));                                         \
     return (xres){ip + 4, 0};                                                \
   }
 /* Trapping ops return a WASM_NUMTRAP_* code and write through a pointer. */
 #define DEF_TUNF(S, S1, P, R)                                                \
   XINLINE xres ex_tun##S##_##P##_##R(XARGS, int (*f)(x##P, x##R *)) {        \
     x##R r;                                                                  \
-    int t = f(S1(P, 2), &r);                                            \
+    int t = f(S1(P, 2), &r);                                                 \
     if (UNLIKELY(t)) return (xres){ip, t};                                   \
     WR(R, 1, r);                                                             \
     return (xres){ip + 3, 0};                                                \
@@ -167,7 +167,7 @@ static inline void acc_set_f64(xacc *a, xf64 v) { a->d = v; }
 #define DEF_TBINF(S, S1, S2, P, R)                                           \
   XINLINE xres ex_tbin##S##_##P##_##R(XARGS, int (*f)(x##P, x##P, x##R *)) { \
     x##R r;                                                                  \
-    int t = f(S1(P, 2), S2(P, 3), &r);                             \
+    int t = f(S1(P, 2), S2(P, 3), &r);                                       \
     if (UNLIKELY(t)) return (xres){ip, t};                                   \
     WR(R, 1, r);                                                             \
     return (xres){ip + 4, 0};                                                \
@@ -212,12 +212,12 @@ XINLINE xres ex_tern(XARGS, xv128 (*f)(xv128, xv128, xv128)) {
  * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target] */
 #define DEF_BRUNF(S, S1, P)                                                  \
   XINLINE xres ex_brun##S##_##P(XARGS, xu32 (*f)(x##P)) {                    \
-    uint64_t c = f(S1(P, 1)) != 0;                                      \
+    uint64_t c = f(S1(P, 1)) != 0;                                           \
     return (xres){c == ip[2].u ? ip[3].target : ip + 4, 0};                  \
   }
 #define DEF_BRBINF(S, S1, S2, P)                                             \
   XINLINE xres ex_brbin##S##_##P(XARGS, xu32 (*f)(x##P, x##P)) {             \
-    uint64_t c = f(S1(P, 1), S2(P, 2)) != 0;                       \
+    uint64_t c = f(S1(P, 1), S2(P, 2)) != 0;                                 \
     return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
   }
 /* Unary ops (eqz) of integers; binary ones (compares) of any scalar. */
@@ -402,7 +402,7 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
 #define DEF_STOREF(SUF, EA, VAL, N, T)                                       \
   XINLINE xres ex_store##SUF##_##T(XMARGS, void (*f)(uint8_t *, x##T)) {     \
     MEM_AT(p, EA(1), size);                                                  \
-    f(p, VAL(T, 2));                                                       \
+    f(p, VAL(T, 2));                                                         \
     return (xres){ip + N, 0};                                                \
   }
 #define DEF_LOAD(A, R) DEF_LOADF(, EA_PLAIN, 4, R)
