@@ -192,9 +192,15 @@ static inline bool wasm_code_pair_cell(int op, size_t k) {
  *   XV_A1   numeric op (plain): in1;  load: the address;  store: the value
  *   XV_A1K  K variant: in1            XV_A2   numeric op (plain): in2
  *   XV_BRA1, XV_BRA1K, XV_BRA2        the same for XV_BR / XV_BRK */
+/* A scalar load whose result only the next instruction reads, from the
+ * accumulator, need not write its slot (a stack slot: nothing else reads
+ * it; wasm_compile.c drops such writes when a function is complete):
+ *   XV_NW, XV_ADDK_NW, XV_ADDX_NW, XV_A1_NW, XV_AK_NW  the load (plain,
+ *           XV_ADDK, ...) leaving its result in the accumulator only */
 enum wasm_xvariant {
   XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_ADDX, XV_STI, XV_LD, XV_ST, XV_RMW,
   XV_A1, XV_A1K, XV_A2, XV_BRA1, XV_BRA1K, XV_BRA2, XV_AK,
+  XV_NW, XV_ADDK_NW, XV_ADDX_NW, XV_A1_NW, XV_AK_NW,
   XV_COUNT
 };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
@@ -207,7 +213,10 @@ enum wasm_xvariant {
  *         op2(c, t)        CH_A2 (op2 not commutative)
  * and t is also written to its slot (cell 5), as op1 would: it may be a
  * local. The ops chained, per type: X(args.., OP, NC), NC 1 where op2
- * needs CH_A2. */
+ * needs CH_A2. When t is a stack slot (only op2 reads it), the chain's
+ * twin at XOP_CHAIN_NT leaves that write out; when dst is one too and the
+ * next instruction reads it from the accumulator, the twin at
+ * XOP_CHAIN_NW writes neither (wasm_code_chain_of maps them back). */
 #define CHAIN_I32_1(X, ...)                                                    \
   X(__VA_ARGS__, I32_ADD, 0) X(__VA_ARGS__, I32_SUB, 1) X(__VA_ARGS__, I32_AND, 0) X(__VA_ARGS__, I32_OR, 0)         \
   X(__VA_ARGS__, I32_XOR, 0) X(__VA_ARGS__, I32_SHL, 1) X(__VA_ARGS__, I32_SHR_U, 1) X(__VA_ARGS__, I32_ROTL, 1)
@@ -240,7 +249,19 @@ enum { CHAIN_BR_2(CHAIN_POS, BR_2) CHP_BR_2_N };
 #define XOP_CHAIN_BR (XOP_CHAIN_F64 + CHP_F64_1_N * CHP_F64_2_N * 9)
 /* The opcode of a chain: its family's base, positions in the lists. */
 #define XOP_CHAIN(base, n2, p1, f1, p2, f2) ((base) + (((p1) * (n2) + (p2)) * 3 + (f1)) * 3 + (f2))
-#define XOP_TABLE_SIZE (XOP_CHAIN_BR + CHP_BR_1_N * CHP_BR_2_N * 9)
+#define XOP_CHAIN_END (XOP_CHAIN_BR + CHP_BR_1_N * CHP_BR_2_N * 9)
+/* The twins of chain c (any family): XOP_CHAIN_NT + c - XOP_CHAIN_I32;
+ * of an I32 or F64 chain c: XOP_CHAIN_NW + c - XOP_CHAIN_I32. */
+#define XOP_CHAIN_NT XOP_CHAIN_END
+#define XOP_CHAIN_NW (XOP_CHAIN_NT + (XOP_CHAIN_END - XOP_CHAIN_I32))
+#define XOP_TABLE_SIZE (XOP_CHAIN_NW + (XOP_CHAIN_BR - XOP_CHAIN_I32))
+/* The chain a twin (or chain) op stands for; how much it writes: 2 t and
+ * dst (or t, in a branch chain), 1 dst only, 0 neither. */
+static inline int wasm_code_chain_of(int op, int *writes) {
+  *writes = op >= XOP_CHAIN_NW ? 0 : op >= XOP_CHAIN_NT ? 1 : 2;
+  return op >= XOP_CHAIN_NW ? op - XOP_CHAIN_NW + XOP_CHAIN_I32
+         : op >= XOP_CHAIN_NT ? op - XOP_CHAIN_NT + XOP_CHAIN_I32 : op;
+}
 
 /* Exception handlers (try_table): a try covers the cells [start, end) of
  * the body; its catch clauses are catches[first .. first+count). Tries are

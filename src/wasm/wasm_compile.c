@@ -103,15 +103,15 @@ void wc_emit_op(comp *c, int op) {
   }
   if (c->st) return;
   wc_eq_emit(c, op);
-  if (c->dump) {
-    while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
-    size_t cap = c->cap_starts;
-    if (wc_grow((void **)&c->starts, &cap, c->nstarts + 1, sizeof(size_t)) &&
-        wc_grow((void **)&c->ops, &c->cap_starts, c->nstarts + 1, sizeof(int))) {
-      c->starts[c->nstarts] = c->n;
-      c->ops[c->nstarts++] = op;
-    }
+  while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
+  size_t cap = c->cap_starts;
+  if (!wc_grow((void **)&c->starts, &cap, c->nstarts + 1, sizeof(size_t)) ||
+      !wc_grow((void **)&c->ops, &c->cap_starts, c->nstarts + 1, sizeof(int))) {
+    wc_fail(c, WASM_NOMEM, "out of memory");
+    return;
   }
+  c->starts[c->nstarts] = c->n;
+  c->ops[c->nstarts++] = op;
   size_t i = wc_emit_u(c, 0);
   if (!c->st) c->code[i].h = h;
 }
@@ -136,7 +136,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       CMP_NAMES(gt_u), CMP_NAMES(le_s), CMP_NAMES(le_u), CMP_NAMES(ge_s), CMP_NAMES(ge_u)};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
-                                       "a2",  "bra1", "bra1k", "bra2", "ak"};
+                                       "a2",  "bra1", "bra1k", "bra2", "ak",
+                                       "nw", "addk.nw", "addx.nw", "a1.nw", "ak.nw"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
   if (op >= XOP_CHAIN_I32) return wc_chain_name(op, buf, n);
   if (op < XOP_COUNT) {
@@ -286,7 +287,7 @@ void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
       wc_last_is(c, c->copy_at, c->copy_at + 1 + c->copy_n) && !c->st) {
     int xop = grown[c->copy_n - 1];
     c->code[c->copy_at].h = c->h[xop];
-    if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
+    if (c->nstarts) c->ops[c->nstarts - 1] = xop;
     wc_eq_retyped(c, c->copy_at, xop);
     c->copy_n++;
     c->last_dst = SIZE_MAX;
@@ -520,7 +521,7 @@ static void emit_branch(comp *c, ctl *t) {
         !c->st) {
       int xop = XOP_COPY1BR + (int)c->copy_n - 1;
       c->code[c->copy_at].h = c->h[xop];
-      if (c->dump && c->nstarts) c->ops[c->nstarts - 1] = xop;
+      if (c->nstarts) c->ops[c->nstarts - 1] = xop;
       wc_eq_retyped(c, c->copy_at, xop);
       c->copy_at = SIZE_MAX;
     } else {
@@ -1457,6 +1458,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
     c->rd = NULL;
   }
   if (c->st) return c->st;
+  wc_drop_dead_writes(c, s);
   if (c->dump) dump_code(c, (uint32_t)(def - m->funcs));
 
   wasm_code *code = calloc(1, sizeof *code);

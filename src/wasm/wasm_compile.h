@@ -170,7 +170,8 @@ typedef struct comp {
    * lazy_y's, until one of them is set or control flow comes (then the
    * copy is made). */
   uint32_t lazy_plus1, lazy_y;
-  /* Debugging aid (STRATUS_DUMP_CODE set): instruction starts and ops. */
+  /* Where each instruction starts and its op (wc_drop_dead_writes; the
+   * dump, STRATUS_DUMP_CODE set, prints them). */
   bool dump;
   size_t *starts;
   int *ops;
@@ -214,6 +215,7 @@ bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz);
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);
+void wc_drop_dead_writes(comp *c, uint32_t first_temp);
 bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g);
 
 /* Slot equalities, for leaving out copies (wasm_compile_eq.c). */

@@ -51,15 +51,18 @@ static const int chain_ops[6][10] = {
     {CHAIN_F64_2(CHAIN_OPNUM, _)}, {CHAIN_BR_1(CHAIN_OPNUM, _)},  {CHAIN_BR_2(CHAIN_OPNUM, _)}};
 
 const char *wc_chain_name(int op, char *buf, size_t n) {
+  int writes;
+  op = wasm_code_chain_of(op, &writes);
   int fam = op >= XOP_CHAIN_BR ? 2 : op >= XOP_CHAIN_F64;
   static const int bases[] = {XOP_CHAIN_I32, XOP_CHAIN_F64, XOP_CHAIN_BR};
   static const int n2s[] = {CHP_I32_2_N, CHP_F64_2_N, CHP_BR_2_N};
   int rel = op - bases[fam], n2 = n2s[fam];
   static const char *const f2s[] = {"a1", "a1k", "a2"};
   static const char *const f1s[] = {"", ".k", ".a1"};
-  snprintf(buf, n, "%s%s+%s.%s%s", wasm_opinfo_table[chain_ops[fam * 2][rel / 9 / n2]].name,
+  static const char *const ws[] = {".nw", ".nt", ""};
+  snprintf(buf, n, "%s%s+%s.%s%s%s", wasm_opinfo_table[chain_ops[fam * 2][rel / 9 / n2]].name,
            f1s[rel / 3 % 3], wasm_opinfo_table[chain_ops[fam * 2 + 1][rel / 9 % n2]].name,
-           f2s[rel % 3], fam == 2 ? ".br" : "");
+           f2s[rel % 3], fam == 2 ? ".br" : "", ws[writes]);
   return buf;
 }
 
@@ -260,4 +263,60 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
   wc_emit_u(c, k);
   wc_emit_u(c, g);
   return true;
+}
+
+/* ---- dead writes ----
+ * A stack slot (first_temp and up) holds one value that one instruction
+ * reads. When that reader is the next instruction and it takes the value
+ * from the accumulator, the slot write is dead; a chain's t, which only
+ * its op2 reads, is dead whenever it is a stack slot. Run on a complete
+ * function: the twins that leave these writes out replace the handlers
+ * (wasm_code.h: XOP_CHAIN_NT/NW, XV_*_NW). */
+
+/* Whether op takes an operand from the accumulator (instead of its slot). */
+static bool reads_acc(int op) {
+  if (op >= XOP_CHAIN_I32 && op < XOP_CHAIN_END) {
+    int base = op >= XOP_CHAIN_BR ? XOP_CHAIN_BR : op >= XOP_CHAIN_F64 ? XOP_CHAIN_F64 : XOP_CHAIN_I32;
+    return (op - base) / 3 % 3 == CH_ACC;
+  }
+  if (op < XOP_COUNT || op >= XOP_CHAIN_I32) return false;
+  switch ((op - XOP_COUNT) / WASM_OP_COUNT + 1) {
+  case XV_A1: case XV_A1K: case XV_A2: case XV_BRA1: case XV_BRA1K: case XV_BRA2: return true;
+  default: return false;
+  }
+}
+
+/* The twin of op (at cells) that leaves out its dead writes, or -1. */
+static int without_dead_writes(const comp *c, int op, const wasm_cell *cells, uint32_t first_temp,
+                               bool next_reads_acc) {
+  if (op >= XOP_CHAIN_I32 && op < XOP_CHAIN_BR) { /* [dst, a, b, c, t] */
+    if (cells[5].u < first_temp) return -1;
+    bool dst_dead = next_reads_acc && cells[1].u >= first_temp;
+    return (dst_dead ? XOP_CHAIN_NW : XOP_CHAIN_NT) + op - XOP_CHAIN_I32;
+  }
+  if (op >= XOP_CHAIN_BR && op < XOP_CHAIN_END) /* [a, b, c, t, nz, target] */
+    return cells[4].u >= first_temp ? XOP_CHAIN_NT + op - XOP_CHAIN_I32 : -1;
+  if (!next_reads_acc || cells[1].u < first_temp) return -1;
+  static const int nw[][2] = {{0, XV_NW}, {XV_ADDK, XV_ADDK_NW}, {XV_ADDX, XV_ADDX_NW},
+                              {XV_A1, XV_A1_NW}, {XV_AK, XV_AK_NW}};
+  int v = op < WASM_OP_COUNT ? 0 : op < XOP_COUNT || op >= XOP_CHAIN_I32 ? -1
+                                 : (op - XOP_COUNT) / WASM_OP_COUNT + 1;
+  int base = v <= 0 ? op : (op - XOP_COUNT) % WASM_OP_COUNT;
+  for (size_t i = 0; v >= 0 && i < sizeof nw / sizeof nw[0]; i++)
+    if (nw[i][0] == v) {
+      int xop = XOPV(nw[i][1], base);
+      return c->h[xop] ? xop : -1; /* loads only */
+    }
+  return -1;
+}
+
+void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
+  while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
+  for (size_t i = 0; i < c->nstarts; i++) {
+    bool next_acc = i + 1 < c->nstarts && reads_acc(c->ops[i + 1]);
+    int xop = without_dead_writes(c, c->ops[i], &c->code[c->starts[i]], first_temp, next_acc);
+    if (xop < 0 || !c->h[xop]) continue;
+    c->code[c->starts[i]].h = c->h[xop];
+    c->ops[i] = xop;
+  }
 }

@@ -513,7 +513,12 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   [XOPV(XV_ADDX, WASM_OP_##ID)] = &&GX_##ID,                                 \
   [XOPV(XV_STI, WASM_OP_##ID)] = HAS_STOREI(NUM_##ID) ? &&GI_##ID : NULL,     \
   [XOPV(XV_A1, WASM_OP_##ID)] = HAS_MEMA(NUM_##ID) ? &&GA1_##ID : NULL,      \
-  [XOPV(XV_AK, WASM_OP_##ID)] = &&GAK_##ID,
+  [XOPV(XV_AK, WASM_OP_##ID)] = &&GAK_##ID,                                  \
+  [XOPV(XV_NW, WASM_OP_##ID)] = HAS_LOADNW(NUM_##ID) ? &&GNW_##ID : NULL,    \
+  [XOPV(XV_ADDK_NW, WASM_OP_##ID)] = HAS_LOADNW(NUM_##ID) ? &&GKNW_##ID : NULL, \
+  [XOPV(XV_ADDX_NW, WASM_OP_##ID)] = HAS_LOADNW(NUM_##ID) ? &&GXNW_##ID : NULL, \
+  [XOPV(XV_A1_NW, WASM_OP_##ID)] = HAS_LOADNW(NUM_##ID) ? &&GA1NW_##ID : NULL, \
+  [XOPV(XV_AK_NW, WASM_OP_##ID)] = HAS_LOADNW(NUM_##ID) ? &&GAKNW_##ID : NULL,
 #else
 #define GT_NONE2(ID)
 #define GT_MEMARG2(ID)
@@ -562,8 +567,19 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
              CHP_##FAM##_2_##O2, F2)] = &&GC_##O1##_##F1##_##O2##_##F2,
 #define GT_CHB(O1, F1, O2, F2)                                               \
   [XOP_CHAIN(XOP_CHAIN_BR, CHP_BR_2_N, CHP_BR_1_##O1, F1, CHP_BR_2_##O2, F2)] = \
-      &&GBC_##O1##_##F1##_##O2##_##F2,
+      &&GBC_##O1##_##F1##_##O2##_##F2,                                       \
+  [XOP_CHAIN_NT - XOP_CHAIN_I32 +                                            \
+   XOP_CHAIN(XOP_CHAIN_BR, CHP_BR_2_N, CHP_BR_1_##O1, F1, CHP_BR_2_##O2, F2)] = \
+      &&GBCT_##O1##_##F1##_##O2##_##F2,
+#define GT_CHT(FAM, T, O1, F1, O2, F2)                                      \
+  [XOP_CHAIN_NT - XOP_CHAIN_I32 +                                            \
+   XOP_CHAIN(XOP_CHAIN_##FAM, CHP_##FAM##_2_N, CHP_##FAM##_1_##O1, F1,       \
+             CHP_##FAM##_2_##O2, F2)] = &&GCT_##O1##_##F1##_##O2##_##F2,     \
+  [XOP_CHAIN_NW - XOP_CHAIN_I32 +                                            \
+   XOP_CHAIN(XOP_CHAIN_##FAM, CHP_##FAM##_2_N, CHP_##FAM##_1_##O1, F1,       \
+             CHP_##FAM##_2_##O2, F2)] = &&GCN_##O1##_##F1##_##O2##_##F2,
       FOR_CHAINS(GT_CH)
+      FOR_CHAINS(GT_CHT)
       FOR_CHAIN_BRS(GT_CHB)
 #endif
       [WASM_OP_I8X16_SHUFFLE] = &&H_I8X16_SHUFFLE,
@@ -710,7 +726,12 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_MEMACCESS(GX_##ID, EXEC_MEMF(NUM_##ID, MS, x))                          \
   GH_MEMACCESS(GI_##ID, EXEC_MEMS(NUM_##ID, MS, i))                          \
   GH_MEMACCESS(GA1_##ID, EXEC_MEMA(NUM_##ID, MS))                            \
-  GH_MEMACCESS(GAK_##ID, EXEC_MEMAK(NUM_##ID, MS))
+  GH_MEMACCESS(GAK_##ID, EXEC_MEMAK(NUM_##ID, MS))                          \
+  GH_MEMACCESS(GNW_##ID, EXEC_MEMNW(NUM_##ID, MS, nw))                       \
+  GH_MEMACCESS(GKNW_##ID, EXEC_MEMNW(NUM_##ID, MS, knw))                     \
+  GH_MEMACCESS(GXNW_##ID, EXEC_MEMNW(NUM_##ID, MS, xnw))                     \
+  GH_MEMACCESS(GA1NW_##ID, EXEC_MEMNW(NUM_##ID, MS, anw))                    \
+  GH_MEMACCESS(GAKNW_##ID, EXEC_MEMNW(NUM_##ID, MS, inw))
 #else
 #define GH_NONE2(ID)
 #define GH_MEMARG2(ID, MS)
@@ -775,24 +796,32 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 #undef OP
 #if EXEC_VARIANTS >= 2
   /* ---- chains (wasm_code.h): t = op1(a, b); dst = op2(t, c) ---- */
-#define GH_CH(FAM, T, O1, F1, O2, F2)                                       \
-  GC_##O1##_##F1##_##O2##_##F2 : {                                           \
+/* L: the label's prefix; WT, WD: whether t and dst are written (the
+ * twins at XOP_CHAIN_NT and XOP_CHAIN_NW leave them out). */
+#define GH_CHW(L, WT, WD, T, O1, F1, O2, F2)                                 \
+  L##_##O1##_##F1##_##O2##_##F2 : {                                          \
     x##T t_ = NUM_##O1(CH_A_##F1(T, 2), CH_B_##F1(T, 3));                    \
     x##T r_ = CH_OP2_##F2(O2, T, t_);                                        \
-    wr_##T(SLOT(5), t_);                                                     \
-    wr_##T(SLOT(1), r_);                                                     \
+    if (WT) wr_##T(SLOT(5), t_);                                             \
+    if (WD) wr_##T(SLOT(1), r_);                                             \
     acc_set_##T(&acc, r_);                                                   \
     ip += 6;                                                                 \
     NEXT();                                                                  \
   }
-#define GH_CHB(O1, F1, O2, F2)                                               \
-  GBC_##O1##_##F1##_##O2##_##F2 : {                                          \
+#define GH_CH(FAM, T, O1, F1, O2, F2)                                        \
+  GH_CHW(GC, 1, 1, T, O1, F1, O2, F2)                                        \
+  GH_CHW(GCT, 0, 1, T, O1, F1, O2, F2)                                       \
+  GH_CHW(GCN, 0, 0, T, O1, F1, O2, F2)
+#define GH_CHBW(L, WT, O1, F1, O2, F2)                                       \
+  L##_##O1##_##F1##_##O2##_##F2 : {                                          \
     xu32 t_ = NUM_##O1(CH_A_##F1(u32, 1), CH_B_##F1(u32, 2));                \
-    wr_u32(SLOT(4), t_);                                                     \
+    if (WT) wr_u32(SLOT(4), t_);                                             \
     if ((NUM_##O2(t_, CH_B_##F2(u32, 3)) != 0) == ip[5].u) JUMP_TO(ip[6].target); \
     ip += 7;                                                                 \
     NEXT();                                                                  \
   }
+#define GH_CHB(O1, F1, O2, F2)                                               \
+  GH_CHBW(GBC, 1, O1, F1, O2, F2) GH_CHBW(GBCT, 0, O1, F1, O2, F2)
   FOR_CHAINS(GH_CH)
   FOR_CHAIN_BRS(GH_CHB)
 #endif

@@ -393,12 +393,15 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
  * store: the value is acc (its cell ignored). Loads leave a scalar result
  * in acc too. An out-of-bounds access returns trap 1. */
 #define XMARGS XARGS, uint8_t *mb, uint64_t ms, uint64_t size
-#define DEF_LOADF(SUF, EA, N, R)                                             \
+#define DEF_LOADF(SUF, EA, N, R) DEF_LOADW(SUF, EA, N, R, WR)
+/* W: WR, or WR_ACC for the XV_*_NW twins (the accumulator only). */
+#define DEF_LOADW(SUF, EA, N, R, W)                                          \
   XINLINE xres ex_load##SUF##_##R(XMARGS, x##R (*f)(const uint8_t *)) {      \
     MEM_AT(p, EA(2), size);                                                  \
-    WR(R, 1, f(p));                                                          \
+    W(R, 1, f(p));                                                           \
     return (xres){ip + N, 0};                                                \
   }
+#define WR_ACC(R, k, v) ACC_##R(v)
 #define DEF_STOREF(SUF, EA, VAL, N, T)                                       \
   XINLINE xres ex_store##SUF##_##T(XMARGS, void (*f)(uint8_t *, x##T)) {     \
     MEM_AT(p, EA(1), size);                                                  \
@@ -427,6 +430,11 @@ FOR_T(DEF_LOADA, _)
 FOR_S(DEF_STOREA, _)
 FOR_T(DEF_LOADI, _)
 FOR_T(DEF_STOREAK, _)
+#define DEF_LOADNW(A, R)                                                     \
+  DEF_LOADW(nw, EA_PLAIN, 4, R, WR_ACC) DEF_LOADW(knw, EA_ADDK, 5, R, WR_ACC) \
+  DEF_LOADW(xnw, EA_ADDX, 5, R, WR_ACC) DEF_LOADW(anw, EA_ACC, 4, R, WR_ACC) \
+  DEF_LOADW(inw, EA_IMM, 4, R, WR_ACC)
+FOR_S(DEF_LOADNW, _)
 XINLINE xres ex_load_lane(XMARGS, xv128 (*f)(const uint8_t *, xv128, xu32)) {
   MEM_AT(p, (uint64_t)rd_u32(fp + ip[2].u) + ip[4].u, size);
   wr_v128(fp + ip[1].u, f(p, rd_v128(fp + ip[3].u), (xu32)ip[5].u));
@@ -457,6 +465,11 @@ XINLINE xres ex_store_lane(XMARGS, void (*f)(uint8_t *, xv128, xu32)) {
 #define EXEC_MEMA(fn, size)                                                  \
   _Generic(&(fn), FOR_T(ASSOC_LOADF, a) FOR_S(ASSOC_STOREF, a)               \
            default: ex_bad)(fp, ip, &acc, mbase, msize, size, fn)
+/* The no-write twins: scalar loads only. */
+#define EXEC_MEMNW(fn, size, SUF)                                            \
+  _Generic(&(fn), FOR_S(ASSOC_LOADF, SUF) default: ex_bad)(                  \
+      fp, ip, &acc, mbase, msize, size, fn)
+#define HAS_LOADNW(fn) _Generic(&(fn), FOR_S(AVAIL_LOAD, _) default: 0)
 #define AVAIL_STORE(A, T) void (*)(uint8_t *, x##T): 1,
 #define AVAIL_LOAD(A, R) x##R (*)(const uint8_t *): 1,
 #define HAS_STOREI(fn) _Generic(&(fn), FOR_S(AVAIL_STORE, _) default: 0)
