@@ -192,15 +192,18 @@ static inline bool wasm_code_pair_cell(int op, size_t k) {
  *   XV_A1   numeric op (plain): in1;  load: the address;  store: the value
  *   XV_A1K  K variant: in1            XV_A2   numeric op (plain): in2
  *   XV_BRA1, XV_BRA1K, XV_BRA2        the same for XV_BR / XV_BRK */
-/* A scalar load whose result only the next instruction reads, from the
- * accumulator, need not write its slot (a stack slot: nothing else reads
- * it; wasm_compile.c drops such writes when a function is complete):
- *   XV_NW, XV_ADDK_NW, XV_ADDX_NW, XV_A1_NW, XV_AK_NW  the load (plain,
- *           XV_ADDK, ...) leaving its result in the accumulator only */
+/* A scalar load or numeric op whose result only the next instruction
+ * reads, from the accumulator, need not write its slot (a stack slot:
+ * nothing else reads it; wasm_compile.c drops such writes when a function
+ * is complete). Its twin leaves the result in the accumulator only:
+ *   loads         XV_NW (plain), XV_ADDK_NW, XV_ADDX_NW, XV_A1_NW, XV_AK_NW
+ *   numeric ops   XV_NW (plain), XV_K_NW, XV_A1_NW, XV_A1K_NW, XV_A2_NW,
+ *                 XV_LD_NW (non-trapping ops with a scalar result) */
 enum wasm_xvariant {
   XV_K = 1, XV_BR, XV_BRK, XV_ADDK, XV_ADDX, XV_STI, XV_LD, XV_ST, XV_RMW,
   XV_A1, XV_A1K, XV_A2, XV_BRA1, XV_BRA1K, XV_BRA2, XV_AK,
   XV_NW, XV_ADDK_NW, XV_ADDX_NW, XV_A1_NW, XV_AK_NW,
+  XV_K_NW, XV_A1K_NW, XV_A2_NW, XV_LD_NW,
   XV_COUNT
 };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))

@@ -137,7 +137,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",
-                                       "nw", "addk.nw", "addx.nw", "a1.nw", "ak.nw"};
+                                       "nw", "addk.nw", "addx.nw", "a1.nw", "ak.nw",
+                                       "k.nw", "a1k.nw", "a2.nw", "ld.nw"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
   if (op >= XOP_CHAIN_I32) return wc_chain_name(op, buf, n);
   if (op < XOP_COUNT) {

@@ -271,7 +271,7 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
  * from the accumulator, the slot write is dead; a chain's t, which only
  * its op2 reads, is dead whenever it is a stack slot. Run on a complete
  * function: the twins that leave these writes out replace the handlers
- * (wasm_code.h: XOP_CHAIN_NT/NW, XV_*_NW). */
+ * (wasm_code.h: XOP_CHAIN_NT/NW; XV_*_NW for loads and numeric ops). */
 
 /* Whether op takes an operand from the accumulator (instead of its slot). */
 static bool reads_acc(int op) {
@@ -297,15 +297,16 @@ static int without_dead_writes(const comp *c, int op, const wasm_cell *cells, ui
   if (op >= XOP_CHAIN_BR && op < XOP_CHAIN_END) /* [a, b, c, t, nz, target] */
     return cells[4].u >= first_temp ? XOP_CHAIN_NT + op - XOP_CHAIN_I32 : -1;
   if (!next_reads_acc || cells[1].u < first_temp) return -1;
-  static const int nw[][2] = {{0, XV_NW}, {XV_ADDK, XV_ADDK_NW}, {XV_ADDX, XV_ADDX_NW},
-                              {XV_A1, XV_A1_NW}, {XV_AK, XV_AK_NW}};
+  static const int nw[][2] = {{0, XV_NW},           {XV_ADDK, XV_ADDK_NW}, {XV_ADDX, XV_ADDX_NW},
+                              {XV_A1, XV_A1_NW},   {XV_AK, XV_AK_NW},     {XV_K, XV_K_NW},
+                              {XV_A1K, XV_A1K_NW}, {XV_A2, XV_A2_NW},     {XV_LD, XV_LD_NW}};
   int v = op < WASM_OP_COUNT ? 0 : op < XOP_COUNT || op >= XOP_CHAIN_I32 ? -1
                                  : (op - XOP_COUNT) / WASM_OP_COUNT + 1;
   int base = v <= 0 ? op : (op - XOP_COUNT) % WASM_OP_COUNT;
   for (size_t i = 0; v >= 0 && i < sizeof nw / sizeof nw[0]; i++)
     if (nw[i][0] == v) {
       int xop = XOPV(nw[i][1], base);
-      return c->h[xop] ? xop : -1; /* loads only */
+      return c->h[xop] ? xop : -1; /* where a twin exists */
     }
   return -1;
 }

@@ -508,7 +508,13 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   [XOPV(XV_BRA2, WASM_OP_##ID)] = HAS_BRK(NUM_##ID) ? &&GBA2_##ID : NULL,    \
   [XOPV(XV_LD, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GL_##ID : NULL,     \
   [XOPV(XV_ST, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GS_##ID : NULL,     \
-  [XOPV(XV_RMW, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GR_##ID : NULL,
+  [XOPV(XV_RMW, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GR_##ID : NULL,    \
+  [XOPV(XV_NW, WASM_OP_##ID)] = HAS_NUMNW(NUM_##ID) ? &&GNNW_##ID : NULL,    \
+  [XOPV(XV_K_NW, WASM_OP_##ID)] = HAS_BINNW(NUM_##ID) ? &&GKNW_##ID : NULL,  \
+  [XOPV(XV_A1_NW, WASM_OP_##ID)] = HAS_NUMNW(NUM_##ID) ? &&GA1NW_##ID : NULL, \
+  [XOPV(XV_A1K_NW, WASM_OP_##ID)] = HAS_BINNW(NUM_##ID) ? &&GA1KNW_##ID : NULL, \
+  [XOPV(XV_A2_NW, WASM_OP_##ID)] = HAS_BINNW(NUM_##ID) ? &&GA2NW_##ID : NULL, \
+  [XOPV(XV_LD_NW, WASM_OP_##ID)] = HAS_BINMEM(NUM_##ID) ? &&GLNW_##ID : NULL,
 #define GT_MEMARG2(ID)                                                       \
   [XOPV(XV_ADDX, WASM_OP_##ID)] = &&GX_##ID,                                 \
   [XOPV(XV_STI, WASM_OP_##ID)] = HAS_STOREI(NUM_##ID) ? &&GI_##ID : NULL,     \
@@ -721,7 +727,13 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_BRANCH(GBA2_##ID, EXEC_BRK(NUM_##ID, a2))                               \
   GH_MEMACCESS(GL_##ID, EXEC_BINMEM(NUM_##ID, ld))                           \
   GH_MEMACCESS(GS_##ID, EXEC_BINMEM(NUM_##ID, st))                           \
-  GH_MEMACCESS(GR_##ID, EXEC_BINMEM(NUM_##ID, rmw))
+  GH_MEMACCESS(GR_##ID, EXEC_BINMEM(NUM_##ID, rmw))                          \
+  GH_NUM(GNNW_##ID, EXEC_NUMNW(NUM_##ID, nw))                                \
+  GH_NUM(GKNW_##ID, EXEC_BINNW(NUM_##ID, knw))                               \
+  GH_NUM(GA1NW_##ID, EXEC_NUMNW(NUM_##ID, a1nw))                             \
+  GH_NUM(GA1KNW_##ID, EXEC_BINNW(NUM_##ID, a1knw))                           \
+  GH_NUM(GA2NW_##ID, EXEC_BINNW(NUM_##ID, a2nw))                             \
+  GH_MEMACCESS(GLNW_##ID, EXEC_BINMEM(NUM_##ID, ldnw))
 #define GH_MEMARG2(ID, MS)                                                   \
   GH_MEMACCESS(GX_##ID, EXEC_MEMF(NUM_##ID, MS, x))                          \
   GH_MEMACCESS(GI_##ID, EXEC_MEMS(NUM_##ID, MS, i))                          \

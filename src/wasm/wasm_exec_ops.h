@@ -145,14 +145,19 @@ static inline void acc_set_f64(xacc *a, xf64 v) { a->d = v; }
 #define XARGS uint64_t *fp, const wasm_cell *ip, xacc *acc
 
 /* Families over (P, R): S is the name suffix, S1/S2 the operand sources. */
-#define DEF_UNF(S, S1, P, R)                                                 \
+/* Each with its no-write twin (suffix nw, XV_*_NW: the accumulator only). */
+#define WR_ACC(R, k, v) ACC_##R(v)
+#define DEF_UNF(S, S1, P, R) DEF_UNW(S, S1, P, R, WR) DEF_UNW(S##nw, S1, P, R, WR_ACC)
+#define DEF_UNW(S, S1, P, R, W)                                              \
   XINLINE xres ex_un##S##_##P##_##R(XARGS, x##R (*f)(x##P)) {                \
-    WR(R, 1, f(S1(P, 2)));                                                   \
+    W(R, 1, f(S1(P, 2)));                                                    \
     return (xres){ip + 3, 0};                                                \
   }
 #define DEF_BINF(S, S1, S2, P, R)                                            \
+  DEF_BINW(S, S1, S2, P, R, WR) DEF_BINW(S##nw, S1, S2, P, R, WR_ACC)
+#define DEF_BINW(S, S1, S2, P, R, W)                                         \
   XINLINE xres ex_bin##S##_##P##_##R(XARGS, x##R (*f)(x##P, x##P)) {         \
-    WR(R, 1, f(S1(P, 2), S2(P, 3)));                                         \
+    W(R, 1, f(S1(P, 2), S2(P, 3)));                                          \
     return (xres){ip + 4, 0};                                                \
   }
 /* Trapping ops return a WASM_NUMTRAP_* code and write through a pointer. */
@@ -284,6 +289,16 @@ static inline void num_standin(void) {}
 #define EXEC_BRK(fn, S)                                                      \
   _Generic(&(fn), FOR_PS(ASSOC_BRBIN, S) default: ex_bad) XCALL(fn)
 
+/* The no-write twins: ops with a scalar result only (S is a form's suffix
+ * followed by nw). */
+#define FOR_RS(X, S, P) X(S, P, u32) X(S, P, u64) X(S, P, f32) X(S, P, f64)
+#define FOR_PRSS(X, S) FOR_RS(X, S, u32) FOR_RS(X, S, u64) FOR_RS(X, S, f32) FOR_RS(X, S, f64)
+#define EXEC_NUMNW(fn, S)                                                    \
+  _Generic(&(fn), FOR_PRSS(ASSOC_UN, S) FOR_PRSS(ASSOC_BIN, S) default: ex_bad) XCALL(fn)
+#define EXEC_BINNW(fn, S) _Generic(&(fn), FOR_PRSS(ASSOC_BIN, S) default: ex_bad) XCALL(fn)
+#define HAS_NUMNW(fn) _Generic(&(fn), FOR_PRSS(AVAIL_UN, _) FOR_PRSS(AVAIL_BIN, _) default: 0)
+#define HAS_BINNW(fn) _Generic(&(fn), FOR_PRSS(AVAIL_BIN, _) default: 0)
+
 /* Which variants exist (1) for an instruction, from NUM_<ID>'s type. */
 #define AVAIL_UN(S, P, R) x##R (*)(x##P): 1,
 #define AVAIL_BIN(S, P, R) x##R (*)(x##P, x##P): 1,
@@ -394,14 +409,13 @@ static inline void NUM_V128_STORE(uint8_t *p, xv128 v) { memcpy(p, &v, 16); }
  * in acc too. An out-of-bounds access returns trap 1. */
 #define XMARGS XARGS, uint8_t *mb, uint64_t ms, uint64_t size
 #define DEF_LOADF(SUF, EA, N, R) DEF_LOADW(SUF, EA, N, R, WR)
-/* W: WR, or WR_ACC for the XV_*_NW twins (the accumulator only). */
+/* W: WR, or WR_ACC for the XV_*_NW twins. */
 #define DEF_LOADW(SUF, EA, N, R, W)                                          \
   XINLINE xres ex_load##SUF##_##R(XMARGS, x##R (*f)(const uint8_t *)) {      \
     MEM_AT(p, EA(2), size);                                                  \
     W(R, 1, f(p));                                                           \
     return (xres){ip + N, 0};                                                \
   }
-#define WR_ACC(R, k, v) ACC_##R(v)
 #define DEF_STOREF(SUF, EA, VAL, N, T)                                       \
   XINLINE xres ex_store##SUF##_##T(XMARGS, void (*f)(uint8_t *, x##T)) {     \
     MEM_AT(p, EA(1), size);                                                  \
@@ -481,16 +495,19 @@ XINLINE xres ex_store_lane(XMARGS, void (*f)(uint8_t *, xv128, xu32)) {
  *   XV_LD  [h, dst, in1, addr, off, K]  in2 = load from (i32)(addr + K) + off
  *   XV_ST  [h, addr, in1, in2, off]     the result is stored at addr + off
  *   XV_RMW [h, addr, in, off]           m = f(in, m) for m at addr + off */
-#define DEF_BINMEM(A, P)                                                     \
-  XINLINE xres ex_binld_##P(XARGS, uint8_t *mb, uint64_t ms,                 \
-                            x##P (*f)(x##P, x##P)) {                         \
+#define DEF_BINLD(S, P, W)                                                   \
+  XINLINE xres ex_bin##S##_##P(XARGS, uint8_t *mb, uint64_t ms,              \
+                               x##P (*f)(x##P, x##P)) {                      \
     MEM_AT(p, (uint64_t)(uint32_t)(rd_u32(fp + ip[3].u) + (uint32_t)ip[5].u) \
                   + ip[4].u, sizeof(x##P));                                  \
     x##P b;                                                                  \
     memcpy(&b, p, sizeof b);                                                 \
-    WR(P, 1, f(rd_##P(fp + ip[2].u), b));                                    \
+    W(P, 1, f(rd_##P(fp + ip[2].u), b));                                     \
     return (xres){ip + 6, 0};                                                \
-  }                                                                          \
+  }
+#define DEF_BINMEM(A, P)                                                     \
+  DEF_BINLD(ld, P, WR)                                                       \
+  DEF_BINLD(ldnw, P, WR_ACC)                                                 \
   XINLINE xres ex_binst_##P(XARGS, uint8_t *mb, uint64_t ms,                 \
                             x##P (*f)(x##P, x##P)) {                         \
     MEM_AT(p, (uint64_t)rd_u32(fp + ip[1].u) + ip[4].u, sizeof(x##P));       \
