@@ -137,6 +137,11 @@ enum wasm_xop {
    * an immediate + 1 when y is: */
   XOP_CMPADDBR,
   XOP_CMPADDBR_LAST = XOP_CMPADDBR + 39,
+  /* The XOP_MAC_*, XOP_MAC2_* and XOP_MAC2S_* whose t is a stack slot
+   * (only their add reads it): t is not written. XOP_MAC_NT + op -
+   * XOP_MAC_I32 (wasm_compile_fuse.c: dead writes): */
+  XOP_MAC_NT,
+  XOP_MAC_NT_LAST = XOP_MAC_NT + 11,
   XOP_COUNT
 };
 

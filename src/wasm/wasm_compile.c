@@ -133,7 +133,9 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br", "select.k", "select.ka",
       "select.kk", "move32", "move64", "move8", "add.br", "add.br", "add.br", "add.br",
       CMP_NAMES(eq), CMP_NAMES(ne), CMP_NAMES(lt_s), CMP_NAMES(lt_u), CMP_NAMES(gt_s),
-      CMP_NAMES(gt_u), CMP_NAMES(le_s), CMP_NAMES(le_u), CMP_NAMES(ge_s), CMP_NAMES(ge_u)};
+      CMP_NAMES(gt_u), CMP_NAMES(le_s), CMP_NAMES(le_u), CMP_NAMES(ge_s), CMP_NAMES(ge_u),
+      "i32.mac.nt", "i64.mac.nt", "f32.mac.nt", "f64.mac.nt", "i32.mac2.nt", "i64.mac2.nt",
+      "f32.mac2.nt", "f64.mac2.nt", "i32.mac2s.nt", "i64.mac2s.nt", "f32.mac2s.nt", "f64.mac2s.nt"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",

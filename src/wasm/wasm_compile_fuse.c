@@ -269,9 +269,11 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
  * A stack slot (first_temp and up) holds one value that one instruction
  * reads. When that reader is the next instruction and it takes the value
  * from the accumulator, the slot write is dead; a chain's t, which only
- * its op2 reads, is dead whenever it is a stack slot. Run on a complete
+ * its op2 reads, and a mac's product t, which only its add reads, are
+ * dead whenever they are stack slots. Run on a complete
  * function: the twins that leave these writes out replace the handlers
- * (wasm_code.h: XOP_CHAIN_NT/NW; XV_*_NW for loads and numeric ops). */
+ * (wasm_code.h: XOP_CHAIN_NT/NW, XOP_MAC_NT; XV_*_NW for loads and
+ * numeric ops). */
 
 /* Whether op takes an operand from the accumulator (instead of its slot). */
 static bool reads_acc(int op) {
@@ -296,6 +298,8 @@ static int without_dead_writes(const comp *c, int op, const wasm_cell *cells, ui
   }
   if (op >= XOP_CHAIN_BR && op < XOP_CHAIN_END) /* [a, b, c, t, nz, target] */
     return cells[4].u >= first_temp ? XOP_CHAIN_NT + op - XOP_CHAIN_I32 : -1;
+  if (op >= XOP_MAC_I32 && op <= XOP_MAC2S_F64) /* [B, x, A, o1, K, o2, t, ...] */
+    return cells[7].u >= first_temp ? XOP_MAC_NT + op - XOP_MAC_I32 : -1;
   if (!next_reads_acc || cells[1].u < first_temp) return -1;
   static const int nw[][2] = {{0, XV_NW},           {XV_ADDK, XV_ADDK_NW}, {XV_ADDX, XV_ADDX_NW},
                               {XV_A1, XV_A1_NW},   {XV_AK, XV_AK_NW},     {XV_K, XV_K_NW},

@@ -611,18 +611,12 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_COPY1X2BR] = &&H_COPY1X2BR,
       [XOP_COPY1X3BR] = &&H_COPY1X3BR,
       [XOP_COPY1X4BR] = &&H_COPY1X4BR,
-      [XOP_MAC_I32] = &&H_MAC_I32,
-      [XOP_MAC_I64] = &&H_MAC_I64,
-      [XOP_MAC_F32] = &&H_MAC_F32,
-      [XOP_MAC_F64] = &&H_MAC_F64,
-      [XOP_MAC2_I32] = &&H_MAC2_I32,
-      [XOP_MAC2_I64] = &&H_MAC2_I64,
-      [XOP_MAC2_F32] = &&H_MAC2_F32,
-      [XOP_MAC2_F64] = &&H_MAC2_F64,
-      [XOP_MAC2S_I32] = &&H_MAC2S_I32,
-      [XOP_MAC2S_I64] = &&H_MAC2S_I64,
-      [XOP_MAC2S_F32] = &&H_MAC2S_F32,
-      [XOP_MAC2S_F64] = &&H_MAC2S_F64,
+#define GT_MAC(OP, L, T)                                                     \
+  [XOP_##OP##_##T] = &&H_##OP##_##T, [XOP_MAC_NT + XOP_##OP##_##T - XOP_MAC_I32] = &&H_##L##_##T,
+#define GT_MACS(OP, L) GT_MAC(OP, L, I32) GT_MAC(OP, L, I64) GT_MAC(OP, L, F32) GT_MAC(OP, L, F64)
+      GT_MACS(MAC, MACNT)
+      GT_MACS(MAC2, MAC2NT)
+      GT_MACS(MAC2S, MAC2SNT)
       [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
@@ -851,30 +845,34 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_COPIES(2, H_COPY1X2, H_COPY1X2BR)
   GH_COPIES(3, H_COPY1X3, H_COPY1X3BR)
   GH_COPIES(4, H_COPY1X4, H_COPY1X4BR)
-  GH_MEMACCESS(H_MAC_I32, ex_mac_u32(fp, ip, &acc, mbase, msize))
-  GH_MEMACCESS(H_MAC_I64, ex_mac_u64(fp, ip, &acc, mbase, msize))
-  GH_MEMACCESS(H_MAC_F32, ex_mac_f32(fp, ip, &acc, mbase, msize))
-  GH_MEMACCESS(H_MAC_F64, ex_mac_f64(fp, ip, &acc, mbase, msize))
+#define GH_MAC(LABEL, P, WT) GH_MEMACCESS(LABEL, ex_mac_##P(fp, ip, &acc, mbase, msize, WT))
+  GH_MAC(H_MAC_I32, u32, 1)
+  GH_MAC(H_MAC_I64, u64, 1)
+  GH_MAC(H_MAC_F32, f32, 1)
+  GH_MAC(H_MAC_F64, f64, 1)
+  GH_MAC(H_MACNT_I32, u32, 0)
+  GH_MAC(H_MACNT_I64, u64, 0)
+  GH_MAC(H_MACNT_F32, f32, 0)
+  GH_MAC(H_MACNT_F64, f64, 0)
 /* The addresses go to the mac as values, not back through their slots: a
  * slot read right after its write waits for the store to forward. */
-#define GH_MAC2(LABEL, P, V)                                                 \
+#define GH_MAC2(LABEL, P, V, WT)                                             \
   LABEL : {                                                                  \
     uint64_t b_ = ADD_V##V(SLOT(9), 10), a_ = ADD_V##V(SLOT(12), 13);        \
     *SLOT(8) = b_;                                                           \
     *SLOT(11) = a_;                                                          \
-    xres r_ = ex_mac_at_##P(fp, ip, &acc, mbase, msize, (xu32)b_, (xu32)a_); \
+    xres r_ = ex_mac_at_##P(fp, ip, &acc, mbase, msize, (xu32)b_, (xu32)a_, WT); \
     if (UNLIKELY(r_.trap)) TRAP("out of bounds memory access");              \
     ip += 14;                                                                \
     NEXT();                                                                  \
   }
-  GH_MAC2(H_MAC2_I32, u32, 1)
-  GH_MAC2(H_MAC2_I64, u64, 1)
-  GH_MAC2(H_MAC2_F32, f32, 1)
-  GH_MAC2(H_MAC2_F64, f64, 1)
-  GH_MAC2(H_MAC2S_I32, u32, 0)
-  GH_MAC2(H_MAC2S_I64, u64, 0)
-  GH_MAC2(H_MAC2S_F32, f32, 0)
-  GH_MAC2(H_MAC2S_F64, f64, 0)
+#define GH_MAC2S(W, T, WT)                                                   \
+  GH_MAC2(H_MAC2##W##_I32, u32, T, WT) GH_MAC2(H_MAC2##W##_I64, u64, T, WT)  \
+  GH_MAC2(H_MAC2##W##_F32, f32, T, WT) GH_MAC2(H_MAC2##W##_F64, f64, T, WT)
+  GH_MAC2S(, 1, 1)
+  GH_MAC2S(S, 0, 1)
+  GH_MAC2S(NT, 1, 0)
+  GH_MAC2S(SNT, 0, 0)
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
   uint64_t lo = a[0], hi = a[1];

@@ -53,6 +53,17 @@
   (func (export "num-ld") (param $a f64) (param $p i32) (result f64)
     (f64.div (f64.sub (local.get $a) (f64.load (local.get $p))) (f64.const 2)))
 
+  ;; a multiply-add to memory (XOP_MAC): its product a stack slot or a local
+  (func (export "mac") (param $x f64) (param $a i32) (param $b i32) (result f64)
+    (f64.store (local.get $b)
+      (f64.add (f64.mul (local.get $x) (f64.load (local.get $a))) (f64.load (local.get $b))))
+    (f64.load (local.get $b)))
+  (func (export "mac-tee") (param $x f64) (param $a i32) (param $b i32) (result f64) (local $t f64)
+    (f64.store (local.get $b)
+      (f64.add (local.tee $t (f64.mul (local.get $x) (f64.load (local.get $a))))
+               (f64.load (local.get $b))))
+    (f64.add (local.get $t) (f64.load (local.get $b))))
+
   ;; chains: t a stack slot or a local; dst read from the accumulator or not
   (func (export "chain") (param $x i32) (param $y i32) (result i32)
     (i32.xor (i32.rotl (local.get $x) (i32.const 3)) (local.get $y)))
@@ -103,3 +114,6 @@
 (assert_return (invoke "num-a1k" (i64.const 3)) (i64.const 720))
 (assert_return (invoke "num-a2" (i64.const 3) (i64.const 10)) (i64.const 4))
 (assert_return (invoke "num-ld" (f64.const 4.5) (i32.const 16)) (f64.const 1.5))
+(assert_return (invoke "mac" (f64.const 2) (i32.const 16) (i32.const 32)) (f64.const 3))
+(assert_return (invoke "mac" (f64.const 2) (i32.const 16) (i32.const 32)) (f64.const 6))
+(assert_return (invoke "mac-tee" (f64.const 4) (i32.const 16) (i32.const 40)) (f64.const 12))
