@@ -212,6 +212,12 @@ enum wasm_xvariant {
   XV_COUNT
 };
 #define XOPV(v, op) (XOP_COUNT + ((v) - 1) * WASM_OP_COUNT + (op))
+/* XOPV's inverse, for XOP_COUNT <= op < XOP_CHAIN_I32: the variant, and
+ * the wasm op varied in *base. */
+static inline int wasm_code_variant(int op, int *base) {
+  *base = (op - XOP_COUNT) % WASM_OP_COUNT;
+  return (op - XOP_COUNT) / WASM_OP_COUNT + 1;
+}
 
 /* Chains: two binary ops of one type where the second takes the first's
  * result (from the accumulator), as one instruction [h, dst, a, b, c, t]:

@@ -147,9 +147,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
     size_t x = (size_t)(op - XOP_FIRST - 1);
     return x < sizeof xnames / sizeof xnames[0] ? xnames[x] : "xop";
   }
-  int v = (op - XOP_COUNT) / WASM_OP_COUNT + 1;
-  snprintf(buf, n, "%s.%s", wasm_opinfo_table[(op - XOP_COUNT) % WASM_OP_COUNT].name,
-           vnames[v]);
+  int base, v = wasm_code_variant(op, &base);
+  snprintf(buf, n, "%s.%s", wasm_opinfo_table[base].name, vnames[v]);
   return buf;
 }
 

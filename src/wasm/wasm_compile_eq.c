@@ -171,7 +171,7 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     return;
   }
   if (op >= XOP_COUNT) {
-    int v = (op - XOP_COUNT) / WASM_OP_COUNT + 1, base = (op - XOP_COUNT) % WASM_OP_COUNT;
+    int base, v = wasm_code_variant(op, &base);
     switch (v) {
     case XV_BR: case XV_BRK: case XV_BRA1: case XV_BRA1K: case XV_BRA2:
     case XV_STI: case XV_ST: case XV_RMW:

@@ -50,13 +50,20 @@ static const int chain_ops[6][10] = {
     {CHAIN_I32_1(CHAIN_OPNUM, _)}, {CHAIN_I32_2(CHAIN_OPNUM, _)}, {CHAIN_F64_1(CHAIN_OPNUM, _)},
     {CHAIN_F64_2(CHAIN_OPNUM, _)}, {CHAIN_BR_1(CHAIN_OPNUM, _)},  {CHAIN_BR_2(CHAIN_OPNUM, _)}};
 
-const char *wc_chain_name(int op, char *buf, size_t n) {
-  int writes;
-  op = wasm_code_chain_of(op, &writes);
-  int fam = op >= XOP_CHAIN_BR ? 2 : op >= XOP_CHAIN_F64;
+/* A chain's family (0 I32, 1 F64, 2 BR) and its offset from the family's
+ * base: ((p1 * n2 + p2) * 3 + f1) * 3 + f2 (XOP_CHAIN). */
+static int chain_family(int op, int *rel) {
   static const int bases[] = {XOP_CHAIN_I32, XOP_CHAIN_F64, XOP_CHAIN_BR};
+  int fam = op >= XOP_CHAIN_BR ? 2 : op >= XOP_CHAIN_F64;
+  *rel = op - bases[fam];
+  return fam;
+}
+
+const char *wc_chain_name(int op, char *buf, size_t n) {
+  int writes, rel;
+  int fam = chain_family(wasm_code_chain_of(op, &writes), &rel);
   static const int n2s[] = {CHP_I32_2_N, CHP_F64_2_N, CHP_BR_2_N};
-  int rel = op - bases[fam], n2 = n2s[fam];
+  int n2 = n2s[fam];
   static const char *const f2s[] = {"a1", "a1k", "a2"};
   static const char *const f1s[] = {"", ".k", ".a1"};
   static const char *const ws[] = {".nw", ".nt", ""};
@@ -277,19 +284,21 @@ bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g) {
 
 /* Whether op takes an operand from the accumulator (instead of its slot). */
 static bool reads_acc(int op) {
+  int rel, base;
   if (op >= XOP_CHAIN_I32 && op < XOP_CHAIN_END) {
-    int base = op >= XOP_CHAIN_BR ? XOP_CHAIN_BR : op >= XOP_CHAIN_F64 ? XOP_CHAIN_F64 : XOP_CHAIN_I32;
-    return (op - base) / 3 % 3 == CH_ACC;
+    chain_family(op, &rel);
+    return rel / 3 % 3 == CH_ACC; /* op1's form */
   }
   if (op < XOP_COUNT || op >= XOP_CHAIN_I32) return false;
-  switch ((op - XOP_COUNT) / WASM_OP_COUNT + 1) {
+  switch (wasm_code_variant(op, &base)) {
   case XV_A1: case XV_A1K: case XV_A2: case XV_BRA1: case XV_BRA1K: case XV_BRA2: return true;
   default: return false;
   }
 }
 
-/* The twin of op (at cells) that leaves out its dead writes, or -1. */
-static int without_dead_writes(const comp *c, int op, const wasm_cell *cells, uint32_t first_temp,
+/* The twin of op (at cells) that leaves out its dead writes, or -1 (the
+ * twin may still be missing from the handler table). */
+static int without_dead_writes(int op, const wasm_cell *cells, uint32_t first_temp,
                                bool next_reads_acc) {
   if (op >= XOP_CHAIN_I32 && op < XOP_CHAIN_BR) { /* [dst, a, b, c, t] */
     if (cells[5].u < first_temp) return -1;
@@ -304,14 +313,13 @@ static int without_dead_writes(const comp *c, int op, const wasm_cell *cells, ui
   static const int nw[][2] = {{0, XV_NW},           {XV_ADDK, XV_ADDK_NW}, {XV_ADDX, XV_ADDX_NW},
                               {XV_A1, XV_A1_NW},   {XV_AK, XV_AK_NW},     {XV_K, XV_K_NW},
                               {XV_A1K, XV_A1K_NW}, {XV_A2, XV_A2_NW},     {XV_LD, XV_LD_NW}};
-  int v = op < WASM_OP_COUNT ? 0 : op < XOP_COUNT || op >= XOP_CHAIN_I32 ? -1
-                                 : (op - XOP_COUNT) / WASM_OP_COUNT + 1;
-  int base = v <= 0 ? op : (op - XOP_COUNT) % WASM_OP_COUNT;
-  for (size_t i = 0; v >= 0 && i < sizeof nw / sizeof nw[0]; i++)
-    if (nw[i][0] == v) {
-      int xop = XOPV(nw[i][1], base);
-      return c->h[xop] ? xop : -1; /* where a twin exists */
-    }
+  int v = 0, base = op;
+  if (op >= WASM_OP_COUNT) {
+    if (op < XOP_COUNT || op >= XOP_CHAIN_I32) return -1;
+    v = wasm_code_variant(op, &base);
+  }
+  for (size_t i = 0; i < sizeof nw / sizeof nw[0]; i++)
+    if (nw[i][0] == v) return XOPV(nw[i][1], base);
   return -1;
 }
 
@@ -319,7 +327,7 @@ void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
   while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
   for (size_t i = 0; i < c->nstarts; i++) {
     bool next_acc = i + 1 < c->nstarts && reads_acc(c->ops[i + 1]);
-    int xop = without_dead_writes(c, c->ops[i], &c->code[c->starts[i]], first_temp, next_acc);
+    int xop = without_dead_writes(c->ops[i], &c->code[c->starts[i]], first_temp, next_acc);
     if (xop < 0 || !c->h[xop]) continue;
     c->code[c->starts[i]].h = c->h[xop];
     c->ops[i] = xop;
