@@ -173,7 +173,9 @@ static inline bool wasm_code_pair_cell(int op, size_t k) {
  * of integers, binary ones (compares) of any scalar type):
  *   XV_K    [h, dst, in1, imm]            second operand an immediate
  *   XV_BR   [h, in1 (, in2), nz, target]  fused with a following br_if (or
- *                                         if): jump when (result != 0) == nz
+ *                                         if): jump when (result != 0) == nz;
+ *                                         an integer compare has nz 1 (the
+ *                                         compiler inverts it instead)
  *   XV_BRK  [h, in1, imm, nz, target]     both
  * Their opcode is XOPV(variant, wasm op); the handler table holds NULL
  * where a variant does not apply to the instruction's type. */
@@ -217,6 +219,18 @@ enum wasm_xvariant {
 static inline int wasm_code_variant(int op, int *base) {
   *base = (op - XOP_COUNT) % WASM_OP_COUNT;
   return (op - XOP_COUNT) / WASM_OP_COUNT + 1;
+}
+
+/* The integer compare that is op's negation (i32.lt_s: i32.ge_s), or -1
+ * when op is not an integer compare. A branch on an integer compare always
+ * jumps when it holds (nz 1), so those handlers do not read nz. */
+static inline int wasm_code_compare_inverse(int op) {
+  /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u, from each type's eq */
+  static const signed char inv[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+  int base = op >= WASM_OP_I32_EQ && op <= WASM_OP_I32_GE_U   ? WASM_OP_I32_EQ
+             : op >= WASM_OP_I64_EQ && op <= WASM_OP_I64_GE_U ? WASM_OP_I64_EQ
+                                                              : -1;
+  return base < 0 ? -1 : base + inv[op - base];
 }
 
 /* Chains: two binary ops of one type where the second takes the first's

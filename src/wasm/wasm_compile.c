@@ -729,20 +729,28 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
   if (!cond.konst && cond.src == cond.slot && c->fuse_start != SIZE_MAX &&
       c->fuse_end == c->n && c->barrier != c->n && c->fuse_dst == cond.slot) {
     if (wc_emit_chain_jump(c, nz)) return;
-    int xop = XOPV(c->fuse_k ? XV_BRK : XV_BR, c->fuse_op);
+    /* Jump when the op's result is nonzero; an integer compare that would
+     * jump on zero is inverted (its handler does not read nz). */
+    int fop = c->fuse_op;
+    bool snz = c->fuse_neg ? !nz : nz;
+    if (!snz && wasm_code_compare_inverse(fop) >= 0) {
+      fop = wasm_code_compare_inverse(fop);
+      snz = true;
+    }
+    int xop = XOPV(c->fuse_k ? XV_BRK : XV_BR, fop);
     if (c->h[xop]) {
       uint32_t np = c->fuse_np;
       uint64_t a = c->fuse_a, b = c->fuse_b;
       /* The op read an operand from the accumulator: the value is still
        * there for the jump that replaces it. */
       static const int accv[2][3] = {{0, XV_BRA1, XV_BRA2}, {0, XV_BRA1K, XV_COUNT}};
-      int axop = wc_variant(c, c->fuse_op, accv[c->fuse_k][c->fuse_acc]);
+      int axop = wc_variant(c, fop, accv[c->fuse_k][c->fuse_acc]);
       if (axop >= 0) xop = axop;
       wc_rewind(c, c->fuse_start); /* drop the op: its result only fed this jump */
       wc_emit_op(c, xop);
       wc_emit_u(c, a);
       if (np == 2) wc_emit_u(c, b);
-      wc_emit_u(c, c->fuse_neg ? !nz : nz);
+      wc_emit_u(c, snz);
       return;
     }
   }
@@ -1412,7 +1420,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
     s += wasm_kind_slots(k);
   }
   uint32_t param_slots = kinds_slots(ft->types, ft->nparams);
-  c->slots = c->max_slots = s;
+  c->slots = c->max_slots = c->first_temp = s;
   c->sp = 0;
   c->nctl = 0;
   c->n = 0;

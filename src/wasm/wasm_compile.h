@@ -101,6 +101,7 @@ typedef struct comp {
   wasm_catch *catches;
   size_t ncatches, cap_catches;
   uint32_t nlocals;
+  uint32_t first_temp; /* the first stack slot: locals are below */
   uint8_t *local_kind;
   uint32_t *local_slot;
   /* Peephole: the last instruction's dst operand cell, when it may be

@@ -7,6 +7,7 @@
  * (XOP_GADD, XOP_GSETK); layouts in wasm_code.h. Part of the pass in
  * wasm_compile.c, which calls these as it emits.
  */
+#include <assert.h>
 #include <stdio.h>
 
 #include "wasm_compile.h"
@@ -180,6 +181,11 @@ bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz) {
                 : -1;
   uint64_t d = c->code[c->add_start + 1].u; /* local.set may have retargeted it */
   uint64_t tdst = pos >= 0 ? c->code[t->start + 1].u : 0; /* the compare's, likewise */
+  /* The handler jumps when the compare holds: one that would jump on zero
+   * is inverted, when no local keeps its result (a stack slot's only
+   * reader is this jump). */
+  if (pos >= 0 && !nz)
+    pos = tdst >= c->first_temp ? chain_br_2(wasm_code_compare_inverse(t->op)) : -1;
   if (pos >= 0 && cond == tdst && d != tdst && c->barrier != c->add_start &&
       c->h[XOP_CMPADDBR]) {
     uint64_t x = c->add_a, y = c->add_b, a = t->a, b = t->b;
@@ -191,7 +197,7 @@ bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz) {
     wc_emit_u(c, b);
     wc_emit_u(c, SLOT_PAIR(d, x));
     wc_emit_u(c, y);
-    wc_emit_u(c, nz);
+    wc_emit_u(c, 1);
     return true;
   }
   replace_last_add(c, XOP_ADDBR + c->add_form);
@@ -221,6 +227,7 @@ bool wc_emit_chain_jump(comp *c, bool nz) {
   swapped:
     other = c->fuse_a;
   }
+  if (c->fuse_neg ? nz : !nz) cmp = wasm_code_compare_inverse(cmp); /* jump when it holds */
   int p1 = chain_br_1(ch->op), p2 = chain_br_2(cmp);
   if (p1 < 0 || p2 < 0) return false;
   int xop = XOP_CHAIN(XOP_CHAIN_BR, CHP_BR_2_N, p1, ch->form, p2, f2);
@@ -232,7 +239,7 @@ bool wc_emit_chain_jump(comp *c, bool nz) {
   wc_emit_u(c, r.b);
   wc_emit_u(c, other);
   wc_emit_u(c, r.t);
-  wc_emit_u(c, c->fuse_neg ? !nz : nz);
+  wc_emit_u(c, 1);
   return true;
 }
 
@@ -323,9 +330,22 @@ static int without_dead_writes(int op, const wasm_cell *cells, uint32_t first_te
   return -1;
 }
 
+/* Whether a branch on an integer compare at cells jumps when it holds, as
+ * its handler assumes (nz 1: emit_cond_jump inverts the compare). */
+static bool compare_jumps_when_true(int op, const wasm_cell *cells) {
+  int base;
+  if (op >= XOP_CHAIN_BR && op < XOP_CHAIN_END) return cells[5].u == 1;
+  if (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST) return cells[6].u == 1;
+  if (op < XOP_COUNT || op >= XOP_CHAIN_I32) return true;
+  int v = wasm_code_variant(op, &base);
+  bool br = v == XV_BR || v == XV_BRK || v == XV_BRA1 || v == XV_BRA1K || v == XV_BRA2;
+  return !br || wasm_code_compare_inverse(base) < 0 || cells[3].u == 1;
+}
+
 void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
   while (c->nstarts && c->starts[c->nstarts - 1] >= c->n) c->nstarts--; /* rewound */
   for (size_t i = 0; i < c->nstarts; i++) {
+    assert(compare_jumps_when_true(c->ops[i], &c->code[c->starts[i]]));
     bool next_acc = i + 1 < c->nstarts && reads_acc(c->ops[i + 1]);
     int xop = without_dead_writes(c->ops[i], &c->code[c->starts[i]], first_temp, next_acc);
     if (xop < 0 || !c->h[xop]) continue;

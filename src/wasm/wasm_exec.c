@@ -705,8 +705,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 #define GH_NONE(ID, MS)                                                      \
   GH_PLAIN(ID)                                                               \
   GH_NUM(GK_##ID, EXEC_NUMK(NUM_##ID))                                       \
-  GH_BRANCH(GB_##ID, EXEC_BR(NUM_##ID, ))                                    \
-  GH_BRANCH(GBK_##ID, EXEC_BRK(NUM_##ID, k))                                 \
+  GH_BRANCH(GB_##ID, EXEC_BR(WASM_OP_##ID, NUM_##ID, ))                                    \
+  GH_BRANCH(GBK_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, k))                                 \
   GH_NONE2(ID)
 #else
 #define GH_NONE(ID, MS) GH_PLAIN(ID)
@@ -716,9 +716,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_NUM(GA1_##ID, EXEC_A1(NUM_##ID))                                        \
   GH_NUM(GA1K_##ID, EXEC_BINV(NUM_##ID, a1k))                                \
   GH_NUM(GA2_##ID, EXEC_BINV(NUM_##ID, a2))                                  \
-  GH_BRANCH(GBA1_##ID, EXEC_BR(NUM_##ID, a1))                                \
-  GH_BRANCH(GBA1K_##ID, EXEC_BRK(NUM_##ID, a1k))                             \
-  GH_BRANCH(GBA2_##ID, EXEC_BRK(NUM_##ID, a2))                               \
+  GH_BRANCH(GBA1_##ID, EXEC_BR(WASM_OP_##ID, NUM_##ID, a1))                                \
+  GH_BRANCH(GBA1K_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, a1k))                             \
+  GH_BRANCH(GBA2_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, a2))                               \
   GH_MEMACCESS(GL_##ID, EXEC_BINMEM(NUM_##ID, ld))                           \
   GH_MEMACCESS(GS_##ID, EXEC_BINMEM(NUM_##ID, st))                           \
   GH_MEMACCESS(GR_##ID, EXEC_BINMEM(NUM_##ID, rmw))                          \
@@ -742,11 +742,13 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 #define GH_NONE2(ID)
 #define GH_MEMARG2(ID, MS)
 #endif
+/* Only a taken branch may be a back edge (JUMP_TO's budget check). */
 #define GH_BRANCH(LABEL, CALL)                                               \
   LABEL : {                                                                  \
-    xres r_ = CALL;                                                          \
-    if (UNLIKELY(r_.trap)) TRAP(numtrap_msg(r_.trap));                       \
-    JUMP_TO(r_.ip);                                                          \
+    xbr b_ = CALL;                                                           \
+    if (b_.taken) JUMP_TO(ip[b_.len - 1].target);                            \
+    ip += b_.len;                                                            \
+    NEXT();                                                                  \
   }
 #define GH_LANE(ID, MS)                                                      \
   G_##ID : {                                                                 \
@@ -822,7 +824,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   L##_##O1##_##F1##_##O2##_##F2 : {                                          \
     xu32 t_ = NUM_##O1(CH_A_##F1(u32, 1), CH_B_##F1(u32, 2));                \
     if (WT) wr_u32(SLOT(4), t_);                                             \
-    if ((NUM_##O2(t_, CH_B_##F2(u32, 3)) != 0) == ip[5].u) JUMP_TO(ip[6].target); \
+    if (NUM_##O2(t_, CH_B_##F2(u32, 3))) JUMP_TO(ip[6].target); /* nz is 1 */ \
     ip += 7;                                                                 \
     NEXT();                                                                  \
   }
@@ -1044,7 +1046,7 @@ H_CALL_INDIRECT: {
     *SLOT(1) = t_;                                                           \
     uint64_t p_ = U(4);                                                      \
     fp[PAIR_DST(p_)] = ADD_V##KY(fp + PAIR_SRC(p_), 5);                      \
-    if ((t_ != 0) == U(6)) JUMP_TO(ip[7].target);                            \
+    if (t_) JUMP_TO(ip[7].target); /* nz is 1 */                          \
     ip += 8;                                                                 \
     NEXT();                                                                  \
   }

@@ -213,17 +213,30 @@ XINLINE xres ex_tern(XARGS, xv128 (*f)(xv128, xv128, xv128)) {
 
 /* Fused "op; br_if" (and "op; if"): an integer op with an i32 result
  * that only feeds a branch jumps on it directly. The `nz` operand is 1 to
- * jump when the result is nonzero, 0 to jump when it is zero.
- * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target] */
+ * jump when the result is nonzero, 0 to jump when it is zero; an integer
+ * compare always has nz 1 (the compiler inverts the compare instead), so
+ * its handler does not read it (wasm_code_compare_inverse).
+ * [h, in1, nz, target], [h, in1, in2, nz, target], K: [h, in1, imm, nz, target]
+ * The helpers return whether the branch is taken and the length, the
+ * target being its last cell. */
+typedef struct xbr {
+  bool taken;
+  unsigned len;
+} xbr;
+#define BR_TAKEN(op, v, k)                                                   \
+  (wasm_code_compare_inverse(op) >= 0 ? (v) != 0 : ((v) != 0) == ip[k].u)
+/* Reached only from branch handlers the table leaves out. */
+static xbr ex_badbr(uint64_t *fp, const wasm_cell *ip, ...) {
+  (void)fp, (void)ip;
+  return (xbr){false, 1};
+}
 #define DEF_BRUNF(S, S1, P)                                                  \
-  XINLINE xres ex_brun##S##_##P(XARGS, xu32 (*f)(x##P)) {                    \
-    uint64_t c = f(S1(P, 1)) != 0;                                           \
-    return (xres){c == ip[2].u ? ip[3].target : ip + 4, 0};                  \
+  XINLINE xbr ex_brun##S##_##P(XARGS, int op, xu32 (*f)(x##P)) {             \
+    return (xbr){BR_TAKEN(op, f(S1(P, 1)), 2), 4};                           \
   }
 #define DEF_BRBINF(S, S1, S2, P)                                             \
-  XINLINE xres ex_brbin##S##_##P(XARGS, xu32 (*f)(x##P, x##P)) {             \
-    uint64_t c = f(S1(P, 1), S2(P, 2)) != 0;                                 \
-    return (xres){c == ip[3].u ? ip[4].target : ip + 5, 0};                  \
+  XINLINE xbr ex_brbin##S##_##P(XARGS, int op, xu32 (*f)(x##P, x##P)) {      \
+    return (xbr){BR_TAKEN(op, f(S1(P, 1), S2(P, 2)), 3), 5};                 \
   }
 /* Unary ops (eqz) of integers; binary ones (compares) of any scalar. */
 #define DEF_BRUN(A, P)                                                       \
@@ -283,11 +296,11 @@ static inline void num_standin(void) {}
 #define EXEC_BINV(fn, S)                                                     \
   _Generic(&(fn), FOR_PRS(ASSOC_BIN, S) FOR_PRS(ASSOC_TBIN, S)               \
            default: ex_bad) XCALL(fn)
-#define EXEC_BR(fn, S)                                                       \
+#define EXEC_BR(op, fn, S)                                                   \
   _Generic(&(fn), FOR_PI(ASSOC_BRUN, S) FOR_PS(ASSOC_BRBIN, S)               \
-           default: ex_bad) XCALL(fn)
-#define EXEC_BRK(fn, S)                                                      \
-  _Generic(&(fn), FOR_PS(ASSOC_BRBIN, S) default: ex_bad) XCALL(fn)
+           default: ex_badbr)(fp, ip, &acc, op, fn)
+#define EXEC_BRK(op, fn, S)                                                  \
+  _Generic(&(fn), FOR_PS(ASSOC_BRBIN, S) default: ex_badbr)(fp, ip, &acc, op, fn)
 
 /* The no-write twins: ops with a scalar result only (S is a form's suffix
  * followed by nw). */
