@@ -69,6 +69,7 @@ enum wasm_xop {
   XOP_COPYN,
   XOP_CONST,
   XOP_CONST2,
+  XOP_CONSTX2, /* two XOP_CONSTs in one: [h, d1, k1, d2, k2] */
   XOP_BR,
   XOP_BR_IF,
   XOP_BR_UNLESS,

@@ -94,6 +94,7 @@ void wc_emit_op(comp *c, int op) {
   c->fuse_start = SIZE_MAX;
   c->last.kind = LAST_NONE;
   c->copy_at = SIZE_MAX;
+  c->const_at = SIZE_MAX;
   c->acc_end = SIZE_MAX;
   c->ch_start = SIZE_MAX;
   const void *h = c->h[op];
@@ -120,7 +121,7 @@ void wc_emit_op(comp *c, int op) {
       "i32." #c ".k+add.k.br"
 const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const xnames[] = {
-      "unreachable", "copy1", "copy2", "copyn", "const", "const2", "br",
+      "unreachable", "copy1", "copy2", "copyn", "const", "const2", "const.x2", "br",
       "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
       "select", "select2", "global.get", "global.get2", "global.set",
       "global.set2", "ref.is_null", "ref.func", "memop.multi", "throw_ref",
@@ -233,7 +234,19 @@ void wc_set_dst_candidate(comp *c, size_t cell) {
 }
 
 static void emit_const(comp *c, uint32_t dst, uint64_t k) {
+  /* Two constants in a row become one XOP_CONSTX2. */
+  if (c->const_at != SIZE_MAX && wc_last_is(c, c->const_at, c->const_at + 3) &&
+      c->h[XOP_CONSTX2] && !c->st) {
+    c->code[c->const_at].h = c->h[XOP_CONSTX2];
+    if (c->nstarts) c->ops[c->nstarts - 1] = XOP_CONSTX2;
+    wc_eq_retyped(c, c->const_at, XOP_CONSTX2);
+    c->const_at = SIZE_MAX;
+    wc_emit_u(c, dst);
+    wc_emit_u(c, k);
+    return;
+  }
   wc_emit_op(c, XOP_CONST);
+  c->const_at = c->n - 1;
   wc_emit_u(c, dst);
   wc_emit_u(c, k);
 }
@@ -261,8 +274,8 @@ void wc_rewind(comp *c, size_t pos) {
   /* Records with an end too: both go (the global.addk fusion tests gg_end). */
   size_t *starts[][2] = {{&c->fuse_start, NULL}, {&c->gg_start, &c->gg_end},
                          {&c->add_start, &c->add_end}, {&c->add2_start, &c->add2_end},
-                         {&c->copy_at, NULL}, {&c->ch_start, NULL}, {&c->fuse_ch.start, NULL},
-                         {&c->cmp.start, NULL}};
+                         {&c->copy_at, NULL}, {&c->const_at, NULL}, {&c->ch_start, NULL},
+                         {&c->fuse_ch.start, NULL}, {&c->cmp.start, NULL}};
   for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
     if (*starts[i][0] != SIZE_MAX && *starts[i][0] >= pos) {
       *starts[i][0] = SIZE_MAX;
@@ -712,11 +725,17 @@ static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {
  * the op that computed cond when it was just emitted; the caller appends
  * the target cell. */
 static void emit_cond_jump(comp *c, cval cond, bool nz) {
-  /* A branch on the value an i32 load just loaded. */
+  /* A branch on the value an i32 load just loaded, or on its i32.eqz (the
+   * same with the sense inverted). */
   last_instr l = c->ldbr;
-  if (!cond.konst && l.kind == LAST_LOAD && wc_last_is(c, l.start, l.end) &&
-      c->code[l.start + 1].u == cond.src && c->h[XOP_LDBR_I32]) {
-    uint64_t dst = cond.src;
+  bool fresh = !cond.konst && cond.src == cond.slot && c->fuse_start != SIZE_MAX &&
+               c->fuse_end == c->n && c->barrier != c->n && c->fuse_dst == cond.slot;
+  bool eqz = fresh && l.kind == LAST_LOAD && c->fuse_op == WASM_OP_I32_EQZ && !c->fuse_neg &&
+             l.end == c->fuse_start && c->barrier != l.end && c->code[l.start + 1].u == c->fuse_a;
+  if (!cond.konst && l.kind == LAST_LOAD && (eqz || wc_last_is(c, l.start, l.end)) &&
+      (eqz || c->code[l.start + 1].u == cond.src) && c->h[XOP_LDBR_I32]) {
+    uint64_t dst = c->code[l.start + 1].u;
+    if (eqz) nz = !nz;
     wc_rewind(c, l.start);
     wc_emit_op(c, l.op == WASM_OP_I32_LOAD ? XOP_LDBR_I32 : XOP_LDBR_U8);
     wc_emit_u(c, dst);
@@ -726,8 +745,7 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
     wc_emit_u(c, nz);
     return;
   }
-  if (!cond.konst && cond.src == cond.slot && c->fuse_start != SIZE_MAX &&
-      c->fuse_end == c->n && c->barrier != c->n && c->fuse_dst == cond.slot) {
+  if (fresh) {
     if (wc_emit_chain_jump(c, nz)) return;
     /* Jump when the op's result is nonzero; an integer compare that would
      * jump on zero is inverted (its handler does not read nz). */
@@ -1430,7 +1448,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   c->nstarts = 0;
   forget_fusions(c);
   c->last_dst = SIZE_MAX;
-  c->copy_at = SIZE_MAX;
+  c->copy_at = c->const_at = SIZE_MAX;
   c->acc_end = SIZE_MAX;
   c->barrier = SIZE_MAX;
   wc_eq_func_start(c);

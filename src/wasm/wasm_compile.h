@@ -133,6 +133,7 @@ typedef struct comp {
   uint64_t add_a, add_b;
   uint32_t gg_index;
   size_t copy_at; /* the last instruction, when it is a COPY1 or COPY1Xn */
+  size_t const_at; /* the last instruction, when it is an XOP_CONST */
   uint32_t copy_n; /* ... of that many copies */
   /* Chains (wasm_code.h): the last instruction, when a plain or K binary
    * op a following op may take in (op1, its CH_* form, operands a, b). */

@@ -214,6 +214,11 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     if (na < 1) break;
     eq_kill(f, a[0].u, a[0].u + 2);
     return;
+  case XOP_CONSTX2: /* [d1, k1, d2, k2] */
+    if (na < 3) break;
+    eq_kill(f, a[0].u, a[0].u + 1);
+    eq_kill(f, a[2].u, a[2].u + 1);
+    return;
   case XOP_GADD: /* [dst, K, g, old] */
     if (na < 4) break;
     eq_kill(f, a[0].u, a[0].u + 1);

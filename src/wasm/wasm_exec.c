@@ -621,6 +621,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
       [XOP_CONST] = &&H_CONST,
+      [XOP_CONSTX2] = &&H_CONSTX2,
       [XOP_CONST2] = &&H_CONST2,
       [XOP_BR] = &&H_BR,
       [XOP_BR_IF] = &&H_BR_IF,
@@ -892,6 +893,11 @@ H_COPYN: {
 H_CONST:
   *SLOT(1) = U(2);
   ip += 3;
+  NEXT();
+H_CONSTX2:
+  *SLOT(1) = U(2);
+  *SLOT(3) = U(4);
+  ip += 5;
   NEXT();
 H_CONST2: {
   uint64_t *d = SLOT(1);
