@@ -133,7 +133,8 @@ enum wasm_xop {
   XOP_ADDBR_LAST = XOP_ADDBR + 3,
   /* An i32 compare, an i32 add, then a br_if/if on the compare's result
    * (i < n; i++ before the loop's branch): [h, t, a, b, d|x, y, nz,
-   * target]: t = cmp(a, b), d = x + y, jump when (t != 0) == nz.
+   * target]: t = cmp(a, b), d = x + y, jump when t holds (nz is 1: the
+   * compiler inverts a compare that would jump on zero).
    * XOP_CMPADDBR + 4 * (the compare's CHAIN_BR_2 position) + 2 when b is
    * an immediate + 1 when y is: */
   XOP_CMPADDBR,
@@ -256,8 +257,9 @@ static inline int wasm_code_compare_inverse(int op) {
 #define CHAIN_F64_2(X, ...) X(__VA_ARGS__, F64_ADD, 0) X(__VA_ARGS__, F64_SUB, 1) X(__VA_ARGS__, F64_MUL, 0)
 /* Branch chains: a chain whose op2 is a compare, fused with the br_if or
  * if on its result as well: [h, a, b, c, t, nz, target], jump when
- * (op2(t, c) != 0) == nz (forms CH_A1 and CH_A1K only: the compiler
- * turns CH_A2 around by swapping the compare). */
+ * op2(t, c) holds (nz is 1: the compiler inverts a compare that would
+ * jump on zero; forms CH_A1 and CH_A1K only: it turns CH_A2 around by
+ * swapping the compare). */
 #define CHAIN_BR_1(X, ...) X(__VA_ARGS__, I32_ADD, 0) X(__VA_ARGS__, I32_SUB, 0)
 #define CHAIN_BR_2(X, ...)                                                     \
   X(__VA_ARGS__, I32_EQ, 0) X(__VA_ARGS__, I32_NE, 0) X(__VA_ARGS__, I32_LT_S, 0) X(__VA_ARGS__, I32_LT_U, 0)        \
