@@ -144,8 +144,23 @@ enum wasm_xop {
    * XOP_MAC_I32 (wasm_compile_fuse.c: dead writes): */
   XOP_MAC_NT,
   XOP_MAC_NT_LAST = XOP_MAC_NT + 11,
+  /* Three shifts of one i32 value xor'ed (SHA-2's sigmas, other hashes):
+   * r = rotl(a, k1) ^ rotl(a, k2) ^ op3(a, k3). Laid over the three
+   * instructions it stands for, which keep their cells (a jump into the
+   * second or third still runs them): an i32.rotl.k (or .a1k, a from the
+   * accumulator) [h, d1, a, k1], then two chains "rotl.k, then xor with
+   * the slot the instruction before wrote" [h, d2, a, k2, d1, t2] and
+   * [h, d3, a, k3, d2, t3] (the last one's op1 rotl or shr_u); d1, d2,
+   * t2 and t3 are stack slots, so only r is written, to d3.
+   * XOP_ROTX3 + ROTX3_SHR (op3 is shr_u) + ROTX3_A1 (a from the
+   * accumulator) + ROTX3_NW (d3 not written either: dead, as in the
+   * twins of wasm_compile_fuse.c). */
+  XOP_ROTX3,
+  XOP_ROTX3_LAST = XOP_ROTX3 + 7,
   XOP_COUNT
 };
+
+enum { ROTX3_SHR = 1, ROTX3_A1 = 2, ROTX3_NW = 4, ROTX3_CELLS = 16 };
 
 /* Slot pairs: two slot numbers (32 bits each) packed in one cell, a
  * destination and a source. An instruction costs about one memory

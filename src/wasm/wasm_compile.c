@@ -136,7 +136,9 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       CMP_NAMES(eq), CMP_NAMES(ne), CMP_NAMES(lt_s), CMP_NAMES(lt_u), CMP_NAMES(gt_s),
       CMP_NAMES(gt_u), CMP_NAMES(le_s), CMP_NAMES(le_u), CMP_NAMES(ge_s), CMP_NAMES(ge_u),
       "i32.mac.nt", "i64.mac.nt", "f32.mac.nt", "f64.mac.nt", "i32.mac2.nt", "i64.mac2.nt",
-      "f32.mac2.nt", "f64.mac2.nt", "i32.mac2s.nt", "i64.mac2s.nt", "f32.mac2s.nt", "f64.mac2s.nt"};
+      "f32.mac2.nt", "f64.mac2.nt", "i32.mac2s.nt", "i64.mac2s.nt", "f32.mac2s.nt", "f64.mac2s.nt",
+      "i32.rotx3", "i32.rotx3.shr", "i32.rotx3.a1", "i32.rotx3.a1.shr", "i32.rotx3.nw",
+      "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",
@@ -156,7 +158,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
 /* Prints a function's code to stderr: one instruction a line, operands in
  * cells (branch targets as cell indices). */
 static void dump_code(comp *c, uint32_t fidx) {
-  fprintf(stderr, "func %u: %zu cells, %u slots\n", fidx, c->n, c->max_slots);
+  fprintf(stderr, "func %u: %zu cells, %u slots (%u for locals)\n", fidx, c->n, c->max_slots,
+          c->first_temp);
   for (size_t i = 0; i < c->nstarts; i++) {
     size_t a = c->starts[i], b = i + 1 < c->nstarts ? c->starts[i + 1] : c->n;
     char buf[64];
@@ -1487,6 +1490,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   }
   if (c->st) return c->st;
   wc_drop_dead_writes(c, s);
+  wc_fuse_rotx3(c, s);
   if (c->dump) dump_code(c, (uint32_t)(def - m->funcs));
 
   wasm_code *code = calloc(1, sizeof *code);

@@ -353,3 +353,46 @@ void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
     c->ops[i] = xop;
   }
 }
+
+/* ---- three shifts xor'ed (XOP_ROTX3, wasm_code.h) ----
+ * Run after the dead writes: it needs the chains' t gone (their twins) and
+ * reads whether the last chain still writes its dst. */
+
+/* The chain "op1(a, K), then xor with the slot c" that op stands for,
+ * when its t is not written; whether it writes dst in *dst_written. */
+static bool is_shift_xor(int op, int op1, bool *dst_written) {
+  int writes, chain = wasm_code_chain_of(op, &writes);
+  int p1 = chain_i32_1(op1), p2 = chain_i32_2(WASM_OP_I32_XOR);
+  if (op < XOP_CHAIN_I32 || chain >= XOP_CHAIN_F64 || writes == 2 || p1 < 0 || p2 < 0)
+    return false;
+  *dst_written = writes == 1;
+  return chain == XOP_CHAIN(XOP_CHAIN_I32, CHP_I32_2_N, p1, CH_K, p2, CH_A1);
+}
+
+void wc_fuse_rotx3(comp *c, uint32_t first_temp) {
+  for (size_t i = 0; i + 2 < c->nstarts; i++) {
+    int base, op = c->ops[i];
+    if (op < XOP_COUNT || op >= XOP_CHAIN_I32) continue;
+    int v = wasm_code_variant(op, &base);
+    if (base != WASM_OP_I32_ROTL || (v != XV_K && v != XV_A1K)) continue;
+    const wasm_cell *w = &c->code[c->starts[i]];
+    bool w2, w3, shr = false;
+    if (c->starts[i + 1] != c->starts[i] + 4 || c->starts[i + 2] != c->starts[i] + 10 ||
+        !is_shift_xor(c->ops[i + 1], WASM_OP_I32_ROTL, &w2) ||
+        !(is_shift_xor(c->ops[i + 2], WASM_OP_I32_ROTL, &w3) ||
+          (shr = is_shift_xor(c->ops[i + 2], WASM_OP_I32_SHR_U, &w3))))
+      continue;
+    uint64_t a = w[2].u, d1 = w[1].u, d2 = w[5].u;
+    /* One a throughout, not overwritten on the way; each xor takes the
+     * value just written, which nothing else reads (stack slots). */
+    if (w[6].u != a || w[12].u != a || w[8].u != d1 || w[14].u != d2 || d1 < first_temp ||
+        d2 < first_temp || d1 == a || d2 == a)
+      continue;
+    int xop = XOP_ROTX3 + (shr ? ROTX3_SHR : 0) + (v == XV_A1K ? ROTX3_A1 : 0) +
+              (w3 ? 0 : ROTX3_NW);
+    if (!c->h[xop]) continue;
+    c->code[c->starts[i]].h = c->h[xop];
+    c->ops[i] = xop;
+    i += 2;
+  }
+}

@@ -617,6 +617,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       GT_MACS(MAC, MACNT)
       GT_MACS(MAC2, MAC2NT)
       GT_MACS(MAC2S, MAC2SNT)
+#define GT_ROTX3(V) [XOP_ROTX3 + V] = &&H_ROTX3_##V,
+      GT_ROTX3(0) GT_ROTX3(1) GT_ROTX3(2) GT_ROTX3(3)
+      GT_ROTX3(4) GT_ROTX3(5) GT_ROTX3(6) GT_ROTX3(7)
       [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
@@ -876,6 +879,21 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_MAC2S(S, 0, 1)
   GH_MAC2S(NT, 1, 0)
   GH_MAC2S(SNT, 0, 0)
+/* XOP_ROTX3 + V (wasm_code.h): the cells of the three instructions it
+ * stands for: k1 at 3, k2 at 7, d3 at 11, k3 at 13. */
+#define GH_ROTX3(V)                                                          \
+  H_ROTX3_##V : {                                                            \
+    xu32 a_ = (V) & ROTX3_A1 ? acc_u32(&acc) : rd_u32(SLOT(2));              \
+    xu32 r_ = NUM_I32_ROTL(a_, (xu32)U(3)) ^ NUM_I32_ROTL(a_, (xu32)U(7)) ^  \
+              ((V) & ROTX3_SHR ? NUM_I32_SHR_U(a_, (xu32)U(13))              \
+                               : NUM_I32_ROTL(a_, (xu32)U(13)));             \
+    if (!((V) & ROTX3_NW)) wr_u32(SLOT(11), r_);                             \
+    acc_set_u32(&acc, r_);                                                   \
+    ip += ROTX3_CELLS;                                                       \
+    NEXT();                                                                  \
+  }
+  GH_ROTX3(0) GH_ROTX3(1) GH_ROTX3(2) GH_ROTX3(3)
+  GH_ROTX3(4) GH_ROTX3(5) GH_ROTX3(6) GH_ROTX3(7)
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
   uint64_t lo = a[0], hi = a[1];
