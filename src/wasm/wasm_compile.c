@@ -844,6 +844,8 @@ static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
     wc_emit_u(c, cd);
     wc_emit_u(c, cs);
   }
+  if (op == XOP_CALL_LOCAL || op == XOP_CALL_LOCAL1)
+    wc_emit_u(c, (uint64_t)(uintptr_t)&c->m->funcs[a - c->m->nfunc_imports]);
   for (uint32_t i = 0; i < ft->nresults; i++) wc_push(c, ft->types[ft->nparams + i]);
   /* Host calls marshal results at argbase; room for the larger side. */
   uint32_t top = argbase + kinds_slots(ft->types, ft->nparams);

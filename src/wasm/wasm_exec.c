@@ -1020,15 +1020,15 @@ H_CALL: {
 H_CALL_LOCAL: { /* a function the module defines: same instance, compiled */
   wasm_func *callee = X.inst->funcs[U(1)];
   uint64_t *nfp = fp + U(2);
-  CALL_FAST(callee, callee->def->code, nfp, 3);
-  JUMP(enter(&X, callee, nfp, ip + 3, fp));
+  CALL_FAST(callee, ((const wasm_funcdef *)ip[3].ptr)->code, nfp, 4);
+  JUMP(enter(&X, callee, nfp, ip + 4, fp));
 }
 H_CALL_LOCAL1: { /* the same after a copy (of an argument) */
   *SLOT(3) = *SLOT(4);
   wasm_func *callee = X.inst->funcs[U(1)];
   uint64_t *nfp = fp + U(2);
-  CALL_FAST(callee, callee->def->code, nfp, 5);
-  JUMP(enter(&X, callee, nfp, ip + 5, fp));
+  CALL_FAST(callee, ((const wasm_funcdef *)ip[5].ptr)->code, nfp, 6);
+  JUMP(enter(&X, callee, nfp, ip + 6, fp));
 }
 H_CALL_INDIRECT: {
   wasm_table *tab = X.inst->tables[U(2)];
