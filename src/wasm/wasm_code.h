@@ -59,7 +59,7 @@ typedef union wasm_cell {
   uint64_t u;                  /* operand: slot, index, immediate */
   int64_t i;
   const union wasm_cell *target; /* branch target */
-  const void *ptr;             /* XOP_CALL_LOCAL*: the callee's wasm_funcdef */
+  const void *ptr;             /* XOP_CALL_LOCAL*: the callee's wasm_code */
 } wasm_cell;
 
 enum wasm_xop {
@@ -90,8 +90,9 @@ enum wasm_xop {
   XOP_THROW_REF,   /* [h, src]: rethrows an exnref */
   XOP_COPY1X2,     /* [h, pair1, pair2]: two COPY1 in order */
   XOP_CALL_LOCAL,  /* CALL of a function the module defines (not imported):
-                    * [h, func, argbase, def], def its wasm_funcdef (the
-                    * interpreter reaches the code in fewer dependent loads) */
+                    * [h, func, argbase, entry, code], the callee's first
+                    * cell (a target) and its wasm_code, so that the next
+                    * ip is one load away (not six dependent ones) */
   XOP_COPY1X3,     /* [h, pair1, pair2, pair3]: three COPY1 in order */
   XOP_COPY1X4,     /* four */
   /* [h, B, x, A, o1, K, o2, t]: multiply-add to memory, an XV_LD mul
@@ -104,7 +105,7 @@ enum wasm_xop {
   XOP_MAC2_I32, XOP_MAC2_I64, XOP_MAC2_F32, XOP_MAC2_F64,
   /* the same after two adds of slots (K1, K2 are slots): */
   XOP_MAC2S_I32, XOP_MAC2S_I64, XOP_MAC2S_F32, XOP_MAC2S_F64,
-  XOP_CALL_LOCAL1, /* [h, func, argbase, dst, src, def]: COPY1 dst src, CALL_LOCAL */
+  XOP_CALL_LOCAL1, /* [h, func, argbase, dst, src, entry, code]: COPY1 dst src, CALL_LOCAL */
   /* Moving an i32 global by K (C's stack pointer): */
   XOP_GADD,        /* [h, dst, K, g, old]: old = g; dst = g = old + K */
   XOP_GSETK,       /* [h, dst, src, K, g]: dst = g = src + K */

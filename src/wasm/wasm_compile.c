@@ -42,6 +42,7 @@
  * value may go to y alone, x reading it there (wasm_compile_eq.c).
  */
 #include <stdbool.h>
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,9 @@ static void forget_fusions(comp *c) {
  * rewind could end where a dropped instruction did. */
 void wc_rewind(comp *c, size_t pos) {
   c->n = pos;
+  while (c->ncalls && c->calls[c->ncalls - 1].caller == c->cur_def &&
+         c->calls[c->ncalls - 1].cell >= pos)
+    c->ncalls--; /* a call dropped (the current function's are last) */
   if (c->last_dst != SIZE_MAX && (c->last_dst & ~WC_DST_PAIR) >= pos) c->last_dst = SIZE_MAX;
   if (c->tee_end != SIZE_MAX && (c->tee_cell & ~WC_DST_PAIR) >= pos) c->tee_end = SIZE_MAX;
   /* Records with an end too: both go (the global.addk fusion tests gg_end). */
@@ -844,8 +848,15 @@ static void compile_call(comp *c, const wasm_functype *ft, int op, uint64_t a,
     wc_emit_u(c, cd);
     wc_emit_u(c, cs);
   }
-  if (op == XOP_CALL_LOCAL || op == XOP_CALL_LOCAL1)
-    wc_emit_u(c, (uint64_t)(uintptr_t)&c->m->funcs[a - c->m->nfunc_imports]);
+  if (op == XOP_CALL_LOCAL || op == XOP_CALL_LOCAL1) { /* filled in by wasm_compile */
+    size_t at = wc_emit_u(c, 0);
+    wc_emit_u(c, 0);
+    if (!c->st && !wc_grow((void **)&c->calls, &c->cap_calls, c->ncalls + 1, sizeof *c->calls))
+      wc_fail(c, WASM_NOMEM, "out of memory");
+    if (!c->st)
+      c->calls[c->ncalls++] = (struct wc_call_site){c->cur_def,
+                                                    (uint32_t)(a - c->m->nfunc_imports), at};
+  }
   for (uint32_t i = 0; i < ft->nresults; i++) wc_push(c, ft->types[ft->nparams + i]);
   /* Host calls marshal results at argbase; room for the larger side. */
   uint32_t top = argbase + kinds_slots(ft->types, ft->nparams);
@@ -1544,12 +1555,21 @@ wasm_status wasm_compile(wasm_module *m, wasm_error *err) {
   if (!c.eq_lab) return wasm_fail(err, WASM_NOMEM, "compile: out of memory");
   wc_eq_init(&c);
   for (uint32_t i = 0; i < m->nfuncs && c.st == WASM_OK; i++) {
+    c.cur_def = i;
     compile_func(&c, &m->funcs[i]);
     free(c.local_kind);
     free(c.local_slot);
     c.local_kind = NULL;
     c.local_slot = NULL;
   }
+  for (size_t i = 0; i < c.ncalls && c.st == WASM_OK; i++) {
+    const struct wc_call_site *s = &c.calls[i];
+    wasm_code *from = m->funcs[s->caller].code, *to = m->funcs[s->callee].code;
+    assert(s->cell + 1 < from->ncells && from->cells[s->cell].u == 0);
+    from->cells[s->cell].target = to->cells;
+    from->cells[s->cell + 1].ptr = to;
+  }
+  free(c.calls);
   free(c.code);
   free(c.relocs);
   free(c.stk);

@@ -91,6 +91,14 @@ typedef struct comp {
   size_t n, cap;
   size_t *relocs; /* cells holding a target as a cell index */
   size_t nrelocs, cap_relocs;
+  /* Calls of defined functions, whose callee's entry and code are filled
+   * in once every function is compiled (wasm_compile). */
+  struct wc_call_site {
+    uint32_t caller, callee; /* indices into the module's funcs */
+    size_t cell;             /* the caller's cell for the entry */
+  } *calls;
+  size_t ncalls, cap_calls;
+  uint32_t cur_def; /* the function being compiled */
   cval *stk;
   uint32_t sp, cap_stk;
   uint32_t slots, max_slots;

@@ -416,10 +416,11 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
  * slots past the locals are the callee's operand stack, written before
  * they are read, and the stack check keeps the block below stack_end. */
 #define ZERO_BLOCK 8
-/* The inline part of a call of callee (code: its compiled code), a wasm
- * function of the running instance, params at nfp; the caller resumes
- * NEXTC cells on. Falls through when the slow path must check or grow. */
-#define CALL_FAST(callee, code, nfp, NEXTC)                                  \
+/* The inline part of a call of callee (code: its compiled code, entry
+ * its first cell), a wasm function of the running instance, params at
+ * nfp; the caller resumes NEXTC cells on. Falls through when the slow
+ * path must check or grow. */
+#define CALL_FAST(callee, code, entry, nfp, NEXTC)                           \
   do {                                                                       \
     const wasm_code *c_ = (code);                                            \
     if (LIKELY(X.budget > 0 && X.nframes < X.frame_limit &&                  \
@@ -432,7 +433,7 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
       else                                                                   \
         memset(l_, 0, c_->nlocal_slots * sizeof(uint64_t));                  \
       X.func = (callee);                                                     \
-      ip = c_->cells;                                                        \
+      ip = (entry);                                                          \
       fp = (nfp);                                                            \
       NEXT();                                                                \
     }                                                                        \
@@ -1014,21 +1015,21 @@ H_CALL: {
   uint64_t *nfp = fp + U(2);
   const wasm_code *code = callee->def ? callee->def->code : NULL;
   if (LIKELY(code && !callee->host && callee->instance == X.inst))
-    CALL_FAST(callee, code, nfp, 3);
+    CALL_FAST(callee, code, code->cells, nfp, 3);
   JUMP(enter(&X, callee, nfp, ip + 3, fp));
 }
 H_CALL_LOCAL: { /* a function the module defines: same instance, compiled */
   wasm_func *callee = X.inst->funcs[U(1)];
   uint64_t *nfp = fp + U(2);
-  CALL_FAST(callee, ((const wasm_funcdef *)ip[3].ptr)->code, nfp, 4);
-  JUMP(enter(&X, callee, nfp, ip + 4, fp));
+  CALL_FAST(callee, ip[4].ptr, ip[3].target, nfp, 5);
+  JUMP(enter(&X, callee, nfp, ip + 5, fp));
 }
 H_CALL_LOCAL1: { /* the same after a copy (of an argument) */
   *SLOT(3) = *SLOT(4);
   wasm_func *callee = X.inst->funcs[U(1)];
   uint64_t *nfp = fp + U(2);
-  CALL_FAST(callee, ((const wasm_funcdef *)ip[5].ptr)->code, nfp, 6);
-  JUMP(enter(&X, callee, nfp, ip + 6, fp));
+  CALL_FAST(callee, ip[6].ptr, ip[5].target, nfp, 7);
+  JUMP(enter(&X, callee, nfp, ip + 7, fp));
 }
 H_CALL_INDIRECT: {
   wasm_table *tab = X.inst->tables[U(2)];
