@@ -161,6 +161,12 @@ enum wasm_xop {
    * twins of wasm_compile_fuse.c). */
   XOP_ROTX3,
   XOP_ROTX3_LAST = XOP_ROTX3 + 7,
+  /* Three f64 multiply-adds of one x in a row (a loop unrolled three
+   * times, matmul's): XOP_MAC2_F64's XOP_MAC_NT twin twice after it or
+   * after XOP_MAC2S_F64's (+ 1), laid over them as XOP_ROTX3 is; x is read
+   * once (no address the adds write is its slot). */
+  XOP_MAC2X3,
+  XOP_MAC2X3_LAST = XOP_MAC2X3 + 1,
   XOP_COUNT
 };
 

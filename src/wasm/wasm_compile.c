@@ -139,7 +139,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "i32.mac.nt", "i64.mac.nt", "f32.mac.nt", "f64.mac.nt", "i32.mac2.nt", "i64.mac2.nt",
       "f32.mac2.nt", "f64.mac2.nt", "i32.mac2s.nt", "i64.mac2s.nt", "f32.mac2s.nt", "f64.mac2s.nt",
       "i32.rotx3", "i32.rotx3.shr", "i32.rotx3.a1", "i32.rotx3.a1.shr", "i32.rotx3.nw",
-      "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw"};
+      "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw", "f64.mac2.x3",
+      "f64.mac2s.x3"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",
@@ -1503,7 +1504,7 @@ static wasm_status compile_func(comp *c, wasm_funcdef *def) {
   }
   if (c->st) return c->st;
   wc_drop_dead_writes(c, s);
-  wc_fuse_rotx3(c, s);
+  wc_fuse_overlays(c, s);
   if (c->dump) dump_code(c, (uint32_t)(def - m->funcs));
 
   wasm_code *code = calloc(1, sizeof *code);

@@ -226,7 +226,7 @@ bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);
 void wc_drop_dead_writes(comp *c, uint32_t first_temp);
-void wc_fuse_rotx3(comp *c, uint32_t first_temp);
+void wc_fuse_overlays(comp *c, uint32_t first_temp);
 bool wc_compile_global_addk(comp *c, const cval *v, uint32_t g);
 
 /* Slot equalities, for leaving out copies (wasm_compile_eq.c). */

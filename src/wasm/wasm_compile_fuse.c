@@ -354,9 +354,10 @@ void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
   }
 }
 
-/* ---- three shifts xor'ed (XOP_ROTX3, wasm_code.h) ----
- * Run after the dead writes: it needs the chains' t gone (their twins) and
- * reads whether the last chain still writes its dst. */
+/* ---- overlays: XOP_ROTX3 (three shifts xor'ed), XOP_MAC2X3 ----
+ * One handler laid over the first of the instructions it stands for,
+ * which keep their cells (wasm_code.h). Run after the dead writes: it
+ * needs the twins without t and reads whether the last one writes dst. */
 
 /* The chain "op1(a, K), then xor with the slot c" that op stands for,
  * when its t is not written; whether it writes dst in *dst_written. */
@@ -369,8 +370,31 @@ static bool is_shift_xor(int op, int op1, bool *dst_written) {
   return chain == XOP_CHAIN(XOP_CHAIN_I32, CHP_I32_2_N, p1, CH_K, p2, CH_A1);
 }
 
-void wc_fuse_rotx3(comp *c, uint32_t first_temp) {
+/* Three XOP_MAC2*_F64 (their XOP_MAC_NT twins, [h, B, x, A, o1, K, o2, t,
+ * b-add d|a b, a-add d|a b]) on one x: XOP_MAC2X3 over the first. */
+static int mac2x3(const comp *c, size_t i) {
+  const int mac2 = XOP_MAC_NT + XOP_MAC2_F64 - XOP_MAC_I32;
+  const int mac2s = XOP_MAC_NT + XOP_MAC2S_F64 - XOP_MAC_I32;
+  if ((c->ops[i] != mac2 && c->ops[i] != mac2s) || c->ops[i + 1] != mac2 ||
+      c->ops[i + 2] != mac2 || c->starts[i + 1] != c->starts[i] + 14 ||
+      c->starts[i + 2] != c->starts[i] + 28)
+    return -1;
+  const wasm_cell *w = &c->code[c->starts[i]];
+  uint64_t x = w[2].u;
+  for (int k = 0; k < 42; k += 14)
+    if (w[k + 2].u != x || w[k + 8].u == x || w[k + 11].u == x) return -1;
+  return XOP_MAC2X3 + (c->ops[i] == mac2s);
+}
+
+void wc_fuse_overlays(comp *c, uint32_t first_temp) {
   for (size_t i = 0; i + 2 < c->nstarts; i++) {
+    int m = mac2x3(c, i);
+    if (m >= 0 && c->h[m]) {
+      c->code[c->starts[i]].h = c->h[m];
+      c->ops[i] = m;
+      i += 2;
+      continue;
+    }
     int base, op = c->ops[i];
     if (op < XOP_COUNT || op >= XOP_CHAIN_I32) continue;
     int v = wasm_code_variant(op, &base);

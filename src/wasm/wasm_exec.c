@@ -621,6 +621,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 #define GT_ROTX3(V) [XOP_ROTX3 + V] = &&H_ROTX3_##V,
       GT_ROTX3(0) GT_ROTX3(1) GT_ROTX3(2) GT_ROTX3(3)
       GT_ROTX3(4) GT_ROTX3(5) GT_ROTX3(6) GT_ROTX3(7)
+      [XOP_MAC2X3] = &&H_MAC2X3_1,
+      [XOP_MAC2X3 + 1] = &&H_MAC2X3_0,
       [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
@@ -895,6 +897,30 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   }
   GH_ROTX3(0) GH_ROTX3(1) GH_ROTX3(2) GH_ROTX3(3)
   GH_ROTX3(4) GH_ROTX3(5) GH_ROTX3(6) GH_ROTX3(7)
+/* XOP_MAC2X3 (wasm_code.h): the XOP_MAC2 at cell o, its adds of form V
+ * (GH_MAC2), on the x read once. */
+#define MAC2_STEP(o, V)                                                      \
+  do {                                                                       \
+    uint64_t b_ = ADD_V##V(SLOT((o) + 9), (o) + 10);                         \
+    uint64_t a_ = ADD_V##V(SLOT((o) + 12), (o) + 13);                        \
+    *SLOT((o) + 8) = b_;                                                     \
+    *SLOT((o) + 11) = a_;                                                    \
+    xres r_ = ex_mac_xv_f64(fp, ip + (o), &acc, mbase, msize, (xu32)b_, (xu32)a_, x_, 0); \
+    if (UNLIKELY(r_.trap)) {                                                 \
+      ip += (o);                                                             \
+      TRAP("out of bounds memory access");                                   \
+    }                                                                        \
+  } while (0)
+#define GH_MAC2X3(V)                                                         \
+  H_MAC2X3_##V : {                                                           \
+    xf64 x_ = rd_f64(SLOT(2));                                               \
+    MAC2_STEP(0, V);                                                         \
+    MAC2_STEP(14, 1);                                                        \
+    MAC2_STEP(28, 1);                                                        \
+    ip += 42;                                                                \
+    NEXT();                                                                  \
+  }
+  GH_MAC2X3(0) GH_MAC2X3(1)
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
   uint64_t lo = a[0], hi = a[1];

@@ -142,3 +142,41 @@
 (assert_return (invoke "i32-bc" (i32.const 5) (i32.const 4096)) (i32.const 28960))
 (assert_trap (invoke "i32-cb" (i32.const 1) (i32.const 65536)) "out of bounds memory access")
 (assert_trap (invoke "i32-cb" (i32.const 1) (i32.const 65532)) "out of bounds memory access")
+;; Three multiply-adds in a row run as one (XOP_MAC2X3): a trap in the
+;; third leaves the first two's stores done, as one at a time would.
+(module
+  (memory 1)
+  (func (export "poke") (param $a i32) (param $v f64) (f64.store (local.get $a) (local.get $v)))
+  (func (export "peek") (param $a i32) (result f64) (f64.load (local.get $a)))
+  (func (export "f64-cb") (param $T i32) (param $b i32)
+    (local $j i32) (local $c i32) (local $x f64) (local $t2 i32) (local $t5 i32) (local $t17 i32) (local $end i32)
+    (local.set $x (f64.const 3))
+    (local.set $end (i32.mul (local.get $T) (i32.const 24)))
+    (loop $l
+      local.get $j  local.get $c  i32.add  local.tee $t2
+      local.get $x
+      local.get $j  local.get $b  i32.add  local.tee $t5
+      f64.load  f64.mul
+      local.get $t2  f64.load  f64.add  f64.store
+      local.get $t2  i32.const 8  i32.add  local.tee $t17
+      local.get $x
+      local.get $t5  i32.const 8  i32.add  f64.load  f64.mul
+      local.get $t17  f64.load  f64.add  f64.store
+      local.get $t2  i32.const 16  i32.add  local.tee $t2
+      local.get $x
+      local.get $t5  i32.const 16  i32.add  f64.load  f64.mul
+      local.get $t2  f64.load  f64.add  f64.store
+      local.get $j  i32.const 24  i32.add  local.tee $j
+      local.get $end  i32.ne  br_if $l)))
+(invoke "poke" (i32.const 0) (f64.const 1))
+(invoke "poke" (i32.const 8) (f64.const 2))
+(invoke "poke" (i32.const 16) (f64.const 3))
+(invoke "poke" (i32.const 65520) (f64.const 2))
+(invoke "poke" (i32.const 65528) (f64.const 4))
+(assert_trap (invoke "f64-cb" (i32.const 1) (i32.const 65520)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 0)) (f64.const 7))
+(assert_return (invoke "peek" (i32.const 8)) (f64.const 14))
+(assert_return (invoke "peek" (i32.const 16)) (f64.const 3))
+(assert_trap (invoke "f64-cb" (i32.const 1) (i32.const 65528)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 0)) (f64.const 19))
+(assert_return (invoke "peek" (i32.const 8)) (f64.const 14))
