@@ -167,6 +167,10 @@ enum wasm_xop {
    * once (no address the adds write is its slot). */
   XOP_MAC2X3,
   XOP_MAC2X3_LAST = XOP_MAC2X3 + 1,
+  /* Two i32 words swapped (t = m[a]; m[a] = m[b]; m[b] = t): an i32.load
+   * [h, t, a, off], an XOP_MOVE32 and an i32.store, laid over them as
+   * XOP_ROTX3 is; it does all they do, in their order (one dispatch). */
+  XOP_SWAP32,
   XOP_COUNT
 };
 

@@ -354,7 +354,7 @@ void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
   }
 }
 
-/* ---- overlays: XOP_ROTX3 (three shifts xor'ed), XOP_MAC2X3 ----
+/* ---- overlays: XOP_ROTX3 (three shifts xor'ed), XOP_MAC2X3, XOP_SWAP32 ----
  * One handler laid over the first of the instructions it stands for,
  * which keep their cells (wasm_code.h). Run after the dead writes: it
  * needs the twins without t and reads whether the last one writes dst. */
@@ -386,9 +386,20 @@ static int mac2x3(const comp *c, size_t i) {
   return XOP_MAC2X3 + (c->ops[i] == mac2s);
 }
 
+/* An i32.load of t, an XOP_MOVE32, an i32.store of t: XOP_SWAP32 over
+ * the first (it runs all three as they are, so no slot need be dead). */
+static int swap32(const comp *c, size_t i) {
+  bool ok = c->ops[i] == WASM_OP_I32_LOAD && c->ops[i + 1] == XOP_MOVE32 &&
+            c->ops[i + 2] == WASM_OP_I32_STORE && c->starts[i + 1] == c->starts[i] + 4 &&
+            c->starts[i + 2] == c->starts[i] + 11 &&
+            c->code[c->starts[i] + 13].u == c->code[c->starts[i] + 1].u;
+  return ok ? XOP_SWAP32 : -1;
+}
+
 void wc_fuse_overlays(comp *c, uint32_t first_temp) {
   for (size_t i = 0; i + 2 < c->nstarts; i++) {
     int m = mac2x3(c, i);
+    if (m < 0) m = swap32(c, i);
     if (m >= 0 && c->h[m]) {
       c->code[c->starts[i]].h = c->h[m];
       c->ops[i] = m;

@@ -623,6 +623,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       GT_ROTX3(4) GT_ROTX3(5) GT_ROTX3(6) GT_ROTX3(7)
       [XOP_MAC2X3] = &&H_MAC2X3_1,
       [XOP_MAC2X3 + 1] = &&H_MAC2X3_0,
+      [XOP_SWAP32] = &&H_SWAP32,
       [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
@@ -1133,6 +1134,29 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   GH_MOVE(H_MOVE32, uint32_t)
+/* XOP_SWAP32 (wasm_code.h) over [h, t, a, off] [h, v, a, off, K, b, off2]
+ * [h, addr, val, off]: the three instructions' reads and writes in their
+ * order, traps included (a slot may be another's address). */
+#define SWAP_AT(p, ea)                                                       \
+  uint64_t p##_a = (ea);                                                     \
+  if (UNLIKELY(p##_a + 4 > msize)) TRAP("out of bounds memory access");      \
+  uint8_t *p = mbase + p##_a
+H_SWAP32: {
+  SWAP_AT(pt, (uint64_t)rd_u32(SLOT(2)) + U(3));
+  uint32_t t_, v_;
+  memcpy(&t_, pt, 4);
+  *SLOT(1) = t_;
+  SWAP_AT(pv, (uint64_t)(uint32_t)(rd_u32(SLOT(6)) + (uint32_t)U(8)) + U(7));
+  memcpy(&v_, pv, 4);
+  *SLOT(5) = v_;
+  SWAP_AT(pb, (uint64_t)rd_u32(SLOT(9)) + U(10));
+  memcpy(pb, &v_, 4);
+  SWAP_AT(ps, (uint64_t)rd_u32(SLOT(12)) + U(14));
+  t_ = rd_u32(SLOT(13));
+  memcpy(ps, &t_, 4);
+  ip += 15;
+  NEXT();
+}
   GH_MOVE(H_MOVE64, uint64_t)
   GH_MOVE(H_MOVE8, uint8_t)
 H_RETURN1:
