@@ -757,10 +757,10 @@ static void emit_cond_jump(comp *c, cval cond, bool nz) {
     if (wc_emit_chain_jump(c, nz)) return;
     /* Jump when the op's result is nonzero; an integer compare that would
      * jump on zero is inverted (its handler does not read nz). */
-    int fop = c->fuse_op;
+    int fop = c->fuse_op, inv = wasm_code_compare_inverse(fop);
     bool snz = c->fuse_neg ? !nz : nz;
-    if (!snz && wasm_code_compare_inverse(fop) >= 0) {
-      fop = wasm_code_compare_inverse(fop);
+    if (!snz && inv >= 0) {
+      fop = inv;
       snz = true;
     }
     int xop = XOPV(c->fuse_k ? XV_BRK : XV_BR, fop);

@@ -396,38 +396,37 @@ static int swap32(const comp *c, size_t i) {
   return ok ? XOP_SWAP32 : -1;
 }
 
+/* An i32.rotl.k (or .a1k) and two shift-xor chains on one a: XOP_ROTX3
+ * over the first. */
+static int rotx3(const comp *c, size_t i, uint32_t first_temp) {
+  int base, op = c->ops[i];
+  if (op < XOP_COUNT || op >= XOP_CHAIN_I32) return -1;
+  int v = wasm_code_variant(op, &base);
+  if (base != WASM_OP_I32_ROTL || (v != XV_K && v != XV_A1K)) return -1;
+  const wasm_cell *w = &c->code[c->starts[i]];
+  bool w2, w3, shr = false;
+  if (c->starts[i + 1] != c->starts[i] + 4 || c->starts[i + 2] != c->starts[i] + 10 ||
+      !is_shift_xor(c->ops[i + 1], WASM_OP_I32_ROTL, &w2) ||
+      !(is_shift_xor(c->ops[i + 2], WASM_OP_I32_ROTL, &w3) ||
+        (shr = is_shift_xor(c->ops[i + 2], WASM_OP_I32_SHR_U, &w3))))
+    return -1;
+  uint64_t a = w[2].u, d1 = w[1].u, d2 = w[5].u;
+  /* One a throughout, not overwritten on the way; each xor takes the
+   * value just written, which nothing else reads (stack slots). */
+  if (w[6].u != a || w[12].u != a || w[8].u != d1 || w[14].u != d2 || d1 < first_temp ||
+      d2 < first_temp || d1 == a || d2 == a)
+    return -1;
+  return XOP_ROTX3 + (shr ? ROTX3_SHR : 0) + (v == XV_A1K ? ROTX3_A1 : 0) + (w3 ? 0 : ROTX3_NW);
+}
+
 void wc_fuse_overlays(comp *c, uint32_t first_temp) {
   for (size_t i = 0; i + 2 < c->nstarts; i++) {
     int m = mac2x3(c, i);
     if (m < 0) m = swap32(c, i);
-    if (m >= 0 && c->h[m]) {
-      c->code[c->starts[i]].h = c->h[m];
-      c->ops[i] = m;
-      i += 2;
-      continue;
-    }
-    int base, op = c->ops[i];
-    if (op < XOP_COUNT || op >= XOP_CHAIN_I32) continue;
-    int v = wasm_code_variant(op, &base);
-    if (base != WASM_OP_I32_ROTL || (v != XV_K && v != XV_A1K)) continue;
-    const wasm_cell *w = &c->code[c->starts[i]];
-    bool w2, w3, shr = false;
-    if (c->starts[i + 1] != c->starts[i] + 4 || c->starts[i + 2] != c->starts[i] + 10 ||
-        !is_shift_xor(c->ops[i + 1], WASM_OP_I32_ROTL, &w2) ||
-        !(is_shift_xor(c->ops[i + 2], WASM_OP_I32_ROTL, &w3) ||
-          (shr = is_shift_xor(c->ops[i + 2], WASM_OP_I32_SHR_U, &w3))))
-      continue;
-    uint64_t a = w[2].u, d1 = w[1].u, d2 = w[5].u;
-    /* One a throughout, not overwritten on the way; each xor takes the
-     * value just written, which nothing else reads (stack slots). */
-    if (w[6].u != a || w[12].u != a || w[8].u != d1 || w[14].u != d2 || d1 < first_temp ||
-        d2 < first_temp || d1 == a || d2 == a)
-      continue;
-    int xop = XOP_ROTX3 + (shr ? ROTX3_SHR : 0) + (v == XV_A1K ? ROTX3_A1 : 0) +
-              (w3 ? 0 : ROTX3_NW);
-    if (!c->h[xop]) continue;
-    c->code[c->starts[i]].h = c->h[xop];
-    c->ops[i] = xop;
-    i += 2;
+    if (m < 0) m = rotx3(c, i, first_temp);
+    if (m < 0 || !c->h[m]) continue;
+    c->code[c->starts[i]].h = c->h[m];
+    c->ops[i] = m;
+    i += 2; /* the other two keep their cells, for jumps into them */
   }
 }

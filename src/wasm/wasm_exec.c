@@ -713,8 +713,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 #define GH_NONE(ID, MS)                                                      \
   GH_PLAIN(ID)                                                               \
   GH_NUM(GK_##ID, EXEC_NUMK(NUM_##ID))                                       \
-  GH_BRANCH(GB_##ID, EXEC_BR(WASM_OP_##ID, NUM_##ID, ))                                    \
-  GH_BRANCH(GBK_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, k))                                 \
+  GH_BRANCH(GB_##ID, EXEC_BR(WASM_OP_##ID, NUM_##ID, ))                      \
+  GH_BRANCH(GBK_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, k))                   \
   GH_NONE2(ID)
 #else
 #define GH_NONE(ID, MS) GH_PLAIN(ID)
@@ -724,9 +724,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_NUM(GA1_##ID, EXEC_A1(NUM_##ID))                                        \
   GH_NUM(GA1K_##ID, EXEC_BINV(NUM_##ID, a1k))                                \
   GH_NUM(GA2_##ID, EXEC_BINV(NUM_##ID, a2))                                  \
-  GH_BRANCH(GBA1_##ID, EXEC_BR(WASM_OP_##ID, NUM_##ID, a1))                                \
-  GH_BRANCH(GBA1K_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, a1k))                             \
-  GH_BRANCH(GBA2_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, a2))                               \
+  GH_BRANCH(GBA1_##ID, EXEC_BR(WASM_OP_##ID, NUM_##ID, a1))                  \
+  GH_BRANCH(GBA1K_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, a1k))               \
+  GH_BRANCH(GBA2_##ID, EXEC_BRK(WASM_OP_##ID, NUM_##ID, a2))                 \
   GH_MEMACCESS(GL_##ID, EXEC_BINMEM(NUM_##ID, ld))                           \
   GH_MEMACCESS(GS_##ID, EXEC_BINMEM(NUM_##ID, st))                           \
   GH_MEMACCESS(GR_##ID, EXEC_BINMEM(NUM_##ID, rmw))                          \
@@ -855,7 +855,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_COPIES(2, H_COPY1X2, H_COPY1X2BR)
   GH_COPIES(3, H_COPY1X3, H_COPY1X3BR)
   GH_COPIES(4, H_COPY1X4, H_COPY1X4BR)
-#define GH_MAC(LABEL, P, WT) GH_MEMACCESS(LABEL, ex_mac_##P(fp, ip, &acc, mbase, msize, WT))
+#define GH_MAC(LABEL, P, WT)                                                 \
+  GH_MEMACCESS(LABEL, ex_mac_##P(fp, ip, &acc, mbase, msize, rd_u32(SLOT(1)), \
+                                 rd_u32(SLOT(3)), rd_##P(SLOT(2)), WT))
   GH_MAC(H_MAC_I32, u32, 1)
   GH_MAC(H_MAC_I64, u64, 1)
   GH_MAC(H_MAC_F32, f32, 1)
@@ -864,15 +866,25 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_MAC(H_MACNT_I64, u64, 0)
   GH_MAC(H_MACNT_F32, f32, 0)
   GH_MAC(H_MACNT_F64, f64, 0)
-/* The addresses go to the mac as values, not back through their slots: a
- * slot read right after its write waits for the store to forward. */
+/* The XOP_MAC2* at cell o, its adds of form V, x the value of x (read
+ * where it is used: after the adds' writes). The addresses go to the mac
+ * as values, not back through their slots: a slot read right after its
+ * write waits for the store to forward. */
+#define MAC2_AT(o, P, V, x, WT)                                              \
+  do {                                                                       \
+    uint64_t b_ = ADD_V##V(SLOT((o) + 9), (o) + 10);                         \
+    uint64_t a_ = ADD_V##V(SLOT((o) + 12), (o) + 13);                        \
+    *SLOT((o) + 8) = b_;                                                     \
+    *SLOT((o) + 11) = a_;                                                    \
+    xres r_ = ex_mac_##P(fp, ip + (o), &acc, mbase, msize, (xu32)b_, (xu32)a_, x, WT); \
+    if (UNLIKELY(r_.trap)) {                                                 \
+      ip += (o);                                                             \
+      TRAP("out of bounds memory access");                                   \
+    }                                                                        \
+  } while (0)
 #define GH_MAC2(LABEL, P, V, WT)                                             \
   LABEL : {                                                                  \
-    uint64_t b_ = ADD_V##V(SLOT(9), 10), a_ = ADD_V##V(SLOT(12), 13);        \
-    *SLOT(8) = b_;                                                           \
-    *SLOT(11) = a_;                                                          \
-    xres r_ = ex_mac_at_##P(fp, ip, &acc, mbase, msize, (xu32)b_, (xu32)a_, WT); \
-    if (UNLIKELY(r_.trap)) TRAP("out of bounds memory access");              \
+    MAC2_AT(0, P, V, rd_##P(SLOT(2)), WT);                                   \
     ip += 14;                                                                \
     NEXT();                                                                  \
   }
@@ -898,26 +910,13 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   }
   GH_ROTX3(0) GH_ROTX3(1) GH_ROTX3(2) GH_ROTX3(3)
   GH_ROTX3(4) GH_ROTX3(5) GH_ROTX3(6) GH_ROTX3(7)
-/* XOP_MAC2X3 (wasm_code.h): the XOP_MAC2 at cell o, its adds of form V
- * (GH_MAC2), on the x read once. */
-#define MAC2_STEP(o, V)                                                      \
-  do {                                                                       \
-    uint64_t b_ = ADD_V##V(SLOT((o) + 9), (o) + 10);                         \
-    uint64_t a_ = ADD_V##V(SLOT((o) + 12), (o) + 13);                        \
-    *SLOT((o) + 8) = b_;                                                     \
-    *SLOT((o) + 11) = a_;                                                    \
-    xres r_ = ex_mac_xv_f64(fp, ip + (o), &acc, mbase, msize, (xu32)b_, (xu32)a_, x_, 0); \
-    if (UNLIKELY(r_.trap)) {                                                 \
-      ip += (o);                                                             \
-      TRAP("out of bounds memory access");                                   \
-    }                                                                        \
-  } while (0)
+/* XOP_MAC2X3 (wasm_code.h): three XOP_MAC2 NT twins on the x read once. */
 #define GH_MAC2X3(V)                                                         \
   H_MAC2X3_##V : {                                                           \
     xf64 x_ = rd_f64(SLOT(2));                                               \
-    MAC2_STEP(0, V);                                                         \
-    MAC2_STEP(14, 1);                                                        \
-    MAC2_STEP(28, 1);                                                        \
+    MAC2_AT(0, f64, V, x_, 0);                                               \
+    MAC2_AT(14, f64, 1, x_, 0);                                              \
+    MAC2_AT(28, f64, 1, x_, 0);                                              \
     ip += 42;                                                                \
     NEXT();                                                                  \
   }
@@ -1098,7 +1097,7 @@ H_CALL_INDIRECT: {
     *SLOT(1) = t_;                                                           \
     uint64_t p_ = U(4);                                                      \
     fp[PAIR_DST(p_)] = ADD_V##KY(fp + PAIR_SRC(p_), 5);                      \
-    if (t_) JUMP_TO(ip[7].target); /* nz is 1 */                          \
+    if (t_) JUMP_TO(ip[7].target); /* nz is 1 */                             \
     ip += 8;                                                                 \
     NEXT();                                                                  \
   }
@@ -1134,9 +1133,13 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   GH_MOVE(H_MOVE32, uint32_t)
+/* XOP_SWAP32 (wasm_code.h): the three instructions it stands for, each
+ * as its own handler runs it, without the dispatches between. */
 /* XOP_SWAP32 (wasm_code.h) over [h, t, a, off] [h, v, a, off, K, b, off2]
  * [h, addr, val, off]: the three instructions' reads and writes in their
- * order, traps included (a slot may be another's address). */
+ * order, traps included (a slot may be another's address). Written out
+ * rather than run through the load and store helpers: those also set the
+ * accumulator and step ip, and cost fannkuch 3-4% (A/B best of 11). */
 #define SWAP_AT(p, ea)                                                       \
   uint64_t p##_a = (ea);                                                     \
   if (UNLIKELY(p##_a + 4 > msize)) TRAP("out of bounds memory access");      \

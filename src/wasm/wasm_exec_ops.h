@@ -538,12 +538,11 @@ XINLINE xres ex_store_lane(XMARGS, void (*f)(uint8_t *, xv128, xu32)) {
     return (xres){ip + 4, 0};                                                \
   }
 FOR_S(DEF_BINMEM, _)
-/* XOP_MAC_*: [h, B, x, A, o1, K, o2, t] (wasm_code.h); ex_mac_at takes
- * the values of B and A, ex_mac_xv those and x's; wt 0 (the XOP_MAC_NT
- * twins) leaves t unwritten. */
+/* XOP_MAC_*: [h, B, x, A, o1, K, o2, t] (wasm_code.h), given the values
+ * of B, A and x; wt 0 (the XOP_MAC_NT twins) leaves t unwritten. */
 #define DEF_MAC(P, W)                                                        \
-  XINLINE xres ex_mac_xv_##P(XARGS, uint8_t *mb, uint64_t ms, xu32 vb, xu32 va, \
-                             x##P x, int wt) {                               \
+  XINLINE xres ex_mac_##P(XARGS, uint8_t *mb, uint64_t ms, xu32 vb, xu32 va, x##P x, \
+                          int wt) {                                          \
     MEM_AT(p, (uint64_t)(uint32_t)(va + (uint32_t)ip[5].u) + ip[4].u, sizeof(x##P)); \
     x##P b, m;                                                               \
     memcpy(&b, p, sizeof b);                                                 \
@@ -554,14 +553,6 @@ FOR_S(DEF_BINMEM, _)
     m = NUM_##W##_ADD(t, m);                                                 \
     memcpy(q, &m, sizeof m);                                                 \
     return (xres){ip + 8, 0};                                                \
-  }                                                                          \
-  XINLINE xres ex_mac_at_##P(XARGS, uint8_t *mb, uint64_t ms, xu32 vb, xu32 va, \
-                             int wt) {                                       \
-    return ex_mac_xv_##P(fp, ip, acc, mb, ms, vb, va, rd_##P(fp + ip[2].u), wt); \
-  }                                                                          \
-  XINLINE xres ex_mac_##P(XARGS, uint8_t *mb, uint64_t ms, int wt) {         \
-    return ex_mac_at_##P(fp, ip, acc, mb, ms, rd_u32(fp + ip[1].u), rd_u32(fp + ip[3].u), \
-                         wt);                                                \
   }
 DEF_MAC(u32, I32)
 DEF_MAC(u64, I64)
