@@ -164,9 +164,13 @@ enum wasm_xop {
   /* Three f64 multiply-adds of one x in a row (a loop unrolled three
    * times, matmul's): XOP_MAC2_F64's XOP_MAC_NT twin twice after it or
    * after XOP_MAC2S_F64's (+ 1), laid over them as XOP_ROTX3 is; x is read
-   * once (no address the adds write is its slot). */
+   * once (no address the adds write is its slot). + MAC2X3_CHAINED: the
+   * second and third add constants to the first's two addresses (the
+   * loop's p + 8, p + 16), so all six come from the first's two reads;
+   * their a-addresses are stack slots (only their mac reads them), not
+   * written. */
   XOP_MAC2X3,
-  XOP_MAC2X3_LAST = XOP_MAC2X3 + 1,
+  XOP_MAC2X3_LAST = XOP_MAC2X3 + 3,
   /* Two i32 words swapped (t = m[a]; m[a] = m[b]; m[b] = t): an i32.load
    * [h, t, a, off], an XOP_MOVE32 and an i32.store, laid over them as
    * XOP_ROTX3 is; it does all they do, in their order (one dispatch). */
@@ -175,6 +179,7 @@ enum wasm_xop {
 };
 
 enum { ROTX3_SHR = 1, ROTX3_A1 = 2, ROTX3_NW = 4, ROTX3_CELLS = 16 };
+enum { MAC2X3_CHAINED = 2 };
 
 /* Slot pairs: two slot numbers (32 bits each) packed in one cell, a
  * destination and a source. An instruction costs about one memory

@@ -222,6 +222,7 @@ int wc_add_form(int op, bool k);
 uint64_t wc_add_b(int op, bool k, const cval *b);
 int wc_compare_pos(int op);
 bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz);
+bool wc_emit_add_cmp_jump(comp *c, int cmp, uint64_t t);
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);

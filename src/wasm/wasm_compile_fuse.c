@@ -168,6 +168,44 @@ bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
   return true;
 }
 
+/* Replaces the code from cell start on (the add of the record and an i32
+ * compare at CHAIN_BR_2 position pos, t = cmp(a, b), b an immediate when
+ * k) with one XOP_CMPADDBR: the compare, the add to d, then the jump when
+ * t holds (the caller appends the target). */
+static void emit_cmpaddbr(comp *c, size_t start, int pos, bool k, uint64_t t, uint64_t a,
+                          uint64_t b, uint64_t d) {
+  uint64_t x = c->add_a, y = c->add_b;
+  int xop = XOP_CMPADDBR + 4 * pos + 2 * (int)k + (c->add_form == ADD_FORM_I32K);
+  wc_rewind(c, start);
+  wc_emit_op(c, xop);
+  wc_emit_u(c, t);
+  wc_emit_u(c, a);
+  wc_emit_u(c, b);
+  wc_emit_u(c, SLOT_PAIR(d, x));
+  wc_emit_u(c, y);
+  wc_emit_u(c, 1);
+}
+
+/* A jump when an i32 compare (cmp, the one emit_cond_jump fuses, its
+ * result t in a stack slot only the jump reads) holds, the compare right
+ * after an add (i++; if (i > n) ...): XOP_CMPADDBR, which runs the compare
+ * first. That order is the same when the add writes no operand of the
+ * compare and the compare's t is not an operand of the add. */
+bool wc_emit_add_cmp_jump(comp *c, int cmp, uint64_t t) {
+  size_t start = c->add_start;
+  int pos = chain_br_2(cmp);
+  if (pos < 0 || start == SIZE_MAX || c->add_end != c->fuse_start || c->add_copy ||
+      c->add_form > ADD_FORM_I32K || c->fuse_acc || c->fuse_np != 2 ||
+      c->barrier == c->fuse_start || !c->h[XOP_CMPADDBR])
+    return false;
+  uint64_t d = c->code[start + 1].u, a = c->fuse_a, b = c->fuse_b;
+  bool yk = c->add_form == ADD_FORM_I32K;
+  if (d == a || (!c->fuse_k && d == b) || d == t || t == c->add_a || (!yk && t == c->add_b))
+    return false;
+  emit_cmpaddbr(c, start, pos, c->fuse_k, t, a, b, d);
+  return true;
+}
+
 /* A conditional jump on cond right after an add: one XOP_ADDBR (the
  * caller appends the target). The add's result is written before cond is
  * read, as in the code it replaces. */
@@ -188,16 +226,7 @@ bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz) {
     pos = tdst >= c->first_temp ? chain_br_2(wasm_code_compare_inverse(t->op)) : -1;
   if (pos >= 0 && cond == tdst && d != tdst && c->barrier != c->add_start &&
       c->h[XOP_CMPADDBR]) {
-    uint64_t x = c->add_a, y = c->add_b, a = t->a, b = t->b;
-    int xop = XOP_CMPADDBR + 4 * pos + 2 * (int)t->k + (c->add_form == ADD_FORM_I32K);
-    wc_rewind(c, t->start);
-    wc_emit_op(c, xop);
-    wc_emit_u(c, tdst);
-    wc_emit_u(c, a);
-    wc_emit_u(c, b);
-    wc_emit_u(c, SLOT_PAIR(d, x));
-    wc_emit_u(c, y);
-    wc_emit_u(c, 1);
+    emit_cmpaddbr(c, t->start, pos, t->k, tdst, t->a, t->b, d);
     return true;
   }
   replace_last_add(c, XOP_ADDBR + c->add_form);
@@ -372,7 +401,7 @@ static bool is_shift_xor(int op, int op1, bool *dst_written) {
 
 /* Three XOP_MAC2*_F64 (their XOP_MAC_NT twins, [h, B, x, A, o1, K, o2, t,
  * b-add d|a b, a-add d|a b]) on one x: XOP_MAC2X3 over the first. */
-static int mac2x3(const comp *c, size_t i) {
+static int mac2x3(const comp *c, size_t i, uint32_t first_temp) {
   const int mac2 = XOP_MAC_NT + XOP_MAC2_F64 - XOP_MAC_I32;
   const int mac2s = XOP_MAC_NT + XOP_MAC2S_F64 - XOP_MAC_I32;
   if ((c->ops[i] != mac2 && c->ops[i] != mac2s) || c->ops[i + 1] != mac2 ||
@@ -383,7 +412,13 @@ static int mac2x3(const comp *c, size_t i) {
   uint64_t x = w[2].u;
   for (int k = 0; k < 42; k += 14)
     if (w[k + 2].u != x || w[k + 8].u == x || w[k + 11].u == x) return -1;
-  return XOP_MAC2X3 + (c->ops[i] == mac2s);
+  /* Chained: the later two add to the first's b and a (d1, d2), which
+   * they do not overwrite; their a-addresses are stack slots. */
+  uint64_t d1 = w[8].u, d2 = w[11].u;
+  bool chained = d1 != d2 && w[23].u == d1 && w[37].u == d1 && w[26].u == d2 &&
+                 w[40].u == d2 && w[25].u >= first_temp && w[39].u >= first_temp &&
+                 w[22].u != d1 && w[22].u != d2 && w[25].u != d1 && w[25].u != d2;
+  return XOP_MAC2X3 + (c->ops[i] == mac2s) + (chained ? MAC2X3_CHAINED : 0);
 }
 
 /* An i32.load of t, an XOP_MOVE32, an i32.store of t: XOP_SWAP32 over
@@ -421,7 +456,7 @@ static int rotx3(const comp *c, size_t i, uint32_t first_temp) {
 
 void wc_fuse_overlays(comp *c, uint32_t first_temp) {
   for (size_t i = 0; i + 2 < c->nstarts; i++) {
-    int m = mac2x3(c, i);
+    int m = mac2x3(c, i, first_temp);
     if (m < 0) m = swap32(c, i);
     if (m < 0) m = rotx3(c, i, first_temp);
     if (m < 0 || !c->h[m]) continue;

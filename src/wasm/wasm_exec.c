@@ -623,6 +623,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       GT_ROTX3(4) GT_ROTX3(5) GT_ROTX3(6) GT_ROTX3(7)
       [XOP_MAC2X3] = &&H_MAC2X3_1,
       [XOP_MAC2X3 + 1] = &&H_MAC2X3_0,
+      [XOP_MAC2X3 + MAC2X3_CHAINED] = &&H_MAC2X3C_1,
+      [XOP_MAC2X3 + MAC2X3_CHAINED + 1] = &&H_MAC2X3C_0,
       [XOP_SWAP32] = &&H_SWAP32,
       [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
@@ -876,7 +878,12 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
     uint64_t a_ = ADD_V##V(SLOT((o) + 12), (o) + 13);                        \
     *SLOT((o) + 8) = b_;                                                     \
     *SLOT((o) + 11) = a_;                                                    \
-    xres r_ = ex_mac_##P(fp, ip + (o), &acc, mbase, msize, (xu32)b_, (xu32)a_, x, WT); \
+    MAC_AT(o, P, b_, a_, x, WT);                                             \
+  } while (0)
+/* The mac part of the XOP_MAC2* at cell o, on the values of B and A. */
+#define MAC_AT(o, P, b, a, x, WT)                                            \
+  do {                                                                       \
+    xres r_ = ex_mac_##P(fp, ip + (o), &acc, mbase, msize, (xu32)(b), (xu32)(a), x, WT); \
     if (UNLIKELY(r_.trap)) {                                                 \
       ip += (o);                                                             \
       TRAP("out of bounds memory access");                                   \
@@ -921,6 +928,26 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
     NEXT();                                                                  \
   }
   GH_MAC2X3(0) GH_MAC2X3(1)
+/* + MAC2X3_CHAINED: the later two addresses are the first's plus their
+ * constants (K1 at 24 and 38, K2 at 27 and 41); their a-addresses (cells
+ * 25, 39) are not written. */
+#define GH_MAC2X3C(V)                                                        \
+  H_MAC2X3C_##V : {                                                          \
+    xf64 x_ = rd_f64(SLOT(2));                                               \
+    uint64_t b1_ = ADD_V##V(SLOT(9), 10), a1_ = ADD_V##V(SLOT(12), 13);     \
+    xu32 b2_ = (xu32)b1_ + (xu32)U(24), a2_ = (xu32)a1_ + (xu32)U(27);       \
+    xu32 b3_ = (xu32)b1_ + (xu32)U(38), a3_ = (xu32)a1_ + (xu32)U(41);       \
+    *SLOT(8) = b1_;                                                          \
+    *SLOT(11) = a1_;                                                         \
+    *SLOT(22) = b2_;                                                         \
+    *SLOT(36) = b3_;                                                         \
+    MAC_AT(0, f64, b1_, a1_, x_, 0);                                         \
+    MAC_AT(14, f64, b2_, a2_, x_, 0);                                        \
+    MAC_AT(28, f64, b3_, a3_, x_, 0);                                        \
+    ip += 42;                                                                \
+    NEXT();                                                                  \
+  }
+  GH_MAC2X3C(0) GH_MAC2X3C(1)
 H_COPY2: {
   uint64_t *d = SLOT(1), *a = SLOT(2);
   uint64_t lo = a[0], hi = a[1];

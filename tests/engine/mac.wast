@@ -41,6 +41,51 @@
       local.get $j  i32.const 24  i32.add  local.tee $j
       local.get $end  i32.ne  br_if $l)
     (call $sum-f64 (local.get $T)))
+;; The three multiply-adds' later addresses stepping from the second's
+;; (not all from the first's), or one of them kept in a local: the
+;; XOP_MAC2X3 that reads each address's slot, not the chained one.
+  (func (export "f64-cb-stepwise") (param $T i32) (param $b i32) (result f64)
+    (local $j i32) (local $c i32) (local $x f64) (local $t2 i32) (local $t5 i32) (local $t17 i32) (local $end i32)
+    (local.set $x (f64.const 3))
+    (local.set $end (i32.mul (local.get $T) (i32.const 24)))
+    (loop $l
+      local.get $j  local.get $c  i32.add  local.tee $t2
+      local.get $x
+      local.get $j  local.get $b  i32.add  local.tee $t5
+      f64.load  f64.mul
+      local.get $t2  f64.load  f64.add  f64.store
+      local.get $t2  i32.const 8  i32.add  local.tee $t17
+      local.get $x
+      local.get $t5  i32.const 8  i32.add  f64.load  f64.mul
+      local.get $t17  f64.load  f64.add  f64.store
+      local.get $t17  i32.const 8  i32.add  local.tee $t2
+      local.get $x
+      local.get $t5  i32.const 16  i32.add  f64.load  f64.mul
+      local.get $t2  f64.load  f64.add  f64.store
+      local.get $j  i32.const 24  i32.add  local.tee $j
+      local.get $end  i32.ne  br_if $l)
+    (call $sum-f64 (local.get $T)))
+  (func (export "f64-cb-kept") (param $T i32) (param $b i32) (result f64)
+    (local $j i32) (local $c i32) (local $x f64) (local $t2 i32) (local $t5 i32) (local $t17 i32) (local $end i32) (local $keep i32)
+    (local.set $x (f64.const 3))
+    (local.set $end (i32.mul (local.get $T) (i32.const 24)))
+    (loop $l
+      local.get $j  local.get $c  i32.add  local.tee $t2
+      local.get $x
+      local.get $j  local.get $b  i32.add  local.tee $t5
+      f64.load  f64.mul
+      local.get $t2  f64.load  f64.add  f64.store
+      local.get $t2  i32.const 8  i32.add  local.tee $t17
+      local.get $x
+      local.get $t5  i32.const 8  i32.add  local.tee $keep  f64.load  f64.mul
+      local.get $t17  f64.load  f64.add  f64.store
+      local.get $t2  i32.const 16  i32.add  local.tee $t2
+      local.get $x
+      local.get $t5  i32.const 16  i32.add  f64.load  f64.mul
+      local.get $t2  f64.load  f64.add  f64.store
+      local.get $j  i32.const 24  i32.add  local.tee $j
+      local.get $end  i32.ne  br_if $l)
+    (call $sum-f64 (local.get $T)))
   (func (export "f64-bc") (param $T i32) (param $b i32) (result f64)
     (local $j i32) (local $c i32) (local $x f64) (local $t2 i32) (local $t5 i32) (local $t17 i32) (local $end i32)
     (local.set $x (f64.const 3))
@@ -126,6 +171,12 @@
 (assert_return (invoke "f64-cb" (i32.const 1) (i32.const 4096)) (f64.const 29))
 (invoke "fill-f64" (i32.const 5) (i32.const 4096))
 (assert_return (invoke "f64-cb" (i32.const 5) (i32.const 4096)) (f64.const 2260))
+(invoke "fill-f64" (i32.const 5) (i32.const 4096))
+(assert_return (invoke "f64-cb-stepwise" (i32.const 5) (i32.const 4096)) (f64.const 2260))
+(invoke "fill-f64" (i32.const 5) (i32.const 4096))
+(assert_return (invoke "f64-cb-kept" (i32.const 5) (i32.const 4096)) (f64.const 2260))
+(assert_trap (invoke "f64-cb-stepwise" (i32.const 1) (i32.const 65528)) "out of bounds memory access")
+(assert_trap (invoke "f64-cb-kept" (i32.const 1) (i32.const 65528)) "out of bounds memory access")
 (invoke "fill-f64" (i32.const 1) (i32.const 4096))
 (assert_return (invoke "f64-bc" (i32.const 1) (i32.const 4096)) (f64.const 29))
 (invoke "fill-f64" (i32.const 5) (i32.const 4096))
