@@ -8,7 +8,8 @@
 #   bench/run.sh [-n N] [-r RUNNERS] [--no-instantiate] [PROGRAM...]
 #
 #   -n N        best of N runs (default 3); a run slower than ONCE_ABOVE
-#               seconds (default 2) is not repeated, to keep the harness short
+#               seconds (default 10: wabt's long runs) is not repeated, to keep
+#               the harness short
 #   -r RUNNERS  comma-separated subset of: stratus,node,wasm-interp
 #               (default: all three)
 #   PROGRAM     names from bench/programs/ (default: all)
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     -n) repeat=$2; shift 2 ;;
     -r) runners=$2; shift 2 ;;
     --no-instantiate) instantiate=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     *) programs+=("$1"); shift ;;
   esac
@@ -44,7 +45,7 @@ IFS=, read -r -a runner_list <<<"$runners"
 stratus=${STRATUS:-build/stratus}
 timeout_s=${TIMEOUT:-300}
 interp_timeout_s=${WASM_INTERP_TIMEOUT:-20}
-once_above=${ONCE_ABOVE:-2}
+once_above=${ONCE_ABOVE:-10}
 out=${BENCH_OUT:-build/bench}
 mkdir -p "$out"
 
