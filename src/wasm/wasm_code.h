@@ -95,6 +95,7 @@ enum wasm_xop {
                     * ip is one load away (not six dependent ones) */
   XOP_COPY1X3,     /* [h, pair1, pair2, pair3]: three COPY1 in order */
   XOP_COPY1X4,     /* four */
+  XOP_COPY1X5, XOP_COPY1X6, XOP_COPY1X7, XOP_COPY1X8, /* up to eight */
   /* [h, B, x, A, o1, K, o2, t]: multiply-add to memory, an XV_LD mul
    * then an XV_RMW add of its result: t = x * load((i32)(A + K) + o1),
    * written to slot t; then m = t + m for m at B + o2. Per type: */
@@ -120,8 +121,9 @@ enum wasm_xop {
    * off, K, nz, target]: dst = load((i32)(x + K) + off), jump when
    * (dst != 0) == nz. */
   XOP_LDBR_I32, XOP_LDBR_U8,
-  /* COPY1 .. COPY1X4 then BR: [h, pair1, .., target] */
+  /* COPY1 .. COPY1X8 then BR: [h, pair1, .., target] */
   XOP_COPY1BR, XOP_COPY1X2BR, XOP_COPY1X3BR, XOP_COPY1X4BR,
+  XOP_COPY1X5BR, XOP_COPY1X6BR, XOP_COPY1X7BR, XOP_COPY1X8BR,
   /* SELECT with immediates: [h, dst, a, b, cond], b (K), a (KA) or both
    * (KK) the value itself: */
   XOP_SELECTK, XOP_SELECTKA, XOP_SELECTKK,
@@ -189,19 +191,28 @@ enum { MAC2X3_CHAINED = 2 };
 #define SLOT_PAIR(dst, src) ((uint64_t)(uint32_t)(dst) | (uint64_t)(uint32_t)(src) << 32)
 #define PAIR_DST(u) ((uint32_t)(u))
 #define PAIR_SRC(u) ((uint32_t)((u) >> 32))
+/* How many COPY1 op runs (COPY1, COPY1X2..X8 and their BR forms: one
+ * slot pair each), or 0. */
+#define WASM_CODE_MAX_COPIES 8
+static inline int wasm_code_copies(int op) {
+  if (op == XOP_COPY1) return 1;
+  if (op == XOP_COPY1X2) return 2;
+  if (op >= XOP_COPY1X3 && op <= XOP_COPY1X8) return 3 + op - XOP_COPY1X3;
+  if (op >= XOP_COPY1BR && op <= XOP_COPY1X8BR) return 1 + op - XOP_COPY1BR;
+  return 0;
+}
+/* The op that runs n (1..8) COPY1, then jumps when br. */
+static inline int wasm_code_copy_op(int n, bool br) {
+  return br ? XOP_COPY1BR + n - 1 : n == 1 ? XOP_COPY1 : n == 2 ? XOP_COPY1X2 : XOP_COPY1X3 + n - 3;
+}
 /* Whether operand cell k (1 = the first after the handler) of op is a
  * slot pair. */
 static inline bool wasm_code_pair_cell(int op, size_t k) {
-  switch (op) {
-  case XOP_COPY1: case XOP_COPY1BR: return k <= 1;
-  case XOP_COPY1X2: case XOP_COPY1X2BR: return k <= 2;
-  case XOP_COPY1X3: case XOP_COPY1X3BR: return k <= 3;
-  case XOP_COPY1X4: case XOP_COPY1X4BR: return k <= 4;
-  default:
-    return (op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3)) ||
-           (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST && k == 1) ||
-           (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST && k == 4);
-  }
+  int copies = wasm_code_copies(op);
+  if (copies) return k <= (size_t)copies;
+  return (op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3)) ||
+         (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST && k == 1) ||
+         (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST && k == 4);
 }
 
 /* Generated variants of the scalar numeric instructions (XV_K: binary ops

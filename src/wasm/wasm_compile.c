@@ -126,13 +126,15 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "br_if", "br_unless", "br_table", "return", "call", "call_indirect",
       "select", "select2", "global.get", "global.get2", "global.set",
       "global.set2", "ref.is_null", "ref.func", "memop.multi", "throw_ref",
-      "copy1x2", "call", "copy1x3", "copy1x4", "i32.mac", "i64.mac", "f32.mac", "f64.mac",
+      "copy1x2", "call", "copy1x3", "copy1x4", "copy1x5", "copy1x6", "copy1x7", "copy1x8",
+      "i32.mac", "i64.mac", "f32.mac", "f64.mac",
       "i32.mac2", "i64.mac2", "f32.mac2", "f64.mac2",
       "i32.mac2s", "i64.mac2s", "f32.mac2s", "f64.mac2s", "call.copy",
       "global.addk", "global.set.addk", "return.copy", "add2", "add2", "add2", "add2", "add2",
       "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2",
       "i32.load.br", "i32.load8_u.br",
-      "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br", "select.k", "select.ka",
+      "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br",
+      "copy1x5.br", "copy1x6.br", "copy1x7.br", "copy1x8.br", "select.k", "select.ka",
       "select.kk", "move32", "move64", "move8", "add.br", "add.br", "add.br", "add.br",
       CMP_NAMES(eq), CMP_NAMES(ne), CMP_NAMES(lt_s), CMP_NAMES(lt_u), CMP_NAMES(gt_s),
       CMP_NAMES(gt_u), CMP_NAMES(le_s), CMP_NAMES(le_u), CMP_NAMES(ge_s), CMP_NAMES(ge_u),
@@ -304,11 +306,10 @@ bool wc_last_is(comp *c, size_t start, size_t end) {
 void wc_emit_copy(comp *c, uint32_t dst, uint32_t src, uint32_t nslots) {
   if (dst == src || nslots == 0) return;
   if (wc_eq_same(c, dst, src, nslots)) return; /* dst holds that value already */
-  /* Up to four copies in a row become one instruction (COPY1X2..X4). */
-  static const int grown[] = {XOP_COPY1X2, XOP_COPY1X3, XOP_COPY1X4};
-  if (nslots == 1 && c->copy_at != SIZE_MAX && c->copy_n < 4 &&
+  /* Up to eight copies in a row become one instruction (COPY1X2..X8). */
+  if (nslots == 1 && c->copy_at != SIZE_MAX && c->copy_n < WASM_CODE_MAX_COPIES &&
       wc_last_is(c, c->copy_at, c->copy_at + 1 + c->copy_n) && !c->st) {
-    int xop = grown[c->copy_n - 1];
+    int xop = wasm_code_copy_op((int)c->copy_n + 1, false);
     c->code[c->copy_at].h = c->h[xop];
     if (c->nstarts) c->ops[c->nstarts - 1] = xop;
     wc_eq_retyped(c, c->copy_at, xop);
@@ -542,7 +543,7 @@ static void emit_branch(comp *c, ctl *t) {
      * jump: the target follows their cells. */
     if (c->copy_at != SIZE_MAX && wc_last_is(c, c->copy_at, c->copy_at + 1 + c->copy_n) &&
         !c->st) {
-      int xop = XOP_COPY1BR + (int)c->copy_n - 1;
+      int xop = wasm_code_copy_op((int)c->copy_n, true);
       c->code[c->copy_at].h = c->h[xop];
       if (c->nstarts) c->ops[c->nstarts - 1] = xop;
       wc_eq_retyped(c, c->copy_at, xop);

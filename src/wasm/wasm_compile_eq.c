@@ -135,8 +135,7 @@ static void eq_result(comp *c, int op, const wasm_cell *a, size_t na) {
 
 /* Whether op copies (and so may add facts). */
 static bool eq_copies(int op) {
-  return (op >= XOP_COPY1 && op <= XOP_COPYN) || op == XOP_COPY1X2 || op == XOP_COPY1X3 ||
-         op == XOP_COPY1X4 || (op >= XOP_COPY1BR && op <= XOP_COPY1X4BR) || op == XOP_CALL_LOCAL1;
+  return (op >= XOP_COPY1 && op <= XOP_COPYN) || wasm_code_copies(op) || op == XOP_CALL_LOCAL1;
 }
 
 /* The write of an add (ADD_FORM_* form, d|a pair, b) in XOP_ADD2 or
@@ -181,19 +180,19 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
       return;
     }
   }
-  int ncopies = 0;
+  int ncopies = wasm_code_copies(op);
+  if (ncopies) {
+    if (na < (size_t)ncopies) {
+      f->n = 0;
+      return;
+    }
+    for (int i = 0; i < ncopies; i++) eq_copy1(c, PAIR_DST(a[i].u), PAIR_SRC(a[i].u));
+    return;
+  }
   switch (op) {
   case XOP_UNREACHABLE: case XOP_BR: case XOP_BR_IF: case XOP_BR_UNLESS: case XOP_BR_TABLE:
   case XOP_RETURN: case XOP_RETURN1: case XOP_GLOBAL_SET: case XOP_GLOBAL_SET2:
   case XOP_THROW_REF:
-    return;
-  case XOP_COPY1X4: case XOP_COPY1X4BR: ncopies++; /* fall through */
-  case XOP_COPY1X3: case XOP_COPY1X3BR: ncopies++; /* fall through */
-  case XOP_COPY1X2: case XOP_COPY1X2BR: ncopies++; /* fall through */
-  case XOP_COPY1: case XOP_COPY1BR:
-    ncopies++;
-    if (na < (size_t)ncopies) break;
-    for (int i = 0; i < ncopies; i++) eq_copy1(c, PAIR_DST(a[i].u), PAIR_SRC(a[i].u));
     return;
   case XOP_COPY2:
     if (na < 2) break;

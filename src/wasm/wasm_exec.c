@@ -606,12 +606,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [WASM_OP_ELEM_DROP] = &&H_ELEM_DROP,
       [XOP_UNREACHABLE] = &&H_UNREACHABLE,
       [XOP_COPY1] = &&H_COPY1,
-      [XOP_COPY1X2] = &&H_COPY1X2,
-      [XOP_COPY1X3] = &&H_COPY1X3,
       [XOP_COPY1BR] = &&H_COPY1BR,
-      [XOP_COPY1X2BR] = &&H_COPY1X2BR,
-      [XOP_COPY1X3BR] = &&H_COPY1X3BR,
-      [XOP_COPY1X4BR] = &&H_COPY1X4BR,
+#define GT_COPIES(N) [XOP_COPY1X##N] = &&H_COPY1X##N, [XOP_COPY1X##N##BR] = &&H_COPY1X##N##BR,
+      GT_COPIES(2) GT_COPIES(3) GT_COPIES(4) GT_COPIES(5) GT_COPIES(6) GT_COPIES(7) GT_COPIES(8)
 #define GT_MAC(OP, L, T)                                                     \
   [XOP_##OP##_##T] = &&H_##OP##_##T, [XOP_MAC_NT + XOP_##OP##_##T - XOP_MAC_I32] = &&H_##L##_##T,
 #define GT_MACS(OP, L) GT_MAC(OP, L, I32) GT_MAC(OP, L, I64) GT_MAC(OP, L, F32) GT_MAC(OP, L, F64)
@@ -626,7 +623,6 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_MAC2X3 + MAC2X3_CHAINED] = &&H_MAC2X3C_1,
       [XOP_MAC2X3 + MAC2X3_CHAINED + 1] = &&H_MAC2X3C_0,
       [XOP_SWAP32] = &&H_SWAP32,
-      [XOP_COPY1X4] = &&H_COPY1X4,
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
       [XOP_CONST] = &&H_CONST,
@@ -849,6 +845,10 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
 #define COPIES_2 COPIES_1 COPY_AT(2)
 #define COPIES_3 COPIES_2 COPY_AT(3)
 #define COPIES_4 COPIES_3 COPY_AT(4)
+#define COPIES_5 COPIES_4 COPY_AT(5)
+#define COPIES_6 COPIES_5 COPY_AT(6)
+#define COPIES_7 COPIES_6 COPY_AT(7)
+#define COPIES_8 COPIES_7 COPY_AT(8)
 #define GH_COPIES(N, LABEL, LABEL_BR)                                        \
   LABEL : COPIES_##N ip += 1 + N;                                            \
   NEXT();                                                                    \
@@ -857,6 +857,10 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
   GH_COPIES(2, H_COPY1X2, H_COPY1X2BR)
   GH_COPIES(3, H_COPY1X3, H_COPY1X3BR)
   GH_COPIES(4, H_COPY1X4, H_COPY1X4BR)
+  GH_COPIES(5, H_COPY1X5, H_COPY1X5BR)
+  GH_COPIES(6, H_COPY1X6, H_COPY1X6BR)
+  GH_COPIES(7, H_COPY1X7, H_COPY1X7BR)
+  GH_COPIES(8, H_COPY1X8, H_COPY1X8BR)
 #define GH_MAC(LABEL, P, WT)                                                 \
   GH_MEMACCESS(LABEL, ex_mac_##P(fp, ip, &acc, mbase, msize, rd_u32(SLOT(1)), \
                                  rd_u32(SLOT(3)), rd_##P(SLOT(2)), WT))
