@@ -132,6 +132,11 @@ enum wasm_xop {
    * [h, dst, a, off1, K, b, off2]: dst = load((i32)(a + K) + off1), then
    * store dst at b + off2. */
   XOP_MOVE32, XOP_MOVE64, XOP_MOVE8,
+  /* The same after an XOP_ADD2 of two constants that computed the store's
+   * and the load's addresses (a byte-copy loop unrolled: d[i] = s[i]),
+   * the adds' results read by the move only (stack slots): [h, dst, a,
+   * off1, K, b, off2, K2], the store at (i32)(b + K2) + off2. */
+  XOP_MOVE32K, XOP_MOVE64K, XOP_MOVE8K,
   /* An add (or copy) then a br_if/if on another value: [h, d|a, b, cond,
    * nz, target], d = a + b (XOP_ADDBR + ADD_FORM_*), then jump when
    * (cond != 0) == nz. */

@@ -206,6 +206,7 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
   case XOP_GLOBAL_GET: case XOP_REF_IS_NULL:
   case XOP_REF_FUNC: case XOP_GSETK: case XOP_LDBR_I32: case XOP_LDBR_U8:
   case XOP_MOVE32: case XOP_MOVE64: case XOP_MOVE8:
+  case XOP_MOVE32K: case XOP_MOVE64K: case XOP_MOVE8K:
     if (na < 1) break;
     eq_kill(f, a[0].u, a[0].u + 1);
     return;

@@ -192,14 +192,34 @@ static bool compile_move(comp *c, int op, const cval *addr, const cval *val, uin
   uint64_t dst = c->code[l.start + 1].u; /* local.tee may have retargeted it */
   int xop = move_op(l.op, op);
   if (xop < 0 || !c->h[xop] || val->src != dst) return false;
-  wc_rewind(c, l.start);
+  /* An XOP_ADD2 of constants just before computed the store's address
+   * (its first add) and the load's (its second), into stack slots only
+   * the move reads: XOP_MOVE*K does those adds itself. The first add's
+   * write must not change the second's operand. */
+  size_t a2 = c->add2_start, start = l.start;
+  const wasm_cell *p = c->code + a2 + 1; /* [d1|a1, K1, d2|a2, K2] */
+  uint64_t a = l.addr, k = l.k, b = addr->src, k2 = 0;
+  int kxop = xop + XOP_MOVE32K - XOP_MOVE32;
+  if (a2 != SIZE_MAX && c->add2_end == l.start && c->barrier != l.start && l.k == 0 &&
+      c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32K + ADD_FORM_I32K] &&
+      PAIR_DST(p[0].u) == b && PAIR_DST(p[2].u) == a && b >= c->first_temp &&
+      a >= c->first_temp && a != b && PAIR_DST(p[0].u) != PAIR_SRC(p[2].u) && c->h[kxop]) {
+    b = PAIR_SRC(p[0].u);
+    k2 = p[1].u;
+    a = PAIR_SRC(p[2].u);
+    k = p[3].u;
+    start = a2;
+    xop = kxop;
+  }
+  wc_rewind(c, start);
   wc_emit_op(c, xop);
   wc_emit_u(c, dst);
-  wc_emit_u(c, l.addr);
+  wc_emit_u(c, a);
   wc_emit_u(c, l.off);
-  wc_emit_u(c, l.k);
-  wc_emit_u(c, addr->src);
+  wc_emit_u(c, k);
+  wc_emit_u(c, b);
   wc_emit_u(c, off);
+  if (xop == kxop) wc_emit_u(c, k2);
   return true;
 }
 

@@ -654,6 +654,9 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_MOVE32] = &&H_MOVE32,
       [XOP_MOVE64] = &&H_MOVE64,
       [XOP_MOVE8] = &&H_MOVE8,
+      [XOP_MOVE32K] = &&H_MOVE32K,
+      [XOP_MOVE64K] = &&H_MOVE64K,
+      [XOP_MOVE8K] = &&H_MOVE8K,
       [XOP_ADDBR + 0] = &&H_ADDBR_0,
       [XOP_ADDBR + 1] = &&H_ADDBR_1,
       [XOP_ADDBR + 2] = &&H_ADDBR_2,
@@ -1193,6 +1196,19 @@ H_SWAP32: {
 }
   GH_MOVE(H_MOVE64, uint64_t)
   GH_MOVE(H_MOVE8, uint8_t)
+/* XOP_MOVE*K: the store's address is read before the load writes dst. */
+#define GH_MOVEK(LABEL, MT)                                                  \
+  LABEL : {                                                                  \
+    uint64_t b_ = (uint64_t)(uint32_t)(rd_u32(SLOT(5)) + (uint32_t)U(7)) + U(6); \
+    LOAD_C234(MT, v_);                                                       \
+    if (UNLIKELY(b_ + sizeof(MT) > msize)) TRAP("out of bounds memory access"); \
+    memcpy(mbase + b_, &v_, sizeof v_);                                      \
+    ip += 8;                                                                 \
+    NEXT();                                                                  \
+  }
+  GH_MOVEK(H_MOVE32K, uint32_t)
+  GH_MOVEK(H_MOVE64K, uint64_t)
+  GH_MOVEK(H_MOVE8K, uint8_t)
 H_RETURN1:
   fp[0] = *SLOT(1);
   goto H_RETURN;
