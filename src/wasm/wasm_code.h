@@ -182,11 +182,21 @@ enum wasm_xop {
    * [h, t, a, off], an XOP_MOVE32 and an i32.store, laid over them as
    * XOP_ROTX3 is; it does all they do, in their order (one dispatch). */
   XOP_SWAP32,
+  /* Two plain loads of one type in a row (struct fields, the operands of
+   * the next op), laid over them as XOP_ROTX3 is: both run as they are,
+   * in order, with one dispatch. i32, i64, f32, f64 (LOAD2_TYPES). */
+  XOP_LOAD2,
+  XOP_LOAD2_LAST = XOP_LOAD2 + 3,
   XOP_COUNT
 };
 
 enum { ROTX3_SHR = 1, ROTX3_A1 = 2, ROTX3_NW = 4, ROTX3_CELLS = 16 };
 enum { MAC2X3_CHAINED = 2 };
+/* XOP_LOAD2's types, in order: X(load op, its byte size). */
+#define LOAD2_TYPES(X) X(I32_LOAD, 4) X(I64_LOAD, 8) X(F32_LOAD, 4) X(F64_LOAD, 8)
+#define LOAD2_POS(ID, MS) LOAD2_##ID,
+enum { LOAD2_TYPES(LOAD2_POS) LOAD2_N };
+#undef LOAD2_POS
 
 /* Slot pairs: two slot numbers (32 bits each) packed in one cell, a
  * destination and a source. An instruction costs about one memory

@@ -143,7 +143,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "f32.mac2.nt", "f64.mac2.nt", "i32.mac2s.nt", "i64.mac2s.nt", "f32.mac2s.nt", "f64.mac2s.nt",
       "i32.rotx3", "i32.rotx3.shr", "i32.rotx3.a1", "i32.rotx3.a1.shr", "i32.rotx3.nw",
       "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw", "f64.mac2.x3",
-      "f64.mac2s.x3", "f64.mac2.x3c", "f64.mac2s.x3c", "i32.swap"};
+      "f64.mac2s.x3", "f64.mac2.x3c", "f64.mac2s.x3c", "i32.swap",
+      "i32.load.x2", "i64.load.x2", "f32.load.x2", "f64.load.x2"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",

@@ -383,7 +383,8 @@ void wc_drop_dead_writes(comp *c, uint32_t first_temp) {
   }
 }
 
-/* ---- overlays: XOP_ROTX3 (three shifts xor'ed), XOP_MAC2X3, XOP_SWAP32 ----
+/* ---- overlays: XOP_ROTX3 (three shifts xor'ed), XOP_MAC2X3, XOP_SWAP32,
+ * XOP_LOAD2 ----
  * One handler laid over the first of the instructions it stands for,
  * which keep their cells (wasm_code.h). Run after the dead writes: it
  * needs the twins without t and reads whether the last one writes dst. */
@@ -454,14 +455,32 @@ static int rotx3(const comp *c, size_t i, uint32_t first_temp) {
   return XOP_ROTX3 + (shr ? ROTX3_SHR : 0) + (v == XV_A1K ? ROTX3_A1 : 0) + (w3 ? 0 : ROTX3_NW);
 }
 
+/* Two plain loads of one type: XOP_LOAD2 over the first. */
+static int load2(const comp *c, size_t i) {
+#define LOAD2_OP(ID, MS) WASM_OP_##ID,
+  static const int ops[] = {LOAD2_TYPES(LOAD2_OP)};
+#undef LOAD2_OP
+  if (c->ops[i + 1] != c->ops[i] || c->starts[i + 1] != c->starts[i] + 4) return -1;
+  for (int k = 0; k < LOAD2_N; k++)
+    if (c->ops[i] == ops[k]) return XOP_LOAD2 + k;
+  return -1;
+}
+
 void wc_fuse_overlays(comp *c, uint32_t first_temp) {
-  for (size_t i = 0; i + 2 < c->nstarts; i++) {
-    int m = mac2x3(c, i, first_temp);
-    if (m < 0) m = swap32(c, i);
-    if (m < 0) m = rotx3(c, i, first_temp);
+  for (size_t i = 0; i + 1 < c->nstarts; i++) {
+    int m = -1, n = 3; /* the instructions it stands for */
+    if (i + 2 < c->nstarts) {
+      m = mac2x3(c, i, first_temp);
+      if (m < 0) m = swap32(c, i);
+      if (m < 0) m = rotx3(c, i, first_temp);
+    }
+    if (m < 0) {
+      m = load2(c, i);
+      n = 2;
+    }
     if (m < 0 || !c->h[m]) continue;
     c->code[c->starts[i]].h = c->h[m];
     c->ops[i] = m;
-    i += 2; /* the other two keep their cells, for jumps into them */
+    i += n - 1; /* the others keep their cells, for jumps into them */
   }
 }

@@ -623,6 +623,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_MAC2X3 + MAC2X3_CHAINED] = &&H_MAC2X3C_1,
       [XOP_MAC2X3 + MAC2X3_CHAINED + 1] = &&H_MAC2X3C_0,
       [XOP_SWAP32] = &&H_SWAP32,
+#define GT_LOAD2(ID, MS) [XOP_LOAD2 + LOAD2_##ID] = &&H_LOAD2_##ID,
+      LOAD2_TYPES(GT_LOAD2)
       [XOP_COPY2] = &&H_COPY2,
       [XOP_COPYN] = &&H_COPYN,
       [XOP_CONST] = &&H_CONST,
@@ -1167,6 +1169,16 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   GH_MOVE(H_MOVE32, uint32_t)
+/* XOP_LOAD2 (wasm_code.h): the two loads, at ip and ip + 4. */
+#define GH_LOAD2(ID, MS)                                                     \
+  H_LOAD2_##ID : {                                                           \
+    if (UNLIKELY(EXEC_MEM(NUM_##ID, MS).trap)) TRAP("out of bounds memory access"); \
+    ip += 4;                                                                 \
+    if (UNLIKELY(EXEC_MEM(NUM_##ID, MS).trap)) TRAP("out of bounds memory access"); \
+    ip += 4;                                                                 \
+    NEXT();                                                                  \
+  }
+  LOAD2_TYPES(GH_LOAD2)
 /* XOP_SWAP32 (wasm_code.h): the three instructions it stands for, each
  * as its own handler runs it, without the dispatches between. */
 /* XOP_SWAP32 (wasm_code.h) over [h, t, a, off] [h, v, a, off, K, b, off2]
