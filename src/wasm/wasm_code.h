@@ -187,6 +187,11 @@ enum wasm_xop {
    * in order, with one dispatch. i32, i64, f32, f64 (LOAD2_TYPES). */
   XOP_LOAD2,
   XOP_LOAD2_LAST = XOP_LOAD2 + 3,
+  /* An XOP_ADD2 and an i32 add of a constant after it (three induction
+   * variables moving on): [h, d1|a1, b1, d2|a2, b2, d3|a3, K3], in order.
+   * XOP_ADD3 + 4 * form of the first + form of the second: */
+  XOP_ADD3,
+  XOP_ADD3_LAST = XOP_ADD3 + 15,
   XOP_COUNT
 };
 
@@ -226,6 +231,7 @@ static inline bool wasm_code_pair_cell(int op, size_t k) {
   int copies = wasm_code_copies(op);
   if (copies) return k <= (size_t)copies;
   return (op >= XOP_ADD2 && op <= XOP_ADD2_LAST && (k == 1 || k == 3)) ||
+         (op >= XOP_ADD3 && op <= XOP_ADD3_LAST && (k == 1 || k == 3 || k == 5)) ||
          (op >= XOP_ADDBR && op <= XOP_ADDBR_LAST && k == 1) ||
          (op >= XOP_CMPADDBR && op <= XOP_CMPADDBR_LAST && k == 4);
 }

@@ -120,6 +120,7 @@ void wc_emit_op(comp *c, int op) {
 
 #define CMP_NAMES(c) "i32." #c "+add.br", "i32." #c "+add.k.br", "i32." #c ".k+add.br", \
       "i32." #c ".k+add.k.br"
+#define ADD3_NAMES "add3", "add3", "add3", "add3"
 const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const xnames[] = {
       "unreachable", "copy1", "copy2", "copyn", "const", "const2", "const.x2", "br",
@@ -144,7 +145,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "i32.rotx3", "i32.rotx3.shr", "i32.rotx3.a1", "i32.rotx3.a1.shr", "i32.rotx3.nw",
       "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw", "f64.mac2.x3",
       "f64.mac2s.x3", "f64.mac2.x3c", "f64.mac2s.x3c", "i32.swap",
-      "i32.load.x2", "i64.load.x2", "f32.load.x2", "f64.load.x2"};
+      "i32.load.x2", "i64.load.x2", "f32.load.x2", "f64.load.x2", ADD3_NAMES, ADD3_NAMES,
+      ADD3_NAMES, ADD3_NAMES};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",

@@ -149,8 +149,30 @@ static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b
   return dcell;
 }
 
-/* An add (form af, to dst) right after another: one XOP_ADD2. */
+/* An i32 add of a constant (to dst) right after an XOP_ADD2: XOP_ADD3. */
+static bool compile_add3(comp *c, int op, uint32_t dst, const cval *in) {
+  size_t start = c->add2_start;
+  if (!wc_last_is(c, start, c->add2_end)) return false;
+  int form = 0; /* the XOP_ADD2's: 4 * form of its first + its second's */
+  while (form < 16 && c->code[start].h != c->h[XOP_ADD2 + form]) form++;
+  if (form == 16 || !c->h[XOP_ADD3 + form]) return false;
+  c->code[start].h = c->h[XOP_ADD3 + form];
+  if (c->nstarts) c->ops[c->nstarts - 1] = XOP_ADD3 + form;
+  wc_eq_retyped(c, start, XOP_ADD3 + form);
+  size_t dcell = wc_emit_u(c, SLOT_PAIR(dst, in[0].src));
+  wc_emit_u(c, wc_add_b(op, true, &in[1]));
+  wc_eq_wrote(c, dst, 1); /* the ADD2's writes may be counted already */
+  c->add2_start = c->add2_end = SIZE_MAX; /* no fourth */
+  wc_push(c, WASM_I32);
+  wc_set_dst_candidate(c, dcell | WC_DST_PAIR);
+  wc_set_acc(c, dst);
+  return true;
+}
+
+/* An add (form af, to dst) right after another: one XOP_ADD2 (or after
+ * an XOP_ADD2, XOP_ADD3). */
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k) {
+  if (af == ADD_FORM_I32K && compile_add3(c, op, dst, in)) return true;
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
   size_t dcell = emit_add2(c, af, dst, in[0].src, wc_add_b(op, k, &in[1]));
   wc_push(c, af < ADD_FORM_I64 ? WASM_I32 : WASM_I64);

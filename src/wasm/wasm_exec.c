@@ -644,6 +644,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_LDBR_U8] = &&H_LDBR_U8,
 #define GT_ADD2(F1, F2) [XOP_ADD2 + 4 * F1 + F2] = &&H_ADD2_##F1##_##F2,
       FOR_ADD2(GT_ADD2)
+#define GT_ADD3(F1, F2) [XOP_ADD3 + 4 * F1 + F2] = &&H_ADD3_##F1##_##F2,
+      FOR_ADD2(GT_ADD3)
       [XOP_GSETK] = &&H_GSETK,
       [WASM_OP_THROW] = &&H_THROW,
       [XOP_THROW_REF] = &&H_THROW_REF,
@@ -1114,6 +1116,17 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   FOR_ADD2(GH_ADD2)
+#define GH_ADD3(F1, F2)                                                      \
+  H_ADD3_##F1##_##F2 : {                                                     \
+    uint64_t p1_ = U(1), p2_ = U(3), p3_ = U(5);                             \
+    fp[PAIR_DST(p1_)] = ADD_V##F1(fp + PAIR_SRC(p1_), 2);                    \
+    fp[PAIR_DST(p2_)] = ADD_V##F2(fp + PAIR_SRC(p2_), 4);                    \
+    acc.i = ADD_V1(fp + PAIR_SRC(p3_), 6);                                   \
+    fp[PAIR_DST(p3_)] = acc.i;                                               \
+    ip += 7;                                                                 \
+    NEXT();                                                                  \
+  }
+  FOR_ADD2(GH_ADD3)
 #define GH_ADDBR(F)                                                          \
   H_ADDBR_##F : {                                                            \
     uint64_t p_ = U(1);                                                      \
