@@ -192,6 +192,7 @@ enum wasm_xop {
    * XOP_ADD3 + 4 * form of the first + form of the second: */
   XOP_ADD3,
   XOP_ADD3_LAST = XOP_ADD3 + 15,
+  XOP_RETURNK,     /* [h, K]: CONST 0 K, RETURN (return 1;) */
   XOP_COUNT
 };
 

@@ -146,7 +146,7 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw", "f64.mac2.x3",
       "f64.mac2s.x3", "f64.mac2.x3c", "f64.mac2s.x3c", "i32.swap",
       "i32.load.x2", "i64.load.x2", "f32.load.x2", "f64.load.x2", ADD3_NAMES, ADD3_NAMES,
-      ADD3_NAMES, ADD3_NAMES};
+      ADD3_NAMES, ADD3_NAMES, "return.k"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",
@@ -539,6 +539,16 @@ static void emit_branch(comp *c, ctl *t) {
       c->eq_gen_end = 0; /* the copy stays, in the return */
       wc_emit_op(c, XOP_RETURN1);
       wc_emit_u(c, src);
+      return;
+    }
+    /* So does a constant result (return 1;). */
+    if (c->const_at != SIZE_MAX && wc_last_is(c, c->const_at, c->const_at + 3) && !c->st &&
+        c->code[c->const_at].h == c->h[XOP_CONST] && c->code[c->const_at + 1].u == 0 &&
+        c->h[XOP_RETURNK]) {
+      uint64_t k = c->code[c->const_at + 2].u;
+      wc_rewind(c, c->const_at);
+      wc_emit_op(c, XOP_RETURNK);
+      wc_emit_u(c, k);
       return;
     }
     wc_emit_op(c, XOP_RETURN);

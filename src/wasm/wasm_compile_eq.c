@@ -191,7 +191,7 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
   }
   switch (op) {
   case XOP_UNREACHABLE: case XOP_BR: case XOP_BR_IF: case XOP_BR_UNLESS: case XOP_BR_TABLE:
-  case XOP_RETURN: case XOP_RETURN1: case XOP_GLOBAL_SET: case XOP_GLOBAL_SET2:
+  case XOP_RETURN: case XOP_RETURN1: case XOP_RETURNK: case XOP_GLOBAL_SET: case XOP_GLOBAL_SET2:
   case XOP_THROW_REF:
     return;
   case XOP_COPY2:

@@ -640,6 +640,7 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_CALL_LOCAL1] = &&H_CALL_LOCAL1,
       [XOP_GADD] = &&H_GADD,
       [XOP_RETURN1] = &&H_RETURN1,
+      [XOP_RETURNK] = &&H_RETURNK,
       [XOP_LDBR_I32] = &&H_LDBR_I32,
       [XOP_LDBR_U8] = &&H_LDBR_U8,
 #define GT_ADD2(F1, F2) [XOP_ADD2 + 4 * F1 + F2] = &&H_ADD2_##F1##_##F2,
@@ -1236,6 +1237,9 @@ H_SWAP32: {
   GH_MOVEK(H_MOVE8K, uint8_t)
 H_RETURN1:
   fp[0] = *SLOT(1);
+  goto H_RETURN;
+H_RETURNK:
+  fp[0] = U(1);
   goto H_RETURN;
 H_RETURN: {
   /* Fast path: back to a caller of the same instance (not the entry). */
