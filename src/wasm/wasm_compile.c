@@ -19,18 +19,20 @@
  * an address folds into the access (XV_ADDK, XV_ADDX), constant addresses
  * and stored values become immediates (XV_AK, XV_STI); a full-width load
  * feeding a binary op, and a binary op feeding a store, fuse with it
- * (XV_LD, XV_ST, XV_RMW, and a mul.ld then add.rmw: XOP_MAC_*); up to four
+ * (XV_LD, XV_ST, XV_RMW, and a mul.ld then add.rmw: XOP_MAC_*); up to eight
  * copies in a row become one COPY1Xn. An operand computed by the
  * instruction just before is read from the interpreter's accumulator
  * (XV_A1 and the like, wasm_code.h), and two binary ops in a row where the
  * second takes the first's result become one chain (XOP_CHAIN_*, with a
  * compare and the branch on it: XOP_CHAIN_BR); two adds in a row become
- * one XOP_ADD2, as do an add and a copy next to it (the copy an add of 0);
- * the adds computing a mac's two addresses join it (XOP_MAC2_*, MAC2S_*);
- * an add before a branch joins it (XOP_ADDBR), with the compare before
- * the add whose result the branch takes (XOP_CMPADDBR); a load and a
- * store of its value are one XOP_MOVE*; a select takes constants.
- * A copy before a call or return, and the stack pointer's
+ * one XOP_ADD2, as do an add and a copy next to it (the copy an add of 0),
+ * and a third add of a constant joins them (XOP_ADD3); the adds computing
+ * a mac's two addresses join it (XOP_MAC2_*, MAC2S_*), as do a move's
+ * (XOP_MOVE*K); an add before a branch joins it (XOP_ADDBR), with the
+ * compare before or after the add when the branch takes the compare's
+ * result (XOP_CMPADDBR); a load and a store of its value are one
+ * XOP_MOVE*; a select takes constants. A copy before a call or return,
+ * a constant before a return, and the stack pointer's
  * global.get/add/global.set, join that instruction. Fusions that drop an
  * instruction only do so when its result feeds nothing else (or they
  * still write it) and no jump lands in between (`barrier`); they read the

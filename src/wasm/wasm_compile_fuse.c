@@ -3,9 +3,13 @@
  * (or three) instructions in a row that are not memory accesses: chains
  * of two binary ops through the accumulator (XOP_CHAIN_I32/F64), a chain
  * whose second op is a compare with the branch on it (XOP_CHAIN_BR), two
- * adds (XOP_ADD2) and the stack pointer's global.get/add/global.set
- * (XOP_GADD, XOP_GSETK); layouts in wasm_code.h. Part of the pass in
- * wasm_compile.c, which calls these as it emits.
+ * or three adds (XOP_ADD2, XOP_ADD3), an add with a compare and a branch
+ * (XOP_ADDBR, XOP_CMPADDBR) and the stack pointer's global.get/add/
+ * global.set (XOP_GADD, XOP_GSETK); layouts in wasm_code.h. Part of the
+ * pass in wasm_compile.c, which calls these as it emits. Then two passes
+ * over a finished function: dead writes left out (the *_NT/_NW twins),
+ * and overlays laid over hot sequences (XOP_ROTX3, XOP_MAC2X3,
+ * XOP_SWAP32, XOP_LOAD2).
  */
 #include <assert.h>
 #include <stdio.h>
