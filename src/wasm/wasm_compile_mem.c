@@ -127,7 +127,8 @@ static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
       /* Two i32 adds just before that compute B and A join: of constants
        * (XOP_MAC2_*, to the next elements) or of slots (XOP_MAC2S_*). */
       size_t a2 = c->add2_start;
-      const wasm_cell *p = c->code + a2 + 1; /* [d1|a1, K1, d2|a2, K2] */
+      /* [d1|a1, K1, d2|a2, K2]; no such cells when there is no ADD2 */
+      const wasm_cell *p = c->code + (a2 != SIZE_MAX ? a2 + 1 : 0);
       bool join = c->add2_end == m.start && c->barrier != m.start && a2 != SIZE_MAX &&
                   PAIR_DST(p[0].u) == addr->src && PAIR_DST(p[2].u) == m.addr &&
                   addr->src != m.addr;
@@ -197,7 +198,8 @@ static bool compile_move(comp *c, int op, const cval *addr, const cval *val, uin
    * the move reads: XOP_MOVE*K does those adds itself. The first add's
    * write must not change the second's operand. */
   size_t a2 = c->add2_start, start = l.start;
-  const wasm_cell *p = c->code + a2 + 1; /* [d1|a1, K1, d2|a2, K2] */
+  /* [d1|a1, K1, d2|a2, K2]; no such cells when there is no ADD2 */
+  const wasm_cell *p = c->code + (a2 != SIZE_MAX ? a2 + 1 : 0);
   uint64_t a = l.addr, k = l.k, b = addr->src, k2 = 0;
   int kxop = xop + XOP_MOVE32K - XOP_MOVE32;
   if (a2 != SIZE_MAX && c->add2_end == l.start && c->barrier != l.start && l.k == 0 &&
