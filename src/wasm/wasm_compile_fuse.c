@@ -157,9 +157,10 @@ static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b
 static bool compile_add3(comp *c, int op, uint32_t dst, const cval *in) {
   size_t start = c->add2_start;
   if (!wc_last_is(c, start, c->add2_end)) return false;
-  int form = 0; /* the XOP_ADD2's: 4 * form of its first + its second's */
-  while (form < 16 && c->code[start].h != c->h[XOP_ADD2 + form]) form++;
-  if (form == 16 || !c->h[XOP_ADD3 + form]) return false;
+  assert(c->nstarts && c->starts[c->nstarts - 1] == start);
+  int form = c->ops[c->nstarts - 1] - XOP_ADD2; /* 4 * its first's form + its second's */
+  assert(form >= 0 && form < 16);
+  if (!c->h[XOP_ADD3 + form]) return false;
   c->code[start].h = c->h[XOP_ADD3 + form];
   if (c->nstarts) c->ops[c->nstarts - 1] = XOP_ADD3 + form;
   wc_eq_retyped(c, start, XOP_ADD3 + form);

@@ -462,6 +462,10 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
 #define ADD_V1(pa, b) (uint64_t)(uint32_t)(rd_u32(pa) + (uint32_t)U(b))
 #define ADD_V2(pa, b) (*(pa) + *SLOT(b))
 #define ADD_V3(pa, b) (*(pa) + U(b))
+/* The add of form F whose d|a pair is cell k and b cell k + 1 (XOP_ADD2's
+ * halves, XOP_ADD3's thirds, the adds of XOP_ADDBR and XOP_CMPADDBR):
+ * writes d; its value is the sum. */
+#define ADD_AT(k, F) (fp[PAIR_DST(U(k))] = ADD_V##F(fp + PAIR_SRC(U(k)), (k) + 1))
 #define ADD2_F2(X, F1) X(F1, 0) X(F1, 1) X(F1, 2) X(F1, 3)
 #define FOR_ADD2(X) ADD2_F2(X, 0) ADD2_F2(X, 1) ADD2_F2(X, 2) ADD2_F2(X, 3)
 /* Continues after enter/leave. */
@@ -1109,29 +1113,24 @@ H_CALL_INDIRECT: {
 }
 #define GH_ADD2(F1, F2)                                                      \
   H_ADD2_##F1##_##F2 : {                                                     \
-    uint64_t p1_ = U(1), p2_ = U(3);                                         \
-    fp[PAIR_DST(p1_)] = ADD_V##F1(fp + PAIR_SRC(p1_), 2);                    \
-    acc.i = ADD_V##F2(fp + PAIR_SRC(p2_), 4);                                \
-    fp[PAIR_DST(p2_)] = acc.i;                                               \
+    ADD_AT(1, F1);                                                           \
+    acc.i = ADD_AT(3, F2);                                                   \
     ip += 5;                                                                 \
     NEXT();                                                                  \
   }
   FOR_ADD2(GH_ADD2)
 #define GH_ADD3(F1, F2)                                                      \
   H_ADD3_##F1##_##F2 : {                                                     \
-    uint64_t p1_ = U(1), p2_ = U(3), p3_ = U(5);                             \
-    fp[PAIR_DST(p1_)] = ADD_V##F1(fp + PAIR_SRC(p1_), 2);                    \
-    fp[PAIR_DST(p2_)] = ADD_V##F2(fp + PAIR_SRC(p2_), 4);                    \
-    acc.i = ADD_V1(fp + PAIR_SRC(p3_), 6);                                   \
-    fp[PAIR_DST(p3_)] = acc.i;                                               \
+    ADD_AT(1, F1);                                                           \
+    ADD_AT(3, F2);                                                           \
+    acc.i = ADD_AT(5, 1);                                                    \
     ip += 7;                                                                 \
     NEXT();                                                                  \
   }
   FOR_ADD2(GH_ADD3)
 #define GH_ADDBR(F)                                                          \
   H_ADDBR_##F : {                                                            \
-    uint64_t p_ = U(1);                                                      \
-    fp[PAIR_DST(p_)] = ADD_V##F(fp + PAIR_SRC(p_), 2);                       \
+    ADD_AT(1, F);                                                            \
     if ((rd_u32(SLOT(3)) != 0) == U(4)) JUMP_TO(ip[5].target);               \
     ip += 6;                                                                 \
     NEXT();                                                                  \
@@ -1145,8 +1144,7 @@ H_CALL_INDIRECT: {
   H_CAB_##CMP##_##KB##KY : {                                                 \
     xu32 t_ = NUM_##CMP(rd_u32(SLOT(2)), CAB_B##KB);                         \
     *SLOT(1) = t_;                                                           \
-    uint64_t p_ = U(4);                                                      \
-    fp[PAIR_DST(p_)] = ADD_V##KY(fp + PAIR_SRC(p_), 5);                      \
+    ADD_AT(4, KY);                                                           \
     if (t_) JUMP_TO(ip[7].target); /* nz is 1 */                             \
     ip += 8;                                                                 \
     NEXT();                                                                  \
@@ -1193,8 +1191,6 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   LOAD2_TYPES(GH_LOAD2)
-/* XOP_SWAP32 (wasm_code.h): the three instructions it stands for, each
- * as its own handler runs it, without the dispatches between. */
 /* XOP_SWAP32 (wasm_code.h) over [h, t, a, off] [h, v, a, off, K, b, off2]
  * [h, addr, val, off]: the three instructions' reads and writes in their
  * order, traps included (a slot may be another's address). Written out
