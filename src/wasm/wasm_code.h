@@ -187,11 +187,11 @@ enum wasm_xop {
    * in order, with one dispatch. i32, i64, f32, f64 (LOAD2_TYPES). */
   XOP_LOAD2,
   XOP_LOAD2_LAST = XOP_LOAD2 + 3,
-  /* An XOP_ADD2 and an i32 add of a constant after it (three induction
-   * variables moving on): [h, d1|a1, b1, d2|a2, b2, d3|a3, K3], in order.
-   * XOP_ADD3 + 4 * form of the first + form of the second: */
+  /* An XOP_ADD2 and an add or copy after it (three induction variables
+   * moving on): [h, d1|a1, b1, d2|a2, b2, d3|a3, b3], in order.
+   * XOP_ADD3 + 16 * form of the first + 4 * the second's + the third's: */
   XOP_ADD3,
-  XOP_ADD3_LAST = XOP_ADD3 + 15,
+  XOP_ADD3_LAST = XOP_ADD3 + 63,
   XOP_RETURNK,     /* [h, K]: CONST 0 K, RETURN (return 1;) */
   XOP_COUNT
 };

@@ -26,7 +26,7 @@
  * second takes the first's result become one chain (XOP_CHAIN_*, with a
  * compare and the branch on it: XOP_CHAIN_BR); two adds in a row become
  * one XOP_ADD2, as do an add and a copy next to it (the copy an add of 0),
- * and a third add of a constant joins them (XOP_ADD3); the adds computing
+ * and a third add or copy joins them (XOP_ADD3); the adds computing
  * a mac's two addresses join it (XOP_MAC2_*, MAC2S_*), as do a move's
  * (XOP_MOVE*K); an add before a branch joins it (XOP_ADDBR), with the
  * compare before or after the add when the branch takes the compare's
@@ -122,7 +122,8 @@ void wc_emit_op(comp *c, int op) {
 
 #define CMP_NAMES(c) "i32." #c "+add.br", "i32." #c "+add.k.br", "i32." #c ".k+add.br", \
       "i32." #c ".k+add.k.br"
-#define ADD3_NAMES "add3", "add3", "add3", "add3"
+#define ADD3_NAMES4 "add3", "add3", "add3", "add3"
+#define ADD3_NAMES ADD3_NAMES4, ADD3_NAMES4, ADD3_NAMES4, ADD3_NAMES4
 const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const xnames[] = {
       "unreachable", "copy1", "copy2", "copyn", "const", "const2", "const.x2", "br",
@@ -630,8 +631,8 @@ static void end_values(comp *c, ctl *t) {
 /* i64.extend_i32_u costs nothing: every i32 in a slot (and in the
  * accumulator) is kept zero-extended to 64 bits, so the value is already
  * its own extension; the stack entry is only retyped. The fusions keyed
- * on the last instruction's type are dropped; the accumulator and the
- * retargetable dst stay (the bits are the same). */
+ * on the last instruction's type are dropped; the accumulator, the
+ * retargetable dst and the add records stay (the bits are the same). */
 static void compile_extend_u(comp *c) {
   cval v = wc_pop(c);
   wc_push(c, WASM_I64);
@@ -640,7 +641,14 @@ static void compile_extend_u(comp *c) {
   r->konst = v.konst;
   r->k = v.k;
   r->src = v.src;
+  /* An add or copy after may still join the adds before (XOP_ADD2,
+   * XOP_ADD3): that join reads none of the stack's types. */
+  size_t as = c->add_start, ae = c->add_end, a2s = c->add2_start, a2e = c->add2_end;
   forget_fusions(c);
+  c->add_start = as;
+  c->add_end = ae;
+  c->add2_start = a2s;
+  c->add2_end = a2e;
 }
 
 static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {

@@ -238,11 +238,11 @@ static void eq_writes(comp *c, int op, const wasm_cell *a, size_t na) {
     eq_kill(f, a[2].u, UINT64_MAX);
     return;
   default:
-    if (op >= XOP_ADD3 && op <= XOP_ADD3_LAST) { /* [d1|a1, b1, d2|a2, b2, d3|a3, K3] */
+    if (op >= XOP_ADD3 && op <= XOP_ADD3_LAST) { /* [d1|a1, b1, d2|a2, b2, d3|a3, b3] */
       if (na < 6) break;
-      eq_add(c, (op - XOP_ADD3) / 4, a[0].u, a[1].u);
-      eq_add(c, (op - XOP_ADD3) % 4, a[2].u, a[3].u);
-      eq_add(c, ADD_FORM_I32K, a[4].u, a[5].u);
+      eq_add(c, (op - XOP_ADD3) / 16, a[0].u, a[1].u);
+      eq_add(c, (op - XOP_ADD3) / 4 % 4, a[2].u, a[3].u);
+      eq_add(c, (op - XOP_ADD3) % 4, a[4].u, a[5].u);
       return;
     }
     if (op >= XOP_ADD2 && op <= XOP_ADD2_LAST) { /* [d1|a1, b1, d2|a2, b2] */

@@ -153,33 +153,36 @@ static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b
   return dcell;
 }
 
-/* An i32 add of a constant (to dst) right after an XOP_ADD2: XOP_ADD3. */
-static bool compile_add3(comp *c, int op, uint32_t dst, const cval *in) {
+/* An add of form f3 (d3 = a3 + b3) or a copy (f3 ADD_FORM_I64K, b3 0)
+ * right after an XOP_ADD2: one XOP_ADD3. Returns the cell of d3|a3, or
+ * SIZE_MAX when it cannot join. */
+static size_t join_add3(comp *c, int f3, uint32_t d3, uint64_t a3, uint64_t b3) {
   size_t start = c->add2_start;
-  if (!wc_last_is(c, start, c->add2_end)) return false;
+  if (!wc_last_is(c, start, c->add2_end)) return SIZE_MAX;
   assert(c->nstarts && c->starts[c->nstarts - 1] == start);
   int form = c->ops[c->nstarts - 1] - XOP_ADD2; /* 4 * its first's form + its second's */
   assert(form >= 0 && form < 16);
-  if (!c->h[XOP_ADD3 + form]) return false;
-  c->code[start].h = c->h[XOP_ADD3 + form];
-  if (c->nstarts) c->ops[c->nstarts - 1] = XOP_ADD3 + form;
-  wc_eq_retyped(c, start, XOP_ADD3 + form);
-  size_t dcell = wc_emit_u(c, SLOT_PAIR(dst, in[0].src));
-  wc_emit_u(c, wc_add_b(op, true, &in[1]));
-  wc_eq_wrote(c, dst, 1); /* the ADD2's writes may be counted already */
+  int xop = XOP_ADD3 + 4 * form + f3;
+  if (!c->h[xop]) return SIZE_MAX;
+  c->code[start].h = c->h[xop];
+  c->ops[c->nstarts - 1] = xop;
+  wc_eq_retyped(c, start, xop);
+  size_t dcell = wc_emit_u(c, SLOT_PAIR(d3, a3));
+  wc_emit_u(c, b3);
+  wc_eq_wrote(c, d3, 1); /* the ADD2's writes may be counted already */
   c->add2_start = c->add2_end = SIZE_MAX; /* no fourth */
-  wc_push(c, WASM_I32);
-  wc_set_dst_candidate(c, dcell | WC_DST_PAIR);
-  wc_set_acc(c, dst);
-  return true;
+  return dcell;
 }
 
 /* An add (form af, to dst) right after another: one XOP_ADD2 (or after
  * an XOP_ADD2, XOP_ADD3). */
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k) {
-  if (af == ADD_FORM_I32K && compile_add3(c, op, dst, in)) return true;
-  if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
-  size_t dcell = emit_add2(c, af, dst, in[0].src, wc_add_b(op, k, &in[1]));
+  uint64_t b = wc_add_b(op, k, &in[1]);
+  size_t dcell = join_add3(c, af, dst, in[0].src, b);
+  if (dcell == SIZE_MAX) {
+    if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
+    dcell = emit_add2(c, af, dst, in[0].src, b);
+  }
   wc_push(c, af < ADD_FORM_I64 ? WASM_I32 : WASM_I64);
   wc_set_dst_candidate(c, dcell | WC_DST_PAIR);
   wc_set_acc(c, dst);
@@ -190,6 +193,7 @@ bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool
  * adds 0 (64 bits wide, so any scalar is copied whole). The copy is not
  * a value the next instruction may retarget or read from the accumulator. */
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src) {
+  if (join_add3(c, ADD_FORM_I64K, dst, src, 0) != SIZE_MAX) return true;
   if (!wc_last_is(c, c->add_start, c->add_end) || !c->h[XOP_ADD2]) return false;
   emit_add2(c, ADD_FORM_I64K, dst, src, 0);
   return true;

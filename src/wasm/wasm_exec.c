@@ -468,6 +468,9 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
 #define ADD_AT(k, F) (fp[PAIR_DST(U(k))] = ADD_V##F(fp + PAIR_SRC(U(k)), (k) + 1))
 #define ADD2_F2(X, F1) X(F1, 0) X(F1, 1) X(F1, 2) X(F1, 3)
 #define FOR_ADD2(X) ADD2_F2(X, 0) ADD2_F2(X, 1) ADD2_F2(X, 2) ADD2_F2(X, 3)
+#define ADD3_F3(X, F1, F2) X(F1, F2, 0) X(F1, F2, 1) X(F1, F2, 2) X(F1, F2, 3)
+#define ADD3_F2(X, F1) ADD3_F3(X, F1, 0) ADD3_F3(X, F1, 1) ADD3_F3(X, F1, 2) ADD3_F3(X, F1, 3)
+#define FOR_ADD3(X) ADD3_F2(X, 0) ADD3_F2(X, 1) ADD3_F2(X, 2) ADD3_F2(X, 3)
 /* Continues after enter/leave. */
 #define JUMP(j)                                                              \
   do {                                                                       \
@@ -649,8 +652,8 @@ static EXEC_NO_MEMSET wasm_status interp(wasm_store *s, wasm_func *entry, uint64
       [XOP_LDBR_U8] = &&H_LDBR_U8,
 #define GT_ADD2(F1, F2) [XOP_ADD2 + 4 * F1 + F2] = &&H_ADD2_##F1##_##F2,
       FOR_ADD2(GT_ADD2)
-#define GT_ADD3(F1, F2) [XOP_ADD3 + 4 * F1 + F2] = &&H_ADD3_##F1##_##F2,
-      FOR_ADD2(GT_ADD3)
+#define GT_ADD3(F1, F2, F3) [XOP_ADD3 + 16 * F1 + 4 * F2 + F3] = &&H_ADD3_##F1##_##F2##_##F3,
+      FOR_ADD3(GT_ADD3)
       [XOP_GSETK] = &&H_GSETK,
       [WASM_OP_THROW] = &&H_THROW,
       [XOP_THROW_REF] = &&H_THROW_REF,
@@ -1119,15 +1122,15 @@ H_CALL_INDIRECT: {
     NEXT();                                                                  \
   }
   FOR_ADD2(GH_ADD2)
-#define GH_ADD3(F1, F2)                                                      \
-  H_ADD3_##F1##_##F2 : {                                                     \
+#define GH_ADD3(F1, F2, F3)                                                  \
+  H_ADD3_##F1##_##F2##_##F3 : {                                              \
     ADD_AT(1, F1);                                                           \
     ADD_AT(3, F2);                                                           \
-    acc.i = ADD_AT(5, 1);                                                    \
+    acc.i = ADD_AT(5, F3);                                                   \
     ip += 7;                                                                 \
     NEXT();                                                                  \
   }
-  FOR_ADD2(GH_ADD3)
+  FOR_ADD3(GH_ADD3)
 #define GH_ADDBR(F)                                                          \
   H_ADDBR_##F : {                                                            \
     ADD_AT(1, F);                                                            \
