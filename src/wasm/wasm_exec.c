@@ -25,10 +25,13 @@
 
 /* ---- calls ---- */
 
+/* A call's record, pushed when a wasm function starts: the function
+ * running is the one of the top frame (a call pushes one store less than
+ * keeping the caller here and the callee apart). */
 typedef struct frame {
   const wasm_cell *ip; /* where the caller resumes */
   uint64_t *fp;        /* the caller's frame */
-  wasm_func *func;     /* the caller */
+  wasm_func *func;     /* the function this frame runs (the callee) */
   bool same;           /* the caller runs in the callee's instance (and
                         * is not the host): RETURN's fast path */
 } frame;
@@ -125,8 +128,7 @@ typedef struct xstate {
   wasm_instance *inst;  /* of the running function */
   wasm_global **globals;
   wasm_memory *mem0;    /* memory 0, or a static empty one */
-  wasm_func *func;      /* the running function */
-  frame *frames;
+  frame *frames;        /* the top one's func is running (cur_func) */
   size_t nframes, cap_frames;
   /* Frames the fast call path may push: below cap_frames and the call
    * depth limit (the store's call_depth is depth0 + nframes, written back
@@ -231,6 +233,11 @@ static void set_instance(xstate *X, wasm_instance *inst) {
   X->mem0 = wasm_module_total_memories(inst->module) ? inst->memories[0] : &no_memory;
 }
 
+/* The running wasm function, or NULL before the entry starts. */
+static inline wasm_func *cur_func(const xstate *X) {
+  return X->nframes ? X->frames[X->nframes - 1].func : NULL;
+}
+
 static void set_frame_limit(xstate *X) {
   size_t d = X->max_depth > X->depth0 ? X->max_depth - X->depth0 : 0;
   X->frame_limit = d < X->cap_frames ? d : X->cap_frames;
@@ -281,10 +288,9 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
     X->cap_frames = nc;
     set_frame_limit(X);
   }
-  X->frames[X->nframes++] =
-      (frame){ret, fp, X->func, ret && X->func && X->func->instance == callee->instance};
+  bool same = ret && X->nframes && cur_func(X)->instance == callee->instance;
+  X->frames[X->nframes++] = (frame){ret, fp, callee, same};
   memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
-  X->func = callee;
   if (callee->instance != X->inst) set_instance(X, callee->instance);
   return (xjump){code->cells, nfp};
 }
@@ -293,8 +299,8 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
 static __attribute__((noinline)) xjump leave(xstate *X) {
   frame *f = &X->frames[--X->nframes];
   if (X->nframes == 0) return (xjump){NULL, NULL};
-  X->func = f->func;
-  if (f->func->instance != X->inst) set_instance(X, f->func->instance);
+  wasm_instance *inst = cur_func(X)->instance;
+  if (inst != X->inst) set_instance(X, inst);
   return (xjump){f->ip, f->fp};
 }
 
@@ -306,7 +312,8 @@ static __attribute__((noinline)) xjump leave(xstate *X) {
 static __attribute__((noinline)) xjump unwind(xstate *X, const wasm_cell *at, uint64_t *fp) {
   wasm_store *s = X->s;
   for (;;) {
-    const wasm_code *code = X->func && X->func->def ? X->func->def->code : NULL;
+    const wasm_func *func = cur_func(X);
+    const wasm_code *code = func && func->def ? func->def->code : NULL;
     if (code && at >= code->cells && at < code->cells + code->ncells) {
       uint32_t idx = (uint32_t)(at - code->cells);
       for (uint32_t t = code->ntries; t-- > 0;) {
@@ -339,8 +346,8 @@ static __attribute__((noinline)) xjump unwind(xstate *X, const wasm_cell *at, ui
     }
     if (X->nframes <= 1) return fail_jump(X, WASM_TRAP, "uncaught exception");
     frame *f = &X->frames[--X->nframes];
-    X->func = f->func;
-    if (f->func->instance != X->inst) set_instance(X, f->func->instance);
+    wasm_instance *inst = cur_func(X)->instance;
+    if (inst != X->inst) set_instance(X, inst);
     at = f->ip - 1;
     fp = f->fp;
   }
@@ -426,13 +433,12 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
     if (LIKELY(X.budget > 0 && X.nframes < X.frame_limit &&                  \
                (size_t)(X.stack_end - (nfp)) >= c_->max_slots + ZERO_BLOCK)) { \
       X.budget--;                                                            \
-      X.frames[X.nframes++] = (frame){ip + (NEXTC), fp, X.func, true};       \
+      X.frames[X.nframes++] = (frame){ip + (NEXTC), fp, (callee), true};     \
       uint64_t *l_ = (nfp) + c_->nparam_slots;                               \
       if (LIKELY(c_->nlocal_slots <= ZERO_BLOCK))                            \
         memset(l_, 0, ZERO_BLOCK * sizeof(uint64_t));                        \
       else                                                                   \
         memset(l_, 0, c_->nlocal_slots * sizeof(uint64_t));                  \
-      X.func = (callee);                                                     \
       ip = (entry);                                                          \
       fp = (nfp);                                                            \
       NEXT();                                                                \
@@ -1245,7 +1251,6 @@ H_RETURN: {
   frame *f_ = &X.frames[X.nframes - 1];
   if (LIKELY(f_->same)) {
     X.nframes--;
-    X.func = f_->func;
     ip = f_->ip;
     fp = f_->fp;
     NEXT();
@@ -1393,7 +1398,7 @@ stop:
   }
   if (X.status != WASM_OK && X.trap_msg) {
     char name[96];
-    func_name(X.func ? X.func : entry, name, sizeof name);
+    func_name(X.nframes ? cur_func(&X) : entry, name, sizeof name);
     if (X.trap_index >= 0)
       wasm_fail(err, X.status, "%s %lld (in function %s)", X.trap_msg,
                 (long long)X.trap_index, name);
