@@ -14,6 +14,7 @@
  * in that header). Superinstructions (wasm_code.h: variants, chains,
  * copies, multiply-add, calls with a copy) are defined by macros here.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,16 @@
 typedef struct frame {
   const wasm_cell *ip; /* where the caller resumes */
   uint64_t *fp;        /* the caller's frame */
-  wasm_func *func;     /* the function this frame runs (the callee) */
-  bool same;           /* the caller runs in the callee's instance (and
-                        * is not the host): RETURN's fast path */
+  /* The function this frame runs (the callee), with FRAME_SAME set when
+   * the caller runs in the callee's instance and is not the host (RETURN's
+   * fast path): three words, so a call makes three stores. */
+  uintptr_t func_same;
 } frame;
+#define FRAME_SAME ((uintptr_t)1)
+
+static inline wasm_func *frame_func(const frame *f) {
+  return (wasm_func *)(f->func_same & ~FRAME_SAME);
+}
 
 static void vals_from_slots(const uint64_t *s, const uint8_t *kinds, uint32_t n,
                             wasm_val *out) {
@@ -235,7 +242,7 @@ static void set_instance(xstate *X, wasm_instance *inst) {
 
 /* The running wasm function, or NULL before the entry starts. */
 static inline wasm_func *cur_func(const xstate *X) {
-  return X->nframes ? X->frames[X->nframes - 1].func : NULL;
+  return X->nframes ? frame_func(&X->frames[X->nframes - 1]) : NULL;
 }
 
 static void set_frame_limit(xstate *X) {
@@ -289,7 +296,8 @@ static __attribute__((noinline)) xjump enter(xstate *X, wasm_func *callee,
     set_frame_limit(X);
   }
   bool same = ret && X->nframes && cur_func(X)->instance == callee->instance;
-  X->frames[X->nframes++] = (frame){ret, fp, callee, same};
+  assert(!((uintptr_t)callee & FRAME_SAME));
+  X->frames[X->nframes++] = (frame){ret, fp, (uintptr_t)callee | (same ? FRAME_SAME : 0)};
   memset(nfp + code->nparam_slots, 0, code->nlocal_slots * sizeof(uint64_t));
   if (callee->instance != X->inst) set_instance(X, callee->instance);
   return (xjump){code->cells, nfp};
@@ -418,11 +426,13 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
 #define CH_B_2(T, k) rd_##T(SLOT(k))
 #define CH_IF_0(x)
 #define CH_IF_1(x) x
-/* A callee's locals are zeroed as one fixed block when they fit in it: no
- * loop whose trip count changes from call to call (and mispredicts). The
+/* A callee's locals are zeroed as one fixed block when they fit in it
+ * (two sizes: stores are what a call is short of): no loop whose trip
+ * count changes from call to call (and mispredicts). The
  * slots past the locals are the callee's operand stack, written before
  * they are read, and the stack check keeps the block below stack_end. */
 #define ZERO_BLOCK 8
+#define ZERO_SMALL 2 /* one 16-byte store for the smallest */
 /* The inline part of a call of callee (code: its compiled code, entry
  * its first cell), a wasm function of the running instance, params at
  * nfp; the caller resumes NEXTC cells on. Falls through when the slow
@@ -433,12 +443,15 @@ static __attribute__((noinline)) xjump throw_exn(xstate *X, wasm_tag *tag, const
     if (LIKELY(X.budget > 0 && X.nframes < X.frame_limit &&                  \
                (size_t)(X.stack_end - (nfp)) >= c_->max_slots + ZERO_BLOCK)) { \
       X.budget--;                                                            \
-      X.frames[X.nframes++] = (frame){ip + (NEXTC), fp, (callee), true};     \
+      X.frames[X.nframes++] = (frame){ip + (NEXTC), fp, (uintptr_t)(callee) | FRAME_SAME}; \
       uint64_t *l_ = (nfp) + c_->nparam_slots;                               \
-      if (LIKELY(c_->nlocal_slots <= ZERO_BLOCK))                            \
+      uint32_t nl_ = c_->nlocal_slots;                                       \
+      if (nl_ <= ZERO_SMALL)                                                 \
+        memset(l_, 0, ZERO_SMALL * sizeof(uint64_t));                        \
+      else if (LIKELY(nl_ <= ZERO_BLOCK))                                    \
         memset(l_, 0, ZERO_BLOCK * sizeof(uint64_t));                        \
       else                                                                   \
-        memset(l_, 0, c_->nlocal_slots * sizeof(uint64_t));                  \
+        memset(l_, 0, nl_ * sizeof(uint64_t));                               \
       ip = (entry);                                                          \
       fp = (nfp);                                                            \
       NEXT();                                                                \
@@ -1249,7 +1262,7 @@ H_RETURNK:
 H_RETURN: {
   /* Fast path: back to a caller of the same instance (not the entry). */
   frame *f_ = &X.frames[X.nframes - 1];
-  if (LIKELY(f_->same)) {
+  if (LIKELY(f_->func_same & FRAME_SAME)) {
     X.nframes--;
     ip = f_->ip;
     fp = f_->fp;
