@@ -267,14 +267,21 @@ static void emit_const(comp *c, uint32_t dst, uint64_t k) {
 
 /* Forgets the records of the last instructions that a following one may
  * fuse with (not the accumulator, the retargetable dst or a copy to grow). */
-static void forget_fusions(comp *c) {
+/* Forgets the records of fusions that take in the last instruction's
+ * result as a typed stack value; the add records (an add or copy after
+ * joins the adds whatever they computed) stay. */
+static void forget_typed_fusions(comp *c) {
   c->fuse_start = SIZE_MAX;
   c->ch_start = SIZE_MAX;
   c->last.kind = c->mac.kind = c->ldbr.kind = LAST_NONE;
   c->gg_start = c->gg_end = SIZE_MAX;
+  c->cmp.start = SIZE_MAX;
+}
+
+static void forget_fusions(comp *c) {
+  forget_typed_fusions(c);
   c->add_start = c->add_end = SIZE_MAX;
   c->add2_start = c->add2_end = SIZE_MAX;
-  c->cmp.start = SIZE_MAX;
 }
 
 /* Drops the code from cell pos on (a fusion replacing the instructions
@@ -641,14 +648,7 @@ static void compile_extend_u(comp *c) {
   r->konst = v.konst;
   r->k = v.k;
   r->src = v.src;
-  /* An add or copy after may still join the adds before (XOP_ADD2,
-   * XOP_ADD3): that join reads none of the stack's types. */
-  size_t as = c->add_start, ae = c->add_end, a2s = c->add2_start, a2e = c->add2_end;
-  forget_fusions(c);
-  c->add_start = as;
-  c->add_end = ae;
-  c->add2_start = a2s;
-  c->add2_end = a2e;
+  forget_typed_fusions(c);
 }
 
 static void compile_numeric(comp *c, const wasm_opinfo *oi, int op) {

@@ -224,6 +224,7 @@ int wc_compare_pos(int op);
 bool wc_emit_add_jump(comp *c, uint64_t cond, bool nz);
 bool wc_emit_add_cmp_jump(comp *c, int cmp, uint64_t t);
 bool wc_fuse_copy_add2(comp *c, uint32_t dst, uint32_t src);
+const wasm_cell *wc_add2_before(const comp *c, size_t at, int form);
 bool wc_compile_add2(comp *c, int op, int af, uint32_t dst, const cval *in, bool k);
 bool wc_emit_chain_jump(comp *c, bool nz);
 void wc_drop_dead_writes(comp *c, uint32_t first_temp);

@@ -153,6 +153,17 @@ static size_t emit_add2(comp *c, int form2, uint32_t d2, uint64_t a2, uint64_t b
   return dcell;
 }
 
+/* The cells [d1|a1, b1, d2|a2, b2] of an XOP_ADD2 of form (4 * its first
+ * add's + its second's) that ends at cell `at` with no label there, or
+ * NULL: the adds a fusion of the instruction at `at` may take in. */
+const wasm_cell *wc_add2_before(const comp *c, size_t at, int form) {
+  size_t a2 = c->add2_start;
+  if (a2 == SIZE_MAX || c->add2_end != at || c->barrier == at ||
+      c->code[a2].h != c->h[XOP_ADD2 + form])
+    return NULL;
+  return c->code + a2 + 1;
+}
+
 /* An add of form f3 (d3 = a3 + b3) or a copy (f3 ADD_FORM_I64K, b3 0)
  * right after an XOP_ADD2: one XOP_ADD3. Returns the cell of d3|a3, or
  * SIZE_MAX when it cannot join. */

@@ -126,20 +126,16 @@ static bool compile_binst(comp *c, int op, const cval *addr, const cval *val,
       uint64_t t = c->code[m.start + 1].u, add2[6];
       /* Two i32 adds just before that compute B and A join: of constants
        * (XOP_MAC2_*, to the next elements) or of slots (XOP_MAC2S_*). */
-      size_t a2 = c->add2_start;
-      /* [d1|a1, K1, d2|a2, K2]; no such cells when there is no ADD2 */
-      const wasm_cell *p = c->code + (a2 != SIZE_MAX ? a2 + 1 : 0);
-      bool join = c->add2_end == m.start && c->barrier != m.start && a2 != SIZE_MAX &&
-                  PAIR_DST(p[0].u) == addr->src && PAIR_DST(p[2].u) == m.addr &&
+      const wasm_cell *p = wc_add2_before(c, m.start, 4 * ADD_FORM_I32K + ADD_FORM_I32K);
+      bool kk = p != NULL;
+      if (!kk) p = wc_add2_before(c, m.start, 4 * ADD_FORM_I32 + ADD_FORM_I32);
+      bool join = p && PAIR_DST(p[0].u) == addr->src && PAIR_DST(p[2].u) == m.addr &&
                   addr->src != m.addr;
-      bool kk = join && c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32K + ADD_FORM_I32K];
-      bool ss = join && c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32 + ADD_FORM_I32];
-      join = kk || ss;
       if (join) {
         uint64_t unpacked[6] = {PAIR_DST(p[0].u), PAIR_SRC(p[0].u), p[1].u,
                                 PAIR_DST(p[2].u), PAIR_SRC(p[2].u), p[3].u};
         for (int i = 0; i < 6; i++) add2[i] = unpacked[i];
-        m.start = a2;
+        m.start = c->add2_start;
         xop += (kk ? XOP_MAC2_I32 : XOP_MAC2S_I32) - XOP_MAC_I32;
       }
       wc_rewind(c, m.start);
@@ -197,20 +193,18 @@ static bool compile_move(comp *c, int op, const cval *addr, const cval *val, uin
    * (its first add) and the load's (its second), into stack slots only
    * the move reads: XOP_MOVE*K does those adds itself. The first add's
    * write must not change the second's operand. */
-  size_t a2 = c->add2_start, start = l.start;
-  /* [d1|a1, K1, d2|a2, K2]; no such cells when there is no ADD2 */
-  const wasm_cell *p = c->code + (a2 != SIZE_MAX ? a2 + 1 : 0);
+  size_t start = l.start;
+  const wasm_cell *p =
+      l.k == 0 ? wc_add2_before(c, l.start, 4 * ADD_FORM_I32K + ADD_FORM_I32K) : NULL;
   uint64_t a = l.addr, k = l.k, b = addr->src, k2 = 0;
   int kxop = xop + XOP_MOVE32K - XOP_MOVE32;
-  if (a2 != SIZE_MAX && c->add2_end == l.start && c->barrier != l.start && l.k == 0 &&
-      c->code[a2].h == c->h[XOP_ADD2 + 4 * ADD_FORM_I32K + ADD_FORM_I32K] &&
-      PAIR_DST(p[0].u) == b && PAIR_DST(p[2].u) == a && b >= c->first_temp &&
+  if (p && PAIR_DST(p[0].u) == b && PAIR_DST(p[2].u) == a && b >= c->first_temp &&
       a >= c->first_temp && a != b && PAIR_DST(p[0].u) != PAIR_SRC(p[2].u) && c->h[kxop]) {
     b = PAIR_SRC(p[0].u);
     k2 = p[1].u;
     a = PAIR_SRC(p[2].u);
     k = p[3].u;
-    start = a2;
+    start = c->add2_start;
     xop = kxop;
   }
   wc_rewind(c, start);

@@ -26,15 +26,15 @@
 
 /* ---- calls ---- */
 
-/* A call's record, pushed when a wasm function starts: the function
- * running is the one of the top frame (a call pushes one store less than
- * keeping the caller here and the callee apart). */
+/* A call's record, pushed when a wasm function starts; the running
+ * function is the top frame's (cur_func). Three words: a call makes
+ * three stores. */
 typedef struct frame {
   const wasm_cell *ip; /* where the caller resumes */
   uint64_t *fp;        /* the caller's frame */
   /* The function this frame runs (the callee), with FRAME_SAME set when
    * the caller runs in the callee's instance and is not the host (RETURN's
-   * fast path): three words, so a call makes three stores. */
+   * fast path). */
   uintptr_t func_same;
 } frame;
 #define FRAME_SAME ((uintptr_t)1)
