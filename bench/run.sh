@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # bench/run.sh: builds the benchmark programs natively and to wasm32-wasi,
 # checks that every runner prints what the native build prints, and reports
-# each runner's wall-clock time as a ratio to native (best of N), per
-# program and as a geometric mean. Then runs the instantiation benchmark.
+# each runner's wall-clock time as a ratio to native (best of N rounds,
+# each round running native and every runner once), per program and as a
+# geometric mean. Then runs the instantiation benchmark.
 # Not part of the test suite. See bench/README.md.
 #
 #   bench/run.sh [-n N] [-r RUNNERS] [--no-instantiate] [PROGRAM...]
 #
-#   -n N        best of N runs (default 3); a run slower than ONCE_ABOVE
-#               seconds (default 10: wabt's long runs) is not repeated, to keep
-#               the harness short
+#   -n N        best of N rounds (default 3), each running native and every
+#               runner once; a run slower than ONCE_ABOVE seconds (default
+#               10: wabt's long runs) is not repeated, to keep the harness
+#               short
 #   -r RUNNERS  comma-separated subset of: stratus,node,wasm-interp
 #               (default: all three)
 #   PROGRAM     names from bench/programs/ (default: all)
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     -n) repeat=$2; shift 2 ;;
     -r) runners=$2; shift 2 ;;
     --no-instantiate) instantiate=0; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     *) programs+=("$1"); shift ;;
   esac
@@ -139,18 +141,31 @@ time_one() {
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
-# best_of RUNNER NAME: best time of up to $repeat runs, or a failure word.
-best_of() {
-  local r=$1 n=$2 best t i
-  best=$(time_one "$r" "$n")
-  case $best in err|timeout|wrong) echo "$best"; return ;; esac
-  for ((i = 1; i < repeat; i++)); do
-    awk -v t="$best" -v lim="$once_above" 'BEGIN { exit !(t > lim) }' && break
-    t=$(time_one "$r" "$n")
-    case $t in err|timeout|wrong) echo "$t"; return ;; esac
-    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+# best_times NAME RUNNER...: runs native and each runner in turn, $repeat
+# rounds, and sets best[RUNNER] to its best time or a failure word. Rounds,
+# not one runner's runs back to back: a machine that drifts faster or
+# slower (frequency, other load) then moves a runner's time and the native
+# time it is divided by together. A runner that failed, or whose run took
+# longer than ONCE_ABOVE seconds, is not run again.
+declare -A best
+best_times() {
+  local n=$1 r t i
+  shift
+  for r in native "$@"; do best[$r]=; done
+  for ((i = 0; i < repeat; i++)); do
+    for r in native "$@"; do
+      case ${best[$r]} in err|timeout|wrong) continue ;; esac
+      if [ -n "${best[$r]}" ] &&
+         awk -v t="${best[$r]}" -v lim="$once_above" 'BEGIN { exit !(t > lim) }'; then
+        continue
+      fi
+      t=$(time_one "$r" "$n")
+      case $t in
+        err|timeout|wrong) best[$r]=$t ;;
+        *) best[$r]=$(awk -v a="${best[$r]:-$t}" -v b="$t" 'BEGIN { print (b < a) ? b : a }') ;;
+      esac
+    done
   done
-  echo "$best"
 }
 
 # ---- the table ----
@@ -175,13 +190,19 @@ for n in "${programs[@]}"; do
     printf '%-12s %10s  (native run failed)\n' "$n" -
     continue
   fi
-  native=$(best_of native "$n")
+  avail=()
+  for r in "${runner_list[@]}"; do runner_available "$r" && avail+=("$r"); done
+  best_times "$n" "${avail[@]}"
+  native=${best[native]}
+  case $native in
+    err|timeout|wrong) printf '%-12s %10s  (native run failed)\n' "$n" -; continue ;;
+  esac
   printf '%-12s %10.3f' "$n" "$native"
   for r in "${runner_list[@]}"; do
     if ! runner_available "$r"; then
       cell=n/a
     else
-      t=$(best_of "$r" "$n")
+      t=${best[$r]}
       case $t in
         timeout)
           cell=timeout
@@ -212,7 +233,7 @@ for r in "${runner_list[@]}"; do
   printf ' %12s' "$cell"
 done
 printf '\n'
-echo "(ratio = runner wall-clock / native gcc -O2 wall-clock, best of $repeat; lower is better)"
+echo "(ratio = runner wall-clock / native gcc -O2 wall-clock, best of $repeat rounds; lower is better)"
 
 # The interpreter's targets (issue 3): a geomean of at most 4x native over
 # all the programs, and (below) a pre-instantiated module's new store +

@@ -120,10 +120,11 @@ void wc_emit_op(comp *c, int op) {
   if (!c->st) c->code[i].h = h;
 }
 
+/* Named with their forms by wasm_code_op_name's code: */
+#define ADD_NAMES4(s) s, s, s, s
+#define ADD_NAMES16(s) ADD_NAMES4(s), ADD_NAMES4(s), ADD_NAMES4(s), ADD_NAMES4(s)
 #define CMP_NAMES(c) "i32." #c "+add.br", "i32." #c "+add.k.br", "i32." #c ".k+add.br", \
       "i32." #c ".k+add.k.br"
-#define ADD3_NAMES4 "add3", "add3", "add3", "add3"
-#define ADD3_NAMES ADD3_NAMES4, ADD3_NAMES4, ADD3_NAMES4, ADD3_NAMES4
 const char *wasm_code_op_name(int op, char *buf, size_t n) {
   static const char *const xnames[] = {
       "unreachable", "copy1", "copy2", "copyn", "const", "const2", "const.x2", "br",
@@ -134,8 +135,7 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "i32.mac", "i64.mac", "f32.mac", "f64.mac",
       "i32.mac2", "i64.mac2", "f32.mac2", "f64.mac2",
       "i32.mac2s", "i64.mac2s", "f32.mac2s", "f64.mac2s", "call.copy",
-      "global.addk", "global.set.addk", "return.copy", "add2", "add2", "add2", "add2", "add2",
-      "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2", "add2",
+      "global.addk", "global.set.addk", "return.copy", ADD_NAMES16("add2"),
       "i32.load.br", "i32.load8_u.br",
       "copy1.br", "copy1x2.br", "copy1x3.br", "copy1x4.br",
       "copy1x5.br", "copy1x6.br", "copy1x7.br", "copy1x8.br", "select.k", "select.ka",
@@ -148,8 +148,8 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
       "i32.rotx3", "i32.rotx3.shr", "i32.rotx3.a1", "i32.rotx3.a1.shr", "i32.rotx3.nw",
       "i32.rotx3.shr.nw", "i32.rotx3.a1.nw", "i32.rotx3.a1.shr.nw", "f64.mac2.x3",
       "f64.mac2s.x3", "f64.mac2.x3c", "f64.mac2s.x3c", "i32.swap",
-      "i32.load.x2", "i64.load.x2", "f32.load.x2", "f64.load.x2", ADD3_NAMES, ADD3_NAMES,
-      ADD3_NAMES, ADD3_NAMES, "return.k"};
+      "i32.load.x2", "i64.load.x2", "f32.load.x2", "f64.load.x2", ADD_NAMES16("add3"),
+      ADD_NAMES16("add3"), ADD_NAMES16("add3"), ADD_NAMES16("add3"), "return.k"};
   static const char *const vnames[] = {"",    "k",   "br",  "brk",  "addk",  "addx",
                                        "sti", "ld",  "st",  "rmw",  "a1",    "a1k",
                                        "a2",  "bra1", "bra1k", "bra2", "ak",
@@ -157,6 +157,16 @@ const char *wasm_code_op_name(int op, char *buf, size_t n) {
                                        "k.nw", "a1k.nw", "a2.nw", "ld.nw"};
   if (op < WASM_OP_COUNT) return wasm_opinfo_table[op].name;
   if (op >= XOP_CHAIN_I32) return wc_chain_name(op, buf, n);
+  /* The adds' forms, ADD_FORM_* in order: 0 i32, 1 i32 K, 2 i64, 3 i64 K. */
+  if (op >= XOP_ADD2 && op <= XOP_ADD2_LAST) {
+    snprintf(buf, n, "add2.%d%d", (op - XOP_ADD2) / 4, (op - XOP_ADD2) % 4);
+    return buf;
+  }
+  if (op >= XOP_ADD3 && op <= XOP_ADD3_LAST) {
+    int f = op - XOP_ADD3;
+    snprintf(buf, n, "add3.%d%d%d", f / 16, f / 4 % 4, f % 4);
+    return buf;
+  }
   if (op < XOP_COUNT) {
     size_t x = (size_t)(op - XOP_FIRST - 1);
     return x < sizeof xnames / sizeof xnames[0] ? xnames[x] : "xop";
