@@ -8,7 +8,7 @@
 #
 #   bench/run.sh [-n N] [-r RUNNERS] [--no-instantiate] [PROGRAM...]
 #
-#   -n N        best of N rounds (default 3), each running native and every
+#   -n N        best of N rounds (default 5), each running native and every
 #               runner once; a run slower than ONCE_ABOVE seconds (default
 #               10: wabt's long runs) is not repeated, to keep the harness
 #               short
@@ -25,7 +25,7 @@ set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-repeat=3
+repeat=5
 runners="stratus,node,wasm-interp"
 instantiate=1
 programs=()
