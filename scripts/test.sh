@@ -43,7 +43,7 @@ suite() {
   step "$build wasi preview1" tests/wasi/run_wasi.sh "$build/stratus"
   step "$build components (WASI 0.2)" tests/component/run_components.sh "$build/stratus"
   # the sanitizer build runs guests many times slower: a lighter load
-  local load="SERVE_MIN_REQUESTS=2000"
+  local load="SERVE_MIN_REQUESTS=300"
   [ "$build" = build-san ] && load="SERVE_MIN_REQUESTS=20 SERVE_CONNECTIONS=4 SERVE_SANITIZED=1"
   step "$build serve (wasi:http)" env $load tests/serve/run_serve.sh "$build/stratus"
   step "$build dev (workloads, routing, reload)" tests/dev/run_dev.sh "$build/stratus"
